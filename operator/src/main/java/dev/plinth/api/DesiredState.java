@@ -1,0 +1,67 @@
+package dev.plinth.api;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One validated revision of desired state: every resource it declares, by name. Immutable; a revision either
+ * loads whole into one of these or not at all.
+ *
+ * @param revision the Git commit id, or a label such as {@code dir:/path} for a working directory
+ */
+public record DesiredState(
+        String revision,
+        Map<String, DiskImage> images,
+        Map<String, BareMetalNode> nodes,
+        Map<String, Cloud> clouds) {
+
+    public DesiredState {
+        images = Collections.unmodifiableMap(new LinkedHashMap<>(images));
+        nodes = Collections.unmodifiableMap(new LinkedHashMap<>(nodes));
+        clouds = Collections.unmodifiableMap(new LinkedHashMap<>(clouds));
+    }
+
+    public static DesiredState empty(String revision) {
+        return new DesiredState(revision, Map.of(), Map.of(), Map.of());
+    }
+
+    public static DesiredState of(String revision, List<? extends Resource> resources) {
+        Map<String, DiskImage> images = new LinkedHashMap<>();
+        Map<String, BareMetalNode> nodes = new LinkedHashMap<>();
+        Map<String, Cloud> clouds = new LinkedHashMap<>();
+        for (Resource r : resources) {
+            if (r instanceof DiskImage i) images.put(i.name(), i);
+            else if (r instanceof BareMetalNode n) nodes.put(n.name(), n);
+            else if (r instanceof Cloud c) clouds.put(c.name(), c);
+        }
+        return new DesiredState(revision, images, nodes, clouds);
+    }
+
+    /**
+     * The image a node should run: its own {@code spec.image}, else the image of the first Cloud role (in document
+     * order) whose selector matches the node's labels. Empty when neither names one.
+     */
+    public Optional<DiskImage> imageFor(BareMetalNode node) {
+        ResourceRef ref = node.spec().image();
+        if (ref == null) {
+            ref = roleImageFor(node);
+        }
+        return ref == null ? Optional.empty() : Optional.ofNullable(images.get(ref.name()));
+    }
+
+    private ResourceRef roleImageFor(BareMetalNode node) {
+        for (Cloud cloud : clouds.values()) {
+            for (CloudRole role : cloud.spec().roles()) {
+                if (role.image() != null && role.nodeSelector() != null
+                        && !role.nodeSelector().matchLabels().isEmpty()
+                        && role.nodeSelector().matches(node.metadata().labels())) {
+                    return role.image();
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -15,4 +15,9 @@ public interface PowerDriver {
     void reboot(NodeTarget node) throws DriverException;
 
     void setBootDevice(NodeTarget node, BootDevice device, boolean persistent) throws DriverException;
+
+    /** The boot device the BMC will use next, where the protocol can tell; empty when it cannot. */
+    default java.util.Optional<BootDevice> bootDevice(NodeTarget node) throws DriverException {
+        return java.util.Optional.empty();
+    }
 }

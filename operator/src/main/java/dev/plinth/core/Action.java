@@ -1,0 +1,38 @@
+package dev.plinth.core;
+
+import dev.plinth.driver.BootDevice;
+import dev.plinth.driver.DeployRequest;
+
+/** One driver call the core asks the engine to make for a node. Data only: the engine performs it. */
+public sealed interface Action {
+    /** Read power state (and boot device where the driver can). */
+    record CheckPower() implements Action {}
+
+    record PowerOn() implements Action {}
+
+    record PowerOff() implements Action {}
+
+    /** Boot afresh: power-cycle when on, power on when off. */
+    record Reboot() implements Action {}
+
+    record SetBootDevice(BootDevice device, boolean persistent) implements Action {}
+
+    /** Register the deploy (its one-time token) and point the node's network boot at the ramdisk. */
+    record PrepareDeploy(DeployRequest request) implements Action {}
+
+    record ObserveDeploy(String deployId) implements Action {}
+
+    /** Network boot hands over to the local disk, and the BMC boots from disk persistently. */
+    record SwitchToLocalBoot() implements Action {}
+
+    record ObserveCheckIn(String deployId) implements Action {}
+
+    record FinishDeploy(String deployId) implements Action {}
+
+    /** Forget the node's network boot and deploy state. */
+    record CleanUp() implements Action {}
+
+    default String label() {
+        return getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,40 @@
+package dev.plinth.core;
+
+import dev.plinth.api.BareMetalNode;
+import dev.plinth.api.DiskImage;
+
+/**
+ * The desired side of one node at one instant.
+ *
+ * @param node the node's spec in the revision in force; null when the node left Git
+ * @param image the image it should run (its own or its role's); null for none
+ * @param imageAvailability whether {@code image} can be served; READY when image is null
+ */
+public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability) {
+
+    public static NodeInput removed(String name) {
+        return new NodeInput(name, null, null, ImageAvailability.READY);
+    }
+
+    public boolean inGit() {
+        return node != null;
+    }
+
+    public boolean online() {
+        return node != null && node.spec().online();
+    }
+
+    /**
+     * The spec in a canonical text form: equal strings mean no change worth acting on. (Not a hashCode: enum hash
+     * codes differ between JVM runs, and this survives restarts.)
+     */
+    public String fingerprint() {
+        if (node == null) {
+            return "";
+        }
+        var s = node.spec();
+        return String.join("|", s.bmc().address(), s.bmc().credentialsName(), s.bootMACAddress(),
+                String.valueOf(s.online()), image == null ? "" : image.name() + "@" + image.spec().checksum(),
+                String.valueOf(s.rootDeviceHints()));
+    }
+}

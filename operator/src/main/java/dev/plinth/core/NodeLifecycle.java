@@ -1,0 +1,399 @@
+package dev.plinth.core;
+
+import static dev.plinth.core.ProvisioningState.AVAILABLE;
+import static dev.plinth.core.ProvisioningState.DEPROVISIONING;
+import static dev.plinth.core.ProvisioningState.ERROR;
+import static dev.plinth.core.ProvisioningState.PROVISIONED;
+import static dev.plinth.core.ProvisioningState.PROVISIONING;
+import static dev.plinth.core.ProvisioningState.REGISTERING;
+
+import dev.plinth.core.Action.CheckPower;
+import dev.plinth.core.Action.CleanUp;
+import dev.plinth.core.Action.FinishDeploy;
+import dev.plinth.core.Action.ObserveCheckIn;
+import dev.plinth.core.Action.ObserveDeploy;
+import dev.plinth.core.Action.PowerOff;
+import dev.plinth.core.Action.PowerOn;
+import dev.plinth.core.Action.PrepareDeploy;
+import dev.plinth.core.Action.Reboot;
+import dev.plinth.core.Action.SetBootDevice;
+import dev.plinth.core.Action.SwitchToLocalBoot;
+import dev.plinth.core.Decision.Act;
+import dev.plinth.core.Decision.Forget;
+import dev.plinth.core.Decision.Persist;
+import dev.plinth.core.Decision.Wait;
+import dev.plinth.driver.BootDevice;
+import dev.plinth.driver.DeployPhase;
+import dev.plinth.driver.DeployProgress;
+import dev.plinth.driver.DeployRequest;
+import dev.plinth.driver.FailureKind;
+import dev.plinth.driver.PowerState;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The node state machine, as pure functions: {@link #decide} maps (desired input, recorded state, now) to the next
+ * thing to do, and {@link #apply} maps an action's outcome to the next record. No I/O, no clock, no randomness, so
+ * every transition is unit-testable and a restarted controller makes the same decision from the same record.
+ * docs/node-lifecycle.md describes the same machine in words.
+ */
+public final class NodeLifecycle {
+    private final LifecycleConfig config;
+
+    public NodeLifecycle(LifecycleConfig config) {
+        this.config = config;
+    }
+
+    public LifecycleConfig config() {
+        return config;
+    }
+
+    public Decision decide(NodeInput in, NodeRecord rec, Instant now) {
+        if (rec == null) {
+            return in.inGit()
+                    ? new Persist(NodeRecord.registering(in.name(), in.node().spec().bmc(),
+                            in.node().spec().bootMACAddress(), in.fingerprint(), now))
+                    : new Forget();
+        }
+        if (!in.inGit()) {
+            return leave(rec, now);
+        }
+        var spec = in.node().spec();
+        if (!spec.bmc().equals(rec.bmc()) || !spec.bootMACAddress().equals(rec.bootMACAddress())) {
+            // remember how to reach the machine, for after it leaves Git
+            return new Persist(rec.toBuilder().bmc(spec.bmc()).bootMACAddress(spec.bootMACAddress()).build());
+        }
+        if (rec.state() == ERROR) {
+            return decideError(in, rec, now);
+        }
+        if (rec.notBefore() != null && now.isBefore(rec.notBefore())) {
+            return waitUntil(rec.notBefore(), now);
+        }
+        return switch (rec.state()) {
+            case REGISTERING -> new Act(new CheckPower());
+            case AVAILABLE -> decideAvailable(in, rec, now);
+            case PROVISIONING -> decideProvisioning(in, rec, now);
+            case PROVISIONED -> decideProvisioned(in, rec, now);
+            case DEPROVISIONING -> decideDeprovisioning(rec);
+            case ERROR -> throw new IllegalStateException("handled above");
+        };
+    }
+
+    // --- leaving the fleet -------------------------------------------------------------------------------------
+
+    private Decision leave(NodeRecord rec, Instant now) {
+        boolean neverManaged = rec.state() == REGISTERING
+                || (rec.state() == ERROR && rec.failedOperation() == REGISTERING);
+        if (neverManaged) {
+            return new Forget();
+        }
+        if (rec.state() == DEPROVISIONING) {
+            if (rec.notBefore() != null && now.isBefore(rec.notBefore())) {
+                return waitUntil(rec.notBefore(), now);
+            }
+            return decideDeprovisioning(rec);
+        }
+        if (rec.state() == ERROR && rec.failedOperation() == DEPROVISIONING && now.isBefore(rec.notBefore())) {
+            return waitUntil(rec.notBefore(), now);
+        }
+        return new Persist(begin(rec, DEPROVISIONING, now).specFingerprint("").build());
+    }
+
+    private Decision decideDeprovisioning(NodeRecord rec) {
+        if (rec.step() == null) {
+            return new Forget();
+        }
+        return switch (rec.step()) {
+            case POWER_OFF -> new Act(new PowerOff());
+            case CLEAN_UP -> new Act(new CleanUp());
+            default -> throw new IllegalStateException("step " + rec.step() + " in DEPROVISIONING");
+        };
+    }
+
+    // --- error and retry ---------------------------------------------------------------------------------------
+
+    private Decision decideError(NodeInput in, NodeRecord rec, Instant now) {
+        boolean specChanged = !in.fingerprint().equals(rec.specFingerprint());
+        if (!specChanged && rec.notBefore() != null && now.isBefore(rec.notBefore())) {
+            return waitUntil(rec.notBefore(), now);
+        }
+        NodeRecord.Builder retry = switch (rec.failedOperation()) {
+            case REGISTERING -> begin(rec, REGISTERING, now);
+            case DEPROVISIONING -> begin(rec, DEPROVISIONING, now);
+            // AVAILABLE starts a fresh deploy (new deploy id) once the image is ready
+            default -> idle(rec, AVAILABLE);
+        };
+        retry.clearError().specFingerprint(in.fingerprint());
+        if (specChanged) {
+            retry.errorCount(0);
+        }
+        return new Persist(retry.build());
+    }
+
+    // --- AVAILABLE ---------------------------------------------------------------------------------------------
+
+    private Decision decideAvailable(NodeInput in, NodeRecord rec, Instant now) {
+        if (in.image() != null) {
+            if (!in.imageAvailability().ready()) {
+                return waitWithMessage(rec, "waiting for image " + in.image().name() + ": "
+                        + in.imageAvailability().message());
+            }
+            return new Persist(beginProvisioning(rec, in, now));
+        }
+        if (!rec.message().equals(NO_IMAGE)) {
+            return new Persist(rec.toBuilder().message(NO_IMAGE).build());
+        }
+        // A node with nothing to run stays off: it would only network-boot into nothing.
+        if (rec.powerState() == PowerState.ON) {
+            return new Act(new PowerOff());
+        }
+        return checkOrWait(rec, now);
+    }
+
+    static final String NO_IMAGE = "no image to run: set spec.image or select the node from a Cloud role";
+
+    private NodeRecord beginProvisioning(NodeRecord rec, NodeInput in, Instant now) {
+        long serial = rec.deploySerial() + 1;
+        return begin(rec, PROVISIONING, now)
+                .deploySerial(serial)
+                .deployId(rec.name() + "-" + serial + "-" + Long.toString(now.toEpochMilli(), 36))
+                .targetImage(ImageRef.of(in.image()))
+                // the disk is about to be overwritten: whatever was on it is no longer a verified image
+                .image(null)
+                .deployPhase(null).bytesWritten(0).bytesTotal(0)
+                .specFingerprint(in.fingerprint())
+                .build();
+    }
+
+    // --- PROVISIONING ------------------------------------------------------------------------------------------
+
+    private Decision decideProvisioning(NodeInput in, NodeRecord rec, Instant now) {
+        if (in.image() == null) {
+            return new Persist(idle(rec, AVAILABLE).message("image removed from Git while provisioning").build());
+        }
+        if (!ImageRef.of(in.image()).equals(rec.targetImage()) && in.imageAvailability().ready()) {
+            return new Persist(beginProvisioning(rec, in, now));
+        }
+        return switch (rec.step()) {
+            case PREPARE_DEPLOY -> new Act(new PrepareDeploy(new DeployRequest(rec.deployId(), in.image().name(),
+                    in.image().spec(), in.node().spec().rootDeviceHints())));
+            case SET_BOOT_PXE -> new Act(new SetBootDevice(BootDevice.PXE, false));
+            case BOOT_DEPLOY_RAMDISK -> new Act(new Reboot());
+            case WRITE_IMAGE -> overdue(rec, now, config.writeTimeout())
+                    ? new Persist(failOperation(rec, FailureKind.TIMEOUT,
+                            "no verified image within " + config.writeTimeout(), now))
+                    : new Act(new ObserveDeploy(rec.deployId()));
+            case SET_BOOT_DISK -> new Act(new SwitchToLocalBoot());
+            case BOOT_IMAGE -> new Act(in.online() ? new Reboot() : new PowerOff());
+            case AWAIT_CHECK_IN -> overdue(rec, now, config.checkInTimeout())
+                    ? new Persist(failOperation(rec, FailureKind.TIMEOUT,
+                            "the written OS did not check in within " + config.checkInTimeout(), now))
+                    : new Act(new ObserveCheckIn(rec.deployId()));
+            case FINISH_DEPLOY -> new Act(new FinishDeploy(rec.deployId()));
+            default -> throw new IllegalStateException("step " + rec.step() + " in PROVISIONING");
+        };
+    }
+
+    // --- PROVISIONED -------------------------------------------------------------------------------------------
+
+    private Decision decideProvisioned(NodeInput in, NodeRecord rec, Instant now) {
+        if (in.image() == null) {
+            return new Persist(idle(rec, AVAILABLE).image(null).message("").build());
+        }
+        if (!ImageRef.of(in.image()).equals(rec.image())) {
+            if (!in.imageAvailability().ready()) {
+                return waitWithMessage(rec, "keeps image " + rec.image().name() + " until image "
+                        + in.image().name() + " is ready: " + in.imageAvailability().message());
+            }
+            return new Persist(beginProvisioning(rec, in, now));
+        }
+        // Drift: heal what we know differs, then read back on an interval.
+        if (in.online() && rec.powerState() == PowerState.OFF) {
+            return new Act(new PowerOn());
+        }
+        if (!in.online() && rec.powerState() == PowerState.ON) {
+            return new Act(new PowerOff());
+        }
+        if (rec.bootDevice() != null && rec.bootDevice() != BootDevice.DISK) {
+            return new Act(new SetBootDevice(BootDevice.DISK, true));
+        }
+        return checkOrWait(rec, now);
+    }
+
+    // --- outcomes ----------------------------------------------------------------------------------------------
+
+    /** The record after {@code action} (decided for {@code rec}) came out as {@code outcome}. */
+    public Transition apply(NodeRecord rec, Action action, Outcome outcome, Instant now) {
+        if (outcome instanceof Outcome.Failed f) {
+            return fail(rec, f.kind(), f.message(), now);
+        }
+        NodeRecord.Builder b = rec.toBuilder().attempt(0).notBefore(null);
+        if (rec.step() == null || rec.state() == PROVISIONED || rec.state() == AVAILABLE) {
+            // an idle node's drift check or heal succeeded: the BMC answers again
+            b.clearError();
+        }
+        if (action instanceof CheckPower) {
+            Outcome.Power p = (Outcome.Power) outcome;
+            b.powerState(p.state()).checkedAt(now);
+            if (p.bootDevice() != null) {
+                b.bootDevice(p.bootDevice());
+            }
+            return Transition.now(rec.state() == REGISTERING ? complete(b, rec, AVAILABLE, now).build() : b.build());
+        }
+        if (action instanceof PowerOn) {
+            return Transition.now(b.powerState(PowerState.ON).build());
+        }
+        if (action instanceof PowerOff) {
+            b.powerState(PowerState.OFF);
+            if (rec.step() == Step.POWER_OFF) {
+                return Transition.now(next(b, rec, Step.CLEAN_UP, now).build());
+            }
+            if (rec.step() == Step.BOOT_IMAGE) {
+                return Transition.now(next(b, rec, Step.FINISH_DEPLOY, now).build());
+            }
+            return Transition.now(b.build());
+        }
+        if (action instanceof Reboot) {
+            b.powerState(PowerState.ON);
+            if (rec.step() == Step.BOOT_DEPLOY_RAMDISK) {
+                return Transition.now(next(b.deployPhase(DeployPhase.WAITING), rec, Step.WRITE_IMAGE, now).build());
+            }
+            return Transition.now(next(b, rec, Step.AWAIT_CHECK_IN, now).build());
+        }
+        if (action instanceof SetBootDevice s) {
+            b.bootDevice(s.device());
+            return Transition.now(rec.step() == Step.SET_BOOT_PXE
+                    ? next(b, rec, Step.BOOT_DEPLOY_RAMDISK, now).build() : b.build());
+        }
+        if (action instanceof PrepareDeploy) {
+            return Transition.now(next(b, rec, Step.SET_BOOT_PXE, now).build());
+        }
+        if (action instanceof ObserveDeploy) {
+            return observed(rec, b, ((Outcome.Progress) outcome).progress(), now);
+        }
+        if (action instanceof SwitchToLocalBoot) {
+            return Transition.now(next(b.bootDevice(BootDevice.DISK), rec, Step.BOOT_IMAGE, now).build());
+        }
+        if (action instanceof ObserveCheckIn) {
+            return ((Outcome.CheckIn) outcome).checkedIn()
+                    ? Transition.now(next(b, rec, Step.FINISH_DEPLOY, now).build())
+                    : new Transition(b.message("waiting for the written OS to check in").build(),
+                            config.pollInterval());
+        }
+        if (action instanceof FinishDeploy) {
+            return Transition.now(complete(b, rec, PROVISIONED, now)
+                    .image(rec.targetImage()).targetImage(null).checkedAt(now).build());
+        }
+        if (action instanceof CleanUp) {
+            return Transition.now(next(b, rec, null, now).build());
+        }
+        throw new IllegalArgumentException("unknown action " + action);
+    }
+
+    private Transition observed(NodeRecord rec, NodeRecord.Builder b, DeployProgress p, Instant now) {
+        b.deployPhase(p.phase()).bytesWritten(p.bytesWritten()).bytesTotal(p.bytesTotal());
+        return switch (p.phase()) {
+            case WRITTEN -> Transition.now(next(b, rec, Step.SET_BOOT_DISK, now).build());
+            case FAILED -> new Transition(failOperation(rec, FailureKind.DEPLOY_FAILED,
+                    "deploy failed: " + p.message(), now), null);
+            case UNKNOWN -> fail(rec, FailureKind.PROTOCOL,
+                    "the deploy driver has no record of deploy " + rec.deployId(), now);
+            default -> new Transition(b.message(progressMessage(p)).build(), config.pollInterval());
+        };
+    }
+
+    private static String progressMessage(DeployProgress p) {
+        String phase = p.phase().name().toLowerCase();
+        if (p.bytesTotal() > 0) {
+            return phase + " " + (100 * p.bytesWritten() / p.bytesTotal()) + "% (" + p.bytesWritten() + "/"
+                    + p.bytesTotal() + " bytes)";
+        }
+        return p.bytesWritten() > 0 ? phase + " (" + p.bytesWritten() + " bytes)" : phase;
+    }
+
+    // --- failure handling --------------------------------------------------------------------------------------
+
+    private Transition fail(NodeRecord rec, FailureKind kind, String message, Instant now) {
+        int attempt = rec.attempt() + 1;
+        if (rec.step() == null) {
+            // A settled node's BMC stopped answering: the node is not broken, we just cannot see it. Back off.
+            Duration delay = kind.retryable() ? config.stepDelay(attempt) : config.errorDelay(attempt);
+            NodeRecord next = rec.toBuilder().attempt(attempt).notBefore(now.plus(delay))
+                    .powerState(PowerState.UNKNOWN).errorKind(kind).errorMessage(message).checkedAt(now)
+                    .message("BMC check failed, next try in " + delay.toSeconds() + "s").build();
+            return new Transition(next, delay);
+        }
+        if (kind.retryable() && attempt < config.stepAttempts()) {
+            Duration delay = config.stepDelay(attempt);
+            NodeRecord next = rec.toBuilder().attempt(attempt).notBefore(now.plus(delay))
+                    .message(rec.step() + " failed (attempt " + attempt + "/" + config.stepAttempts() + "), retry in "
+                            + delay.toSeconds() + "s: " + message).build();
+            return new Transition(next, delay);
+        }
+        return Transition.now(failOperation(rec, kind, message, now));
+    }
+
+    private NodeRecord failOperation(NodeRecord rec, FailureKind kind, String message, Instant now) {
+        int errors = rec.errorCount() + 1;
+        Duration delay = config.errorDelay(errors);
+        return rec.toBuilder()
+                .state(ERROR)
+                .failedOperation(rec.state())
+                .errorKind(kind)
+                .errorMessage(rec.step() + ": " + message)
+                .errorCount(errors)
+                .step(null)
+                .attempt(0)
+                .notBefore(now.plus(delay))
+                .lastOperationMillis(millisSince(rec.operationStartedAt(), now))
+                .message("retry in " + delay.toSeconds() + "s, or at once when the spec changes")
+                .build();
+    }
+
+    // --- helpers -----------------------------------------------------------------------------------------------
+
+    private static NodeRecord.Builder begin(NodeRecord rec, ProvisioningState operation, Instant now) {
+        return rec.toBuilder().state(operation).step(Step.firstOf(operation)).stepStartedAt(now).attempt(0)
+                .notBefore(null).operationStartedAt(now).timings(java.util.Map.of()).message("");
+    }
+
+    private static NodeRecord.Builder idle(NodeRecord rec, ProvisioningState state) {
+        return rec.toBuilder().state(state).step(null).stepStartedAt(null).attempt(0).notBefore(null);
+    }
+
+    private static NodeRecord.Builder next(NodeRecord.Builder b, NodeRecord rec, Step step, Instant now) {
+        return b.timing(rec.step(), millisSince(rec.stepStartedAt(), now)).step(step)
+                .stepStartedAt(step == null ? null : now).message(step == Step.WRITE_IMAGE ? "booting the deploy ramdisk" : "");
+    }
+
+    private static NodeRecord.Builder complete(NodeRecord.Builder b, NodeRecord rec, ProvisioningState state,
+            Instant now) {
+        return b.timing(rec.step(), millisSince(rec.stepStartedAt(), now)).state(state).step(null)
+                .stepStartedAt(null).errorCount(0).clearError().message("")
+                .lastOperationMillis(millisSince(rec.operationStartedAt(), now));
+    }
+
+    private Decision checkOrWait(NodeRecord rec, Instant now) {
+        Instant due = rec.checkedAt() == null ? now : rec.checkedAt().plus(config.driftInterval());
+        return now.isBefore(due) ? waitUntil(due, now) : new Act(new CheckPower());
+    }
+
+    private Decision waitWithMessage(NodeRecord rec, String message) {
+        return message.equals(rec.message())
+                ? new Wait(config.pollInterval())
+                : new Persist(rec.toBuilder().message(message).build());
+    }
+
+    private static boolean overdue(NodeRecord rec, Instant now, Duration timeout) {
+        return rec.stepStartedAt() != null && now.isAfter(rec.stepStartedAt().plus(timeout));
+    }
+
+    private static Wait waitUntil(Instant when, Instant now) {
+        Duration d = Duration.between(now, when);
+        return new Wait(d.isNegative() ? Duration.ZERO : d);
+    }
+
+    private static long millisSince(Instant start, Instant now) {
+        return start == null ? 0 : Math.max(0, Duration.between(start, now).toMillis());
+    }
+}

@@ -1,0 +1,25 @@
+package dev.plinth.core;
+
+import dev.plinth.driver.BootDevice;
+import dev.plinth.driver.DeployProgress;
+import dev.plinth.driver.FailureKind;
+import dev.plinth.driver.PowerState;
+
+/** What came of an {@link Action}: success with whatever it observed, or a failure. */
+public sealed interface Outcome {
+    record Done() implements Outcome {}
+
+    record Power(PowerState state, BootDevice bootDevice) implements Outcome {}
+
+    record Progress(DeployProgress progress) implements Outcome {}
+
+    record CheckIn(boolean checkedIn) implements Outcome {}
+
+    record Failed(FailureKind kind, String message) implements Outcome {}
+
+    Outcome DONE = new Done();
+
+    static Outcome failed(FailureKind kind, String message) {
+        return new Failed(kind, message);
+    }
+}

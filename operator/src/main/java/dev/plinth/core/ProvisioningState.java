@@ -1,0 +1,20 @@
+package dev.plinth.core;
+
+/**
+ * A node's lifecycle state, named as in Metal3 and Ironic. See docs/node-lifecycle.md for what moves a node
+ * between them.
+ */
+public enum ProvisioningState {
+    /** Checking that the BMC answers with the configured credentials. */
+    REGISTERING,
+    /** Reachable and managed; holds no image Plinth wrote (or its image was removed from Git). */
+    AVAILABLE,
+    /** Writing an image: network boot, deploy ramdisk, verify, boot the disk, check-in. */
+    PROVISIONING,
+    /** Runs the image Git asks for; watched for power and boot-device drift. */
+    PROVISIONED,
+    /** Leaving the fleet: powered off and its network boot cleaned up. */
+    DEPROVISIONING,
+    /** An operation failed; retried with backoff, at once when the spec changes. */
+    ERROR
+}

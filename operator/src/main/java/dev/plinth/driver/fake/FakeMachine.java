@@ -1,0 +1,30 @@
+package dev.plinth.driver.fake;
+
+import dev.plinth.driver.BootDevice;
+import dev.plinth.driver.PowerState;
+
+/**
+ * The simulated hardware of one node, as plain mutable data so it can be saved and reloaded: a fake machine keeps
+ * running (and finishes writing its disk) while the controller is dead, like a real one.
+ */
+public final class FakeMachine {
+    public PowerState power = PowerState.OFF;
+    public BootDevice bootDevice = BootDevice.DISK;
+    /** The deploy the node's network boot points at; null for local boot. */
+    public String netbootDeploy;
+    public String netbootImage;
+    public String netbootChecksum;
+    /** Deploy whose ramdisk is running, and when it started (epoch ms). */
+    public String runningDeploy;
+    public long runningSince;
+    public String runningImage;
+    public String runningChecksum;
+    /** What the disk holds. */
+    public String diskDeploy;
+    public String diskImage;
+    public String diskChecksum;
+    /** When the disk's OS was powered on (epoch ms), 0 when not booting it. */
+    public long osBootedAt;
+    /** Deploys registered with start(), and the last outcome of each. */
+    public java.util.Map<String, String> deployResults = new java.util.HashMap<>();
+}

@@ -1,0 +1,66 @@
+package dev.plinth.load;
+
+import dev.plinth.api.BareMetalNodeSpec;
+import dev.plinth.api.BmcSpec;
+import dev.plinth.api.ResourceRef;
+import dev.plinth.api.RootDeviceHints;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code spec} of a BareMetalNode. */
+final class BareMetalNodeReader {
+    private BareMetalNodeReader() {}
+
+    static final List<String> FIELDS = List.of("bmc", "bootMACAddress", "online", "image", "rootDeviceHints");
+    static final List<String> BMC_FIELDS = List.of("address", "credentialsName", "disableCertificateVerification");
+    /** Recognised only to be refused with a pointed message; never suggested for a typo. */
+    static final List<String> INLINE_CREDENTIALS = List.of("username", "password");
+    static final List<String> HINT_FIELDS =
+            List.of("deviceName", "model", "vendor", "serialNumber", "wwn", "minSizeGigabytes", "rotational");
+
+    static BareMetalNodeSpec read(Fields spec) {
+        BmcSpec bmc = bmc(spec.mapping("bmc", true, BMC_FIELDS, INLINE_CREDENTIALS,
+                "a mapping with address and credentialsName"));
+        String mac = spec.string("bootMACAddress", true, Formats.MAC_EXPECTED, Formats::mac);
+        boolean online = spec.bool("online", true);
+        ResourceRef image = MetadataReader.imageRef(spec, "image", false);
+        RootDeviceHints hints = hints(spec.mapping("rootDeviceHints", false, HINT_FIELDS,
+                "a mapping of hints: " + String.join(", ", HINT_FIELDS)));
+        // Lowercase so the MAC compares equal to what DHCP and PXE report.
+        return new BareMetalNodeSpec(bmc, mac == null ? null : mac.toLowerCase(Locale.ROOT), online, image, hints);
+    }
+
+    private static BmcSpec bmc(Fields bmc) {
+        for (String field : INLINE_CREDENTIALS) {
+            // The value is never read, so a password cannot leak into a problem message.
+            bmc.reject(field, "inline BMC credentials are not allowed (\"" + field + "\"): put the username and"
+                    + " password in a secret and reference it with credentialsName");
+        }
+        String address = bmc.string("address", true, BmcAddress.EXPECTED, v -> {
+            try {
+                BmcAddress.parse(v);
+                return null;
+            } catch (BmcAddress.Invalid e) {
+                return e.getMessage();
+            }
+        });
+        String credentials = bmc.string("credentialsName", true,
+                "the name of the secret holding the BMC username and password", Formats::name);
+        boolean insecure = bmc.bool("disableCertificateVerification", false);
+        return new BmcSpec(address, credentials, insecure);
+    }
+
+    private static RootDeviceHints hints(Fields h) {
+        if (!h.present()) {
+            return RootDeviceHints.NONE;
+        }
+        return new RootDeviceHints(
+                h.string("deviceName", false, "a device path like /dev/sda"),
+                h.string("model", false, "a disk model string"),
+                h.string("vendor", false, "a disk vendor string"),
+                h.string("serialNumber", false, "a disk serial number"),
+                h.string("wwn", false, "a World Wide Name like 0x4000cca77fc4dba1"),
+                h.integer("minSizeGigabytes", false, 0, Integer.MAX_VALUE, "an integer >= 0 (gigabytes)"),
+                h.bool("rotational"));
+    }
+}

@@ -1,0 +1,102 @@
+package dev.plinth.load;
+
+import dev.plinth.api.CloudRole;
+import dev.plinth.api.CloudSpec;
+import dev.plinth.api.HealthCheck;
+import dev.plinth.api.LabelSelector;
+import dev.plinth.api.ResourceRef;
+import dev.plinth.api.RolloutPolicy;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/** {@code spec} of a Cloud: its roles, each with rollout and health-check policy. */
+final class CloudReader {
+    private CloudReader() {}
+
+    static final List<String> FIELDS = List.of("roles");
+    static final List<String> ROLE_FIELDS =
+            List.of("name", "count", "nodeSelector", "image", "rollout", "healthCheck");
+    static final String MAX_UNAVAILABLE_EXPECTED =
+            "an integer >= 0 or a percentage from 0% to 100%, like 1 or \"25%\"";
+    private static final Pattern PERCENT = Pattern.compile("([0-9]{1,3})%");
+
+    static CloudSpec read(Fields spec) {
+        List<Fields> roleFields = spec.mappings("roles", true, ROLE_FIELDS,
+                "a list of roles", "a role mapping with name, count and image");
+        List<CloudRole> roles = new ArrayList<>();
+        Map<String, Fields> byName = new HashMap<>();
+        for (Fields r : roleFields) {
+            CloudRole role = role(r);
+            if (role.name() != null) {
+                Fields first = byName.putIfAbsent(role.name(), r);
+                if (first != null) {
+                    r.report("name", "duplicate role name " + Fields.quote(role.name()) + ": already used by "
+                            + first.path() + " at line " + first.lineOf("name")
+                            + "; expected role names unique within the cloud");
+                }
+            }
+            roles.add(role);
+        }
+        return new CloudSpec(roles);
+    }
+
+    private static CloudRole role(Fields r) {
+        String name = r.string("name", true, Formats.ROLE_NAME, Formats::roleName);
+        Integer count = r.integer("count", true, 0, Integer.MAX_VALUE, "an integer >= 0");
+        Fields selector = r.mapping("nodeSelector", false, List.of("matchLabels"),
+                "a mapping like {matchLabels: {role: compute}}");
+        LabelSelector nodeSelector = selector.present()
+                ? new LabelSelector(selector.stringMap("matchLabels", "a map of labels like {role: compute}"))
+                : null;
+        ResourceRef image = MetadataReader.imageRef(r, "image", true);
+        RolloutPolicy rollout = rollout(r.mapping("rollout", false, List.of("maxUnavailable"),
+                "a mapping like {maxUnavailable: 1}"));
+        HealthCheck health = healthCheck(r.mapping("healthCheck", false,
+                List.of("checkIn", "tcpPort", "timeoutSeconds"),
+                "a mapping like {checkIn: true, tcpPort: 22, timeoutSeconds: 600}"));
+        return new CloudRole(name, count == null ? 0 : count, nodeSelector, image, rollout, health);
+    }
+
+    private static RolloutPolicy rollout(Fields f) {
+        Node v = f.value("maxUnavailable", false, MAX_UNAVAILABLE_EXPECTED);
+        if (v == null) {
+            return RolloutPolicy.DEFAULT;
+        }
+        if (v instanceof ScalarNode s && s.getTag().equals(Tag.INT)) {
+            Integer n = f.integerValue("maxUnavailable", v, 0, Integer.MAX_VALUE, MAX_UNAVAILABLE_EXPECTED);
+            return n == null ? RolloutPolicy.DEFAULT : new RolloutPolicy(Integer.toString(n));
+        }
+        if (v instanceof ScalarNode s && s.getTag().equals(Tag.STR)) {
+            Matcher m = PERCENT.matcher(s.getValue());
+            if (m.matches() && Integer.parseInt(m.group(1)) <= 100) {
+                // Normalised ("007%" -> "7%") so RolloutPolicy parses it without surprises.
+                return new RolloutPolicy(Integer.parseInt(m.group(1)) + "%");
+            }
+            f.problem("maxUnavailable", v, "invalid maxUnavailable " + Fields.quote(s.getValue()) + ": expected "
+                    + MAX_UNAVAILABLE_EXPECTED);
+            return RolloutPolicy.DEFAULT;
+        }
+        f.wrongType("maxUnavailable", v, MAX_UNAVAILABLE_EXPECTED);
+        return RolloutPolicy.DEFAULT;
+    }
+
+    private static HealthCheck healthCheck(Fields f) {
+        if (!f.present()) {
+            return HealthCheck.DEFAULT;
+        }
+        HealthCheck d = HealthCheck.DEFAULT;
+        boolean checkIn = f.bool("checkIn", d.checkIn());
+        Integer port = f.integer("tcpPort", false, 1, 65535, "a TCP port from 1 to 65535");
+        Integer timeout = f.integer("timeoutSeconds", false, 1, Integer.MAX_VALUE, "a number of seconds > 0");
+        return new HealthCheck(checkIn, port == null ? d.tcpPort() : port,
+                Objects.requireNonNullElse(timeout, d.timeoutSeconds()));
+    }
+}

@@ -1,0 +1,93 @@
+package dev.plinth.load;
+
+import dev.plinth.api.DesiredState;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Turns the YAML files of one revision into a validated {@link DesiredState}, or into every problem found in
+ * them. Nothing is applied from a revision with problems, so all of them are reported at once.
+ */
+public final class DesiredStateLoader {
+
+    /**
+     * Parses and validates every {@code .yaml}/{@code .yml} file of {@code files} (other files are ignored).
+     * Empty documents are skipped; a revision without documents is a valid, empty state.
+     */
+    public LoadResult load(String revision, List<SourceFile> files) {
+        List<Problem> problems = new ArrayList<>();
+        List<Parsed> parsed = new ArrayList<>();
+        for (SourceFile file : files) {
+            if (!isYaml(file.path())) continue;
+            for (Node root : YamlDocuments.parse(file, problems)) {
+                Parsed p = DocumentReader.read(new Doc(file.path(), problems), root);
+                if (p != null) parsed.add(p);
+            }
+        }
+        CrossChecker.check(parsed);
+        if (!problems.isEmpty()) {
+            return LoadResult.rejected(problems);
+        }
+        return LoadResult.ok(DesiredState.of(revision, parsed.stream().map(Parsed::resource).toList()));
+    }
+
+    /**
+     * The YAML files under {@code root}, in any directory layout, skipping hidden files and directories (such as
+     * {@code .git}). Paths are relative to {@code root}, '/'-separated, sorted.
+     */
+    public static List<SourceFile> readDirectory(Path root) throws IOException {
+        List<Path> found = new ArrayList<>();
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                return !dir.equals(root) && isHidden(dir) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && !isHidden(file) && isYaml(file.getFileName().toString())) {
+                    found.add(file);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        List<SourceFile> files = new ArrayList<>();
+        for (Path file : found) {
+            String relative = relative(root, file);
+            try {
+                files.add(new SourceFile(relative, Files.readString(file, StandardCharsets.UTF_8)));
+            } catch (CharacterCodingException e) {
+                throw new IOException(relative + ": not valid UTF-8", e);
+            }
+        }
+        files.sort(Comparator.comparing(SourceFile::path));
+        return files;
+    }
+
+    private static String relative(Path root, Path file) {
+        List<String> parts = new ArrayList<>();
+        for (Path part : root.relativize(file)) parts.add(part.toString());
+        return String.join("/", parts);
+    }
+
+    private static boolean isHidden(Path path) {
+        Path name = path.getFileName();
+        return name != null && name.toString().startsWith(".");
+    }
+
+    static boolean isYaml(String path) {
+        String p = path.toLowerCase(Locale.ROOT);
+        return p.endsWith(".yaml") || p.endsWith(".yml");
+    }
+}

@@ -198,7 +198,11 @@ public final class NodeController implements NodeWaker, AutoCloseable {
         store.saveNode(stamped, event);
         records.put(stamped.name(), stamped);
         if (event != null) {
-            LOG.info("node {}: {}", stamped.name(), event.message());
+            if (event.type().equals("Step")) {
+                LOG.debug("node {}: {}", stamped.name(), event.message());
+            } else {
+                LOG.info("node {}: {}", stamped.name(), event.message());
+            }
         }
         listener.changed(before, stamped);
     }

@@ -260,12 +260,12 @@ public final class GitSource implements AutoCloseable {
             fetch.call();
         } catch (InvalidRemoteException e) {
             throw new SourceException(Kind.UNREACHABLE, "cannot reach " + config.redactedUrl() + ": "
-                    + scrub(rootMessage(e)), e);
+                    + detail(e), e);
         } catch (org.eclipse.jgit.api.errors.TransportException e) {
             throw classify(e);
         } catch (GitAPIException | RuntimeException e) {
             throw new SourceException(Kind.TRANSPORT, "fetching branch '" + config.branch() + "' from "
-                    + config.redactedUrl() + " failed: " + scrub(rootMessage(e)), e);
+                    + config.redactedUrl() + " failed: " + detail(e), e);
         }
         try {
             Ref ref = r.exactRef(trackingRef());
@@ -305,11 +305,11 @@ public final class GitSource implements AutoCloseable {
             if (t instanceof ConnectException || t instanceof UnknownHostException
                     || t instanceof NoRouteToHostException || t instanceof SocketTimeoutException) {
                 return new SourceException(Kind.UNREACHABLE, "cannot reach " + url + ": "
-                        + scrub(describe(t)), e);
+                        + detail(describe(t)), e);
             }
             if (t instanceof NoRemoteRepositoryException) {
                 return new SourceException(Kind.UNREACHABLE, "no repository at " + url + ": "
-                        + scrub(t.getMessage()), e);
+                        + detail(t), e);
             }
         }
         if (lower.contains("server key did not validate") || lower.contains("host key")
@@ -317,25 +317,40 @@ public final class GitSource implements AutoCloseable {
                 || lower.contains("identification has changed")) {
             return new SourceException(Kind.HOST_KEY, "the SSH host key of " + url + " is not trusted"
                     + (config.knownHostsFile() != null ? " by " + config.knownHostsFile() : " (no matching known_hosts entry)")
-                    + ": " + scrub(rootMessage(e)), e);
+                    + ": " + detail(e), e);
         }
         if (lower.contains("not authorized") || lower.contains("authentication") || lower.contains("auth fail")
                 || lower.contains("permission denied") || lower.contains("no more keys to try")
                 || lower.contains("credentialsprovider") || lower.contains("403 forbidden")) {
             return new SourceException(Kind.AUTHENTICATION, "authentication to " + url + " failed: "
-                    + scrub(rootMessage(e)), e);
+                    + detail(e), e);
         }
         if (lower.contains("connection refused") || lower.contains("connection reset")
                 || lower.contains("timed out") || lower.contains("time out") || lower.contains("unknown host")
                 || lower.contains("connection failed") || lower.contains("no route to host")) {
-            return new SourceException(Kind.UNREACHABLE, "cannot reach " + url + ": " + scrub(rootMessage(e)), e);
+            return new SourceException(Kind.UNREACHABLE, "cannot reach " + url + ": " + detail(e), e);
         }
         if (lower.contains("repository not found") || lower.contains("not exported")
+                || lower.contains("no such repository")
                 || lower.contains("does not appear to be a git repository") || lower.contains("not found")) {
-            return new SourceException(Kind.UNREACHABLE, "no repository at " + url + ": " + scrub(rootMessage(e)), e);
+            return new SourceException(Kind.UNREACHABLE, "no repository at " + url + ": " + detail(e), e);
         }
         return new SourceException(Kind.TRANSPORT, "fetching branch '" + config.branch() + "' from " + url
-                + " failed: " + scrub(rootMessage(e)), e);
+                + " failed: " + detail(e), e);
+    }
+
+    /** The root message, scrubbed, without JGit's "url: " prefix (the caller names the URL). */
+    private String detail(Throwable e) {
+        return detail(rootMessage(e));
+    }
+
+    private String detail(String message) {
+        String msg = scrub(message);
+        String prefix = config.redactedUrl() + ": ";
+        while (msg.startsWith(prefix)) {
+            msg = msg.substring(prefix.length());
+        }
+        return msg;
     }
 
     private static String describe(Throwable t) {

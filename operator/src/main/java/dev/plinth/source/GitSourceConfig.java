@@ -117,7 +117,10 @@ public record GitSourceConfig(
         return schemeOf(url);
     }
 
-    /** The URL with any password (user info after ':') replaced by {@code ***}, for messages and logs. */
+    /**
+     * The URL with any password (user info after ':') replaced by {@code ***}, for messages and logs. For
+     * http(s) a lone user name is hidden too, as it is often a token.
+     */
     public String redactedUrl() {
         return redact(url);
     }
@@ -143,6 +146,11 @@ public record GitSourceConfig(
             if (userInfo != null && userInfo.contains(":")) {
                 String user = userInfo.substring(0, userInfo.indexOf(':'));
                 return url.replace(userInfo + "@", user + ":***@");
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (userInfo != null && (scheme.equals("http") || scheme.equals("https"))) {
+                // https://TOKEN@host/... is a common way to pass a token: hide a lone user too.
+                return url.replace(userInfo + "@", "***@");
             }
             return url;
         } catch (URISyntaxException e) {

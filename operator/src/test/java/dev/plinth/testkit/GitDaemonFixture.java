@@ -99,6 +99,11 @@ public final class GitDaemonFixture implements AutoCloseable {
         return bare;
     }
 
+    /** The directory served (the daemon's base path); it holds {@value #REPO_NAME}. */
+    public Path baseDir() {
+        return base;
+    }
+
     public int port() {
         return port;
     }

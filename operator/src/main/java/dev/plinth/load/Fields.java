@@ -112,22 +112,12 @@ final class Fields {
         return path;
     }
 
-    /** Line of the key that introduced this mapping (or of the document start). */
-    int line() {
-        return line;
-    }
-
     String path(String name) {
         return join(path, name);
     }
 
     private static String join(String path, String name) {
         return path.isEmpty() ? name : path + "." + name;
-    }
-
-    /** True when the field is written, even with an empty value. */
-    boolean has(String name) {
-        return fields.containsKey(name);
     }
 
     /** Reports a field that must not be written at all; never echoes its value (it may be a secret). */

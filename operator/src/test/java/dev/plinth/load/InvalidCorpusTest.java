@@ -45,6 +45,11 @@ class InvalidCorpusTest {
                     "unknown field \"bootMacAddress\": did you mean \"bootMACAddress\"?"),
             new Case("unknown-field-nested.yaml", 5, "metadata.namespace",
                     "unknown field \"namespace\": expected one of name, labels"),
+            new Case("unknown-field-in-role.yaml", 17, "spec.roles[0].rollout.maxUnavaliable",
+                    "unknown field \"maxUnavaliable\": did you mean \"maxUnavailable\"?"),
+            new Case("unknown-field-root-hints.yaml", 17, "spec.rootDeviceHints.minSizeGB",
+                    "unknown field \"minSizeGB\": expected one of deviceName, model, vendor, serialNumber, wwn,"
+                            + " minSizeGigabytes, rotational"),
             new Case("duplicate-key.yaml", 7, "spec.url",
                     "duplicate field \"url\": already set on line 5"),
             new Case("missing-required-field.yaml", 5, "spec.bmc.credentialsName",

@@ -3,6 +3,7 @@ package dev.plinth.load;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,13 +35,17 @@ final class Fields {
     private final int line;
     private final boolean present;
     private final Map<String, NodeTuple> fields;
+    /** Known fields that an unknown key was reported as a likely typo of: not reported again as missing. */
+    private final Set<String> suggested;
 
-    private Fields(Doc doc, String path, int line, boolean present, Map<String, NodeTuple> fields) {
+    private Fields(Doc doc, String path, int line, boolean present, Map<String, NodeTuple> fields,
+            Set<String> suggested) {
         this.doc = doc;
         this.path = path;
         this.line = line;
         this.present = present;
         this.fields = fields;
+        this.suggested = suggested;
     }
 
     /**
@@ -60,6 +65,7 @@ final class Fields {
     static Fields of(Doc doc, String path, int line, MappingNode node, List<String> known, List<String> forbidden) {
         Map<String, NodeTuple> fields = new LinkedHashMap<>();
         Map<String, Integer> seen = new HashMap<>();
+        Set<String> suggested = new HashSet<>();
         for (NodeTuple t : node.getValue()) {
             Node k = t.getKeyNode();
             if (!(k instanceof ScalarNode ks) || ks.getTag().equals(Tag.NULL)) {
@@ -75,20 +81,21 @@ final class Fields {
             } else if (key.equals("<<")) {
                 doc.problem(line(k), keyPath, "merge keys (<<) are not supported: write the fields out in full");
             } else if (!known.contains(key) && !forbidden.contains(key)) {
-                doc.problem(line(k), keyPath, unknownField(key, known));
+                String hint = Suggestions.closest(key, known);
+                if (hint != null) suggested.add(hint);
+                doc.problem(line(k), keyPath, unknownField(key, hint, known));
             } else {
                 fields.put(key, t);
             }
         }
-        return new Fields(doc, path, line, true, fields);
+        return new Fields(doc, path, line, true, fields, suggested);
     }
 
     static Fields absent(Doc doc, String path) {
-        return new Fields(doc, path, 0, false, Collections.emptyMap());
+        return new Fields(doc, path, 0, false, Collections.emptyMap(), Set.of());
     }
 
-    private static String unknownField(String key, List<String> known) {
-        String hint = Suggestions.closest(key, known);
+    private static String unknownField(String key, String hint, List<String> known) {
         if (hint != null) {
             return "unknown field \"" + key + "\": did you mean \"" + hint + "\"?";
         }
@@ -105,22 +112,12 @@ final class Fields {
         return path;
     }
 
-    /** Line of the key that introduced this mapping (or of the document start). */
-    int line() {
-        return line;
-    }
-
     String path(String name) {
         return join(path, name);
     }
 
     private static String join(String path, String name) {
         return path.isEmpty() ? name : path + "." + name;
-    }
-
-    /** True when the field is written, even with an empty value. */
-    boolean has(String name) {
-        return fields.containsKey(name);
     }
 
     /** Reports a field that must not be written at all; never echoes its value (it may be a secret). */
@@ -159,7 +156,7 @@ final class Fields {
         NodeTuple t = fields.get(name);
         Node v = t == null ? null : t.getValueNode();
         if (v == null || (v instanceof ScalarNode s && s.getTag().equals(Tag.NULL))) {
-            if (required && present) {
+            if (required && present && !(t == null && suggested.contains(name))) {
                 int at = t == null ? line : line(t.getKeyNode());
                 doc.problem(at, path(name), "missing required field \"" + name + "\": expected " + expected);
             }

@@ -60,10 +60,10 @@ final class YamlDocuments {
             int line = mark == null ? 0 : mark.getLine() + 1;
             String what = e.getContext() == null ? e.getProblem() : e.getContext() + ", " + e.getProblem();
             problems.add(new Problem(file.path(), line, "",
-                    "YAML syntax error: " + what + "; expected well-formed YAML documents separated by ---"));
+                    "invalid YAML: " + what + "; expected well-formed YAML documents separated by ---"));
         } catch (YAMLException e) {
             problems.add(new Problem(file.path(), 0, "",
-                    "YAML error: " + e.getMessage() + "; expected well-formed YAML documents separated by ---"));
+                    "invalid YAML: " + e.getMessage() + "; expected well-formed YAML documents separated by ---"));
         }
         return docs;
     }

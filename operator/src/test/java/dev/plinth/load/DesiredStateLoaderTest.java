@@ -1,0 +1,182 @@
+package dev.plinth.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.plinth.api.BareMetalNode;
+import dev.plinth.api.BmcSpec;
+import dev.plinth.api.CloudRole;
+import dev.plinth.api.Compression;
+import dev.plinth.api.DesiredState;
+import dev.plinth.api.DiskImageSpec;
+import dev.plinth.api.HealthCheck;
+import dev.plinth.api.ImageFormat;
+import dev.plinth.api.LabelSelector;
+import dev.plinth.api.ResourceRef;
+import dev.plinth.api.RolloutPolicy;
+import dev.plinth.api.RootDeviceHints;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DesiredStateLoaderTest {
+    private static final String SHA = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    private final DesiredStateLoader loader = new DesiredStateLoader();
+
+    private static Path fleet() throws URISyntaxException {
+        return Path.of(Objects.requireNonNull(DesiredStateLoaderTest.class.getResource("/valid/fleet")).toURI());
+    }
+
+    private DesiredState loadFleet() throws IOException, URISyntaxException {
+        LoadResult result = loader.load("abc123", DesiredStateLoader.readDirectory(fleet()));
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.isOk()).isTrue();
+        return result.state();
+    }
+
+    @Test
+    void loadsMultiFileFleetWithDefaults() throws Exception {
+        DesiredState state = loadFleet();
+
+        assertThat(state.revision()).isEqualTo("abc123");
+        assertThat(state.images()).containsOnlyKeys("centos-9", "rhel-9");
+        assertThat(state.images().get("centos-9").spec()).isEqualTo(new DiskImageSpec(
+                "http://images.example/centos-9.raw.gz", "sha256:" + SHA, ImageFormat.RAW, Compression.GZ));
+        // Uppercase hex is normalised; compression defaults to none.
+        assertThat(state.images().get("rhel-9").spec()).isEqualTo(new DiskImageSpec(
+                "file:///srv/images/rhel-9.qcow2", "sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
+                ImageFormat.QCOW2, Compression.NONE));
+        assertThat(state.images().get("rhel-9").metadata().labels()).isEqualTo(Map.of("os", "rhel"));
+
+        // Document order across sorted files: nodes/compute.yml before nodes/control.yaml.
+        assertThat(state.nodes()).containsOnlyKeys("compute-0", "compute-1", "controller-0", "spare-0");
+        assertThat(state.nodes().keySet()).containsExactly("compute-0", "compute-1", "controller-0", "spare-0");
+
+        BareMetalNode c0 = state.nodes().get("compute-0");
+        assertThat(c0.metadata().labels()).isEqualTo(Map.of("role", "compute", "rack", "r1"));
+        assertThat(c0.spec().bmc()).isEqualTo(new BmcSpec(
+                "redfish+https://10.0.0.10/redfish/v1/Systems/1", "bmc-compute-0", true));
+        assertThat(c0.spec().bootMACAddress()).isEqualTo("52:54:00:00:00:0a");
+        assertThat(c0.spec().online()).isFalse();
+        assertThat(c0.spec().image()).isNull();
+        assertThat(c0.spec().rootDeviceHints())
+                .isEqualTo(new RootDeviceHints("/dev/sda", null, null, null, null, 20, false));
+
+        BareMetalNode c1 = state.nodes().get("compute-1");
+        assertThat(c1.spec().bootMACAddress()).as("unquoted MAC read as text").isEqualTo("52:54:00:00:00:01");
+        assertThat(c1.spec().online()).isTrue();
+        assertThat(c1.spec().bmc().disableCertificateVerification()).isFalse();
+        assertThat(c1.spec().rootDeviceHints()).isSameAs(RootDeviceHints.NONE);
+        assertThat(state.nodes().get("controller-0").spec().image()).isEqualTo(new ResourceRef("rhel-9"));
+
+        List<CloudRole> roles = state.clouds().get("overcloud").spec().roles();
+        assertThat(roles).containsExactly(
+                new CloudRole("compute", 2, new LabelSelector(Map.of("role", "compute")),
+                        new ResourceRef("centos-9"), new RolloutPolicy("25%"), new HealthCheck(false, 22, 300)),
+                new CloudRole("controller", 1, new LabelSelector(Map.of("role", "controller")),
+                        new ResourceRef("centos-9"), new RolloutPolicy("0"), HealthCheck.DEFAULT),
+                new CloudRole("spare", 0, null, new ResourceRef("centos-9"), RolloutPolicy.DEFAULT,
+                        HealthCheck.DEFAULT));
+    }
+
+    @Test
+    void resolvesImagesForNodes() throws Exception {
+        DesiredState state = loadFleet();
+
+        // Through the compute role's selector.
+        assertThat(state.imageFor(state.nodes().get("compute-1"))).contains(state.images().get("centos-9"));
+        // The node's own image wins over its role's.
+        assertThat(state.imageFor(state.nodes().get("controller-0"))).contains(state.images().get("rhel-9"));
+        // No labels, no image: the selector-less spare role does not claim it.
+        assertThat(state.imageFor(state.nodes().get("spare-0"))).isEmpty();
+    }
+
+    @Test
+    void reportsEveryProblemOfARevisionTogether() throws IOException {
+        List<SourceFile> files = List.of(
+                InvalidCorpusTest.source("syntax-error.yaml"),
+                new SourceFile("images.yaml", """
+                        apiVersion: plinth.dev/v1alpha1
+                        kind: DiskImage
+                        metadata: {name: centos-9}
+                        spec:
+                          url: gopher://images.example/centos-9.raw
+                          checksum: sha256:abc
+                        """),
+                new SourceFile("nodes/a.yaml", """
+                        apiVersion: plinth.dev/v1alpha1
+                        kind: BareMetalNode
+                        metadata: {name: node-0}
+                        spec:
+                          bmc: {address: "ipmi://10.0.0.1", credentialsName: s0}
+                          bootMACAddress: "52:54:00:00:00:01"
+                          image: {name: centos-8}
+                        """),
+                new SourceFile("nodes/b.yaml", """
+                        apiVersion: plinth.dev/v1alpha1
+                        kind: BareMetalNode
+                        metadata: {name: node-0}
+                        spec:
+                          bmc: {address: "ipmi://10.0.0.1:623", credentialsName: s1, password: x}
+                          bootMACAddress: "52:54:00:00:00:01"
+                        """));
+
+        LoadResult result = loader.load("r", files);
+
+        assertThat(result.isOk()).isFalse();
+        assertThat(result.problems()).extracting(p -> p.file() + ":" + p.line() + " " + p.path()).containsExactly(
+                "images.yaml:5 spec.url",
+                "images.yaml:6 spec.checksum",
+                "nodes/a.yaml:7 spec.image.name",
+                "nodes/b.yaml:3 metadata.name",
+                "nodes/b.yaml:5 spec.bmc.password",
+                "nodes/b.yaml:5 spec.bmc.address",
+                "nodes/b.yaml:6 spec.bootMACAddress",
+                "syntax-error.yaml:5 ");
+        assertThat(result.problems().get(3).message()).contains("already defined at nodes/a.yaml:3");
+        assertThat(result.problems().get(5).message()).contains("node \"node-0\" at nodes/a.yaml:5");
+        assertThat(result.problems().get(6).message()).contains("node \"node-0\" at nodes/a.yaml:6");
+    }
+
+    @Test
+    void emptyRevisionIsAnEmptyState() {
+        LoadResult result = loader.load("r0", List.of(
+                new SourceFile("empty.yaml", ""),
+                new SourceFile("separators.yaml", "---\n# nothing here\n---\n")));
+
+        assertThat(result.isOk()).isTrue();
+        assertThat(result.state()).isEqualTo(DesiredState.empty("r0"));
+        assertThat(loader.load("r1", List.of()).state()).isEqualTo(DesiredState.empty("r1"));
+    }
+
+    @Test
+    void ignoresFilesThatAreNotYaml() {
+        LoadResult result = loader.load("r", List.of(new SourceFile("notes.txt", "kind: [")));
+
+        assertThat(result.isOk()).isTrue();
+    }
+
+    @Test
+    void readsAnyLayoutSkippingHiddenFiles(@TempDir Path root) throws IOException {
+        Files.createDirectories(root.resolve("b/deep"));
+        Files.createDirectories(root.resolve(".git/objects"));
+        Files.writeString(root.resolve("b/deep/z.yml"), "z");
+        Files.writeString(root.resolve("a.yaml"), "a");
+        Files.writeString(root.resolve("b/c.YAML"), "c");
+        Files.writeString(root.resolve("b/readme.md"), "not yaml");
+        Files.writeString(root.resolve(".hidden.yaml"), "hidden");
+        Files.writeString(root.resolve(".git/objects/x.yaml"), "hidden");
+
+        List<SourceFile> files = DesiredStateLoader.readDirectory(root);
+
+        assertThat(files).containsExactly(
+                new SourceFile("a.yaml", "a"),
+                new SourceFile("b/c.YAML", "c"),
+                new SourceFile("b/deep/z.yml", "z"));
+    }
+}

@@ -2,6 +2,7 @@ package dev.plinth.diff;
 
 import dev.plinth.api.BareMetalNode;
 import dev.plinth.api.Cloud;
+import dev.plinth.api.CloudRole;
 import dev.plinth.api.DesiredState;
 import dev.plinth.api.DiskImage;
 import java.util.ArrayList;
@@ -116,7 +117,22 @@ public record Plan(List<Change> changes) {
 
     private static List<String> cloudFields(Cloud a, Cloud b) {
         List<String> f = new ArrayList<>();
-        field(f, "spec.roles", a.spec().roles(), b.spec().roles());
+        Map<String, CloudRole> before = new java.util.LinkedHashMap<>();
+        a.spec().roles().forEach(r -> before.put(r.name(), r));
+        for (CloudRole r : b.spec().roles()) {
+            CloudRole old = before.remove(r.name());
+            String at = "spec.roles[" + r.name() + "]";
+            if (old == null) {
+                f.add(at + ": added");
+                continue;
+            }
+            field(f, at + ".count", old.count(), r.count());
+            field(f, at + ".nodeSelector", old.nodeSelector(), r.nodeSelector());
+            field(f, at + ".image", name(old.image()), name(r.image()));
+            field(f, at + ".rollout", old.rollout(), r.rollout());
+            field(f, at + ".healthCheck", old.healthCheck(), r.healthCheck());
+        }
+        before.keySet().forEach(name -> f.add("spec.roles[" + name + "]: removed"));
         return f;
     }
 

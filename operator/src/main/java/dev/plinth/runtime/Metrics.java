@@ -1,0 +1,58 @@
+package dev.plinth.runtime;
+
+import dev.plinth.core.NodeRecord;
+import dev.plinth.core.ProvisioningState;
+import dev.plinth.engine.NodeController;
+import dev.plinth.engine.NodeListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/** Prometheus metrics of the controller: nodes per state, transitions, operation and step durations. */
+public final class Metrics implements NodeListener {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Gauges read the controller on each scrape. */
+    public void watch(Supplier<NodeController> controller) {
+        for (ProvisioningState s : ProvisioningState.values()) {
+            Gauge.builder("plinth_nodes", () -> controller.get().records().stream()
+                    .filter(r -> r.state() == s).count()).tag("state", s.name())
+                    .description("nodes by provisioning state").register(registry);
+        }
+        Gauge.builder("plinth_work_queue_depth", () -> controller.get().queueDepth())
+                .description("nodes waiting for a worker").register(registry);
+    }
+
+    public void revision(boolean applied) {
+        Counter.builder("plinth_revisions_total").tag("result", applied ? "applied" : "rejected")
+                .description("revisions seen, by validation result").register(registry).increment();
+    }
+
+    @Override
+    public void changed(NodeRecord before, NodeRecord after) {
+        if (before == null || after == null || before.state() == after.state()) {
+            return;
+        }
+        Counter.builder("plinth_node_transitions_total").tag("from", before.state().name())
+                .tag("to", after.state().name()).register(registry).increment();
+        boolean operationEnded = before.state() != ProvisioningState.ERROR
+                && (after.state() == ProvisioningState.ERROR || before.step() != null);
+        if (operationEnded) {
+            Timer.builder("plinth_operation_seconds").tag("operation", before.state().name())
+                    .tag("result", after.state() == ProvisioningState.ERROR ? "failed" : "succeeded")
+                    .register(registry).record(Duration.ofMillis(after.lastOperationMillis()));
+        }
+        if (after.state() == ProvisioningState.PROVISIONED) {
+            after.timings().forEach((step, ms) -> Timer.builder("plinth_step_seconds").tag("step", step.name())
+                    .register(registry).record(Duration.ofMillis(ms)));
+        }
+    }
+}

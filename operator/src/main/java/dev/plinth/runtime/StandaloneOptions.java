@@ -1,0 +1,35 @@
+package dev.plinth.runtime;
+
+import dev.plinth.core.LifecycleConfig;
+import dev.plinth.driver.fake.FakeDriverConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything the standalone controller is started with.
+ *
+ * @param repoUrl Git URL of the desired state (file://, http(s)://, git://, ssh://)
+ * @param path directory inside the repository holding the documents
+ * @param stateDir where the embedded store, the Git mirror and driver state live
+ * @param secretsFile BMC credentials by credentialsName, outside Git
+ * @param driver {@code fake} for now: simulated machines
+ * @param fakePersistent keep the fake machines in {@code stateDir/fake} (they survive a controller restart)
+ * @param webhookSecret shared secret of the Git webhook, null to accept unsigned calls
+ * @param durable fsync every state change (survives power loss, not just a process crash)
+ */
+public record StandaloneOptions(
+        String repoUrl,
+        String branch,
+        String path,
+        Duration pollInterval,
+        Path stateDir,
+        Path secretsFile,
+        String driver,
+        FakeDriverConfig fake,
+        boolean fakePersistent,
+        String listenHost,
+        int listenPort,
+        int workers,
+        String webhookSecret,
+        boolean durable,
+        LifecycleConfig lifecycle) {}

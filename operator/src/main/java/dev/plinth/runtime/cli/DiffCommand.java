@@ -1,0 +1,73 @@
+package dev.plinth.runtime.cli;
+
+import dev.plinth.api.DesiredState;
+import dev.plinth.diff.Change;
+import dev.plinth.diff.Plan;
+import dev.plinth.load.LoadResult;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "diff", mixinStandardHelpOptions = true,
+        description = "Show what a directory of documents would change against the revision in force"
+                + " (or against another directory), and what each change does to the machines.")
+final class DiffCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "DIR", description = "The proposed desired state (e.g. your working copy).")
+    Path dir;
+
+    @Option(names = "--server", defaultValue = "http://127.0.0.1:8080",
+            description = "Compare with the revision in force on this controller (default: ${DEFAULT-VALUE}).")
+    String server;
+
+    @Option(names = "--against", paramLabel = "DIR", description = "Compare with this directory instead of a controller.")
+    Path against;
+
+    @Option(names = "--exit-code", description = "Exit 2 when there are changes (for scripts).")
+    boolean exitCode;
+
+    @Override
+    public Integer call() throws Exception {
+        LoadResult proposed = ValidateCommand.load(dir);
+        if (!proposed.isOk()) {
+            proposed.problems().forEach(System.out::println);
+            System.out.println(proposed.problems().size() + " problem(s): this revision would be rejected whole");
+            return 1;
+        }
+        DesiredState current;
+        String currentLabel;
+        if (against != null) {
+            LoadResult base = ValidateCommand.load(against);
+            if (!base.isOk()) {
+                System.out.println(against + " is not valid itself: " + base.problems().get(0));
+                return 1;
+            }
+            current = base.state();
+            currentLabel = against.toString();
+        } else {
+            current = new ApiClient(server).get("/api/v1/desired", DesiredState.class);
+            currentLabel = "revision " + StatusCommand.shortId(current.revision()) + " in force at " + server;
+        }
+        Plan plan = Plan.between(current, proposed.state());
+        print(plan, currentLabel, System.out);
+        return exitCode && !plan.isEmpty() ? 2 : 0;
+    }
+
+    static void print(Plan plan, String againstLabel, PrintStream out) {
+        out.println("Comparing with " + againstLabel + ":");
+        if (plan.isEmpty()) {
+            out.println("No changes.");
+            return;
+        }
+        for (Change c : plan.changes()) {
+            out.printf("%s %s %s%s%n", c.symbol(), c.resourceKind(), c.name(),
+                    c.consequence().isEmpty() ? "" : "  => " + c.consequence());
+            c.fields().forEach(f -> out.println("    " + f));
+        }
+        out.printf("Plan: %d to add, %d to change, %d to remove; %d node(s) reprovisioned.%n",
+                plan.count(Change.Kind.ADD), plan.count(Change.Kind.CHANGE), plan.count(Change.Kind.REMOVE),
+                plan.reprovisions());
+    }
+}

@@ -66,6 +66,9 @@ public final class NodeLifecycle {
         if (rec.state() == ERROR) {
             return decideError(in, rec, now);
         }
+        if (rec.inFlight() != null) {
+            return new Persist(recoverInFlight(rec, now));
+        }
         if (rec.notBefore() != null && now.isBefore(rec.notBefore())) {
             return waitUntil(rec.notBefore(), now);
         }
@@ -220,6 +223,31 @@ public final class NodeLifecycle {
         return checkOrWait(rec, now);
     }
 
+    // --- calls that must not be repeated ----------------------------------------------------------------------
+
+    /**
+     * The record to store before making {@code action}, when the action is not idempotent (a reboot: doing it twice
+     * restarts a deploy that is already writing). Empty when the action can simply be repeated after a crash.
+     */
+    public java.util.Optional<NodeRecord> beforeAct(NodeRecord rec, Action action) {
+        if (action instanceof Reboot) {
+            return java.util.Optional.of(rec.toBuilder().inFlight(action.label()).build());
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * After a crash during a non-idempotent call we cannot know whether the BMC acted. Assume it did and move on to
+     * watching: if it did not, the next step's timeout fails the operation and it is retried whole, which costs
+     * time; calling again would risk doing the work twice.
+     */
+    private NodeRecord recoverInFlight(NodeRecord rec, Instant now) {
+        Action action = new Reboot();
+        NodeRecord next = apply(rec, action, Outcome.DONE, now).next();
+        return next.toBuilder().message("resumed after a restart: the reboot may have happened, watching for it")
+                .build();
+    }
+
     // --- outcomes ----------------------------------------------------------------------------------------------
 
     /** The record after {@code action} (decided for {@code rec}) came out as {@code outcome}. */
@@ -227,7 +255,7 @@ public final class NodeLifecycle {
         if (outcome instanceof Outcome.Failed f) {
             return fail(rec, f.kind(), f.message(), now);
         }
-        NodeRecord.Builder b = rec.toBuilder().attempt(0).notBefore(null);
+        NodeRecord.Builder b = rec.toBuilder().attempt(0).notBefore(null).inFlight(null);
         if (rec.step() == null || rec.state() == PROVISIONED || rec.state() == AVAILABLE) {
             // an idle node's drift check or heal succeeded: the BMC answers again
             b.clearError();
@@ -318,14 +346,14 @@ public final class NodeLifecycle {
         if (rec.step() == null) {
             // A settled node's BMC stopped answering: the node is not broken, we just cannot see it. Back off.
             Duration delay = kind.retryable() ? config.stepDelay(attempt) : config.errorDelay(attempt);
-            NodeRecord next = rec.toBuilder().attempt(attempt).notBefore(now.plus(delay))
+            NodeRecord next = rec.toBuilder().attempt(attempt).notBefore(now.plus(delay)).inFlight(null)
                     .powerState(PowerState.UNKNOWN).errorKind(kind).errorMessage(message).checkedAt(now)
                     .message("BMC check failed, next try in " + delay.toSeconds() + "s").build();
             return new Transition(next, delay);
         }
         if (kind.retryable() && attempt < config.stepAttempts()) {
             Duration delay = config.stepDelay(attempt);
-            NodeRecord next = rec.toBuilder().attempt(attempt).notBefore(now.plus(delay))
+            NodeRecord next = rec.toBuilder().attempt(attempt).notBefore(now.plus(delay)).inFlight(null)
                     .message(rec.step() + " failed (attempt " + attempt + "/" + config.stepAttempts() + "), retry in "
                             + delay.toSeconds() + "s: " + message).build();
             return new Transition(next, delay);
@@ -338,6 +366,7 @@ public final class NodeLifecycle {
         Duration delay = config.errorDelay(errors);
         return rec.toBuilder()
                 .state(ERROR)
+                .inFlight(null)
                 .failedOperation(rec.state())
                 .errorKind(kind)
                 .errorMessage(rec.step() + ": " + message)
@@ -353,7 +382,7 @@ public final class NodeLifecycle {
     // --- helpers -----------------------------------------------------------------------------------------------
 
     private static NodeRecord.Builder begin(NodeRecord rec, ProvisioningState operation, Instant now) {
-        return rec.toBuilder().state(operation).step(Step.firstOf(operation)).stepStartedAt(now).attempt(0)
+        return rec.toBuilder().state(operation).step(Step.firstOf(operation)).stepStartedAt(now).attempt(0).inFlight(null)
                 .notBefore(null).operationStartedAt(now).timings(java.util.Map.of()).message("");
     }
 

@@ -26,6 +26,8 @@ import java.util.Map;
  * @param specFingerprint the desired spec when the current operation began; a change retries an ERROR at once
  * @param timings milliseconds per completed step of the current or last operation
  * @param message why the node waits, in words (empty when it does not)
+ * @param inFlight a non-idempotent driver call that was started and not yet seen to finish (a crash in between
+ *     leaves it set): the restarted controller verifies its effect instead of calling again
  */
 public record NodeRecord(
         String name,
@@ -55,6 +57,7 @@ public record NodeRecord(
         String specFingerprint,
         Map<Step, Long> timings,
         String message,
+        String inFlight,
         Instant updatedAt) {
 
     public NodeRecord {
@@ -103,6 +106,7 @@ public record NodeRecord(
         private String specFingerprint;
         private Map<Step, Long> timings = new EnumMap<>(Step.class);
         private String message = "";
+        private String inFlight;
         private Instant updatedAt;
 
         public Builder(String name) {
@@ -137,6 +141,7 @@ public record NodeRecord(
             specFingerprint = r.specFingerprint;
             timings = r.timings.isEmpty() ? new EnumMap<>(Step.class) : new EnumMap<>(r.timings);
             message = r.message;
+            inFlight = r.inFlight;
             updatedAt = r.updatedAt;
         }
 
@@ -167,6 +172,7 @@ public record NodeRecord(
         public Builder timings(Map<Step, Long> v) { timings = new EnumMap<>(Step.class); timings.putAll(v); return this; }
         public Builder timing(Step s, long millis) { timings.put(s, millis); return this; }
         public Builder message(String v) { message = v; return this; }
+        public Builder inFlight(String v) { inFlight = v; return this; }
         public Builder updatedAt(Instant v) { updatedAt = v; return this; }
 
         public Builder clearError() {
@@ -180,7 +186,7 @@ public record NodeRecord(
             return new NodeRecord(name, bmc, bootMACAddress, state, step, stepStartedAt, attempt, notBefore, operationStartedAt,
                     lastOperationMillis, powerState, bootDevice, checkedAt, image, targetImage, deploySerial,
                     deployId, deployPhase, bytesWritten, bytesTotal, errorCount, errorKind, errorMessage,
-                    failedOperation, specFingerprint, timings, message, updatedAt);
+                    failedOperation, specFingerprint, timings, message, inFlight, updatedAt);
         }
     }
 }

@@ -158,6 +158,11 @@ public final class NodeController implements NodeWaker, AutoCloseable {
                 queue.addAfter(name, min(w.after(), config.maxWait()));
                 return;
             } else if (d instanceof Decision.Act a) {
+                Optional<NodeRecord> intent = lifecycle.beforeAct(rec, a.action());
+                if (intent.isPresent()) {
+                    save(rec, intent.get());
+                    rec = intent.get();
+                }
                 Outcome outcome = perform(a, rec);
                 Transition t = lifecycle.apply(rec, a.action(), outcome, clock.instant());
                 save(rec, t.next());

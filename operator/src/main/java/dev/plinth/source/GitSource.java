@@ -319,6 +319,11 @@ public final class GitSource implements AutoCloseable {
                     + (config.knownHostsFile() != null ? " by " + config.knownHostsFile() : " (no matching known_hosts entry)")
                     + ": " + detail(e), e);
         }
+        if (lower.contains("credentialsprovider")) {
+            return new SourceException(Kind.AUTHENTICATION, "authentication to " + url
+                    + " failed: the server requires credentials and none are configured"
+                    + " (set httpUsernameEnv/httpPasswordEnv)", e);
+        }
         if (lower.contains("not authorized") || lower.contains("authentication") || lower.contains("auth fail")
                 || lower.contains("permission denied") || lower.contains("no more keys to try")
                 || lower.contains("credentialsprovider") || lower.contains("403 forbidden")) {

@@ -327,7 +327,9 @@ public final class GitSource implements AutoCloseable {
         if (lower.contains("not authorized") || lower.contains("authentication") || lower.contains("auth fail")
                 || lower.contains("permission denied") || lower.contains("no more keys to try")
                 || lower.contains("credentialsprovider") || lower.contains("403 forbidden")) {
-            return new SourceException(Kind.AUTHENTICATION, "authentication to " + url + " failed: "
+            String with = config.scheme().equals("ssh") && config.sshKeyFile() != null
+                    ? " with key " + config.sshKeyFile() : "";
+            return new SourceException(Kind.AUTHENTICATION, "authentication to " + url + with + " failed: "
                     + detail(e), e);
         }
         if (lower.contains("connection refused") || lower.contains("connection reset")

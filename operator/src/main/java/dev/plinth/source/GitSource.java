@@ -130,6 +130,19 @@ public final class GitSource implements AutoCloseable {
     }
 
     /**
+     * Fetches the branch and returns only its head commit id, without reading any files: cheap when the
+     * caller already has that commit. Same errors as {@link #fetchLatest()} except {@link Kind#PATH_NOT_FOUND}.
+     */
+    public String fetchHeadCommit() throws SourceException {
+        fetchLock.lock();
+        try {
+            return fetch(openMirror(true)).name();
+        } finally {
+            fetchLock.unlock();
+        }
+    }
+
+    /**
      * The snapshot of a commit already in the local mirror. Never touches the network.
      *
      * @param commitId full hex id (an unambiguous abbreviation of at least 4 digits is accepted too)
@@ -205,6 +218,7 @@ public final class GitSource implements AutoCloseable {
             Path dir = config.cacheDir();
             try {
                 if (Files.isRegularFile(dir.resolve("HEAD")) && Files.isDirectory(dir.resolve("objects"))) {
+                    removeStaleLocks(dir);
                     repo = new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
                     log.debug("reusing git mirror in {}", dir);
                 } else if (!create) {
@@ -228,6 +242,30 @@ public final class GitSource implements AutoCloseable {
                 throw new SourceException(Kind.LOCAL_MIRROR, "cannot open the local git mirror in " + dir + ": "
                         + scrub(e.getMessage()), e);
             }
+        }
+    }
+
+    /**
+     * Deletes ref lock files left by a process that died during a fetch; they would fail every later fetch
+     * ("cannot lock ref"). Safe because the mirror has a single writer: this source, opened once per process.
+     */
+    private static void removeStaleLocks(Path dir) throws IOException {
+        List<Path> locks = new ArrayList<>();
+        for (String name : List.of("packed-refs.lock", "config.lock", "HEAD.lock", "shallow.lock")) {
+            if (Files.exists(dir.resolve(name))) {
+                locks.add(dir.resolve(name));
+            }
+        }
+        Path refs = dir.resolve("refs");
+        if (Files.isDirectory(refs)) {
+            try (Stream<Path> walk = Files.walk(refs)) {
+                walk.filter(p -> p.getFileName().toString().endsWith(".lock") && Files.isRegularFile(p))
+                        .forEach(locks::add);
+            }
+        }
+        for (Path lock : locks) {
+            log.warn("removing stale lock {} in git mirror (left by an interrupted fetch)", dir.relativize(lock));
+            Files.deleteIfExists(lock);
         }
     }
 
@@ -319,10 +357,17 @@ public final class GitSource implements AutoCloseable {
                     + (config.knownHostsFile() != null ? " by " + config.knownHostsFile() : " (no matching known_hosts entry)")
                     + ": " + detail(e), e);
         }
+        if (lower.contains("credentialsprovider")) {
+            return new SourceException(Kind.AUTHENTICATION, "authentication to " + url
+                    + " failed: the server requires credentials and none are configured"
+                    + " (set httpUsernameEnv/httpPasswordEnv)", e);
+        }
         if (lower.contains("not authorized") || lower.contains("authentication") || lower.contains("auth fail")
                 || lower.contains("permission denied") || lower.contains("no more keys to try")
                 || lower.contains("credentialsprovider") || lower.contains("403 forbidden")) {
-            return new SourceException(Kind.AUTHENTICATION, "authentication to " + url + " failed: "
+            String with = config.scheme().equals("ssh") && config.sshKeyFile() != null
+                    ? " with key " + config.sshKeyFile() : "";
+            return new SourceException(Kind.AUTHENTICATION, "authentication to " + url + with + " failed: "
                     + detail(e), e);
         }
         if (lower.contains("connection refused") || lower.contains("connection reset")

@@ -12,7 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows a branch: one daemon thread calls {@link GitSource#fetchLatest()} every poll interval, or at once
+ * Follows a branch: one daemon thread fetches ({@link GitSource#fetchHeadCommit()}, then
+ * {@link GitSource#read(String)} for a new head) every poll interval, or at once
  * after {@link #triggerNow()}, and hands each new head commit to a {@link Listener}.
  *
  * <ul>
@@ -209,9 +210,13 @@ public final class RevisionWatcher implements AutoCloseable {
     }
 
     private void pollOnce() {
-        Snapshot snapshot;
+        Snapshot snapshot = null;
         try {
-            snapshot = source.fetchLatest();
+            String head = source.fetchHeadCommit();
+            if (!head.equals(lastDeliveredCommit)) {
+                snapshot = source.read(head); // files are read only for a new head
+            }
+            lastFetchedCommit = head;
         } catch (SourceException e) {
             lastFetchTime = clock.instant();
             fetchCount++;
@@ -247,10 +252,9 @@ public final class RevisionWatcher implements AutoCloseable {
         lastFetchTime = now;
         lastSuccessTime = now;
         lastError = null;
-        lastFetchedCommit = snapshot.commitId();
         fetchCount++;
-        if (snapshot.commitId().equals(lastDeliveredCommit)) {
-            return;
+        if (snapshot == null) {
+            return; // unchanged head
         }
         log.info("new revision {} on {}: {}", snapshot.shortId(), source, snapshot.message());
         try {

@@ -74,7 +74,8 @@ class GitSourceHttpTest {
         try (GitSource source = new GitSource(noCredentials)) {
             assertThatThrownBy(source::fetchLatest)
                     .isInstanceOfSatisfying(SourceException.class,
-                            e -> assertThat(e.kind()).as(e.getMessage()).isEqualTo(Kind.AUTHENTICATION));
+                            e -> assertThat(e.kind()).as(e.getMessage()).isEqualTo(Kind.AUTHENTICATION))
+                    .hasMessageContaining("none are configured");
         }
     }
 

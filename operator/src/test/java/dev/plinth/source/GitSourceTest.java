@@ -117,6 +117,10 @@ class GitSourceTest {
         try (GitSource source = new GitSource(config(git.url(), "state"))) {
             assertThat(source.fetchLatest().commitId()).isEqualTo(c1);
             assertThat(source.fetchLatest().commitId()).isEqualTo(c1);
+            assertThat(source.fetchHeadCommit()).isEqualTo(c1);
+            String c2 = git.commit(Map.of("state/x.yaml", "x: 1\n"), "two");
+            assertThat(source.fetchHeadCommit()).isEqualTo(c2);
+            assertThat(source.lastFetchedCommit()).isEqualTo(c2);
         }
     }
 
@@ -150,6 +154,8 @@ class GitSourceTest {
             first.fetchLatest();
         }
         git.stop();
+        // As if the previous process died during a fetch.
+        Files.writeString(cache.resolve("refs/remotes/origin/main.lock"), "");
         try (GitSource second = new GitSource(config(git.url(), "state"))) {
             assertThat(second.lastFetchedCommit()).isEqualTo(c1);
             Snapshot s = second.read(c1);
@@ -160,6 +166,7 @@ class GitSourceTest {
             String c2 = git.commit(Map.of("state/more.yaml", "x: 1\n"), "two");
             assertThat(second.fetchLatest().commitId()).isEqualTo(c2);
             assertThat(second.mirrorDir()).isEqualTo(cache);
+            assertThat(cache.resolve("refs/remotes/origin/main.lock")).doesNotExist();
         }
     }
 

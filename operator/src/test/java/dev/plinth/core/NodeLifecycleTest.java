@@ -306,4 +306,22 @@ class NodeLifecycleTest {
         assertThat(s.record().message()).contains("no image");
         assertThat(((Act) s.decision()).action()).isInstanceOf(Action.PowerOff.class);
     }
+
+    @Test
+    void aCrashDuringARebootIsNotFollowedByASecondReboot() {
+        NodeInput in = input(node, centos);
+        NodeRecord rec = atStep(in, dev.plinth.core.Step.BOOT_DEPLOY_RAMDISK);
+        Decision d = lifecycle.decide(in, rec, now);
+        Action reboot = ((Act) d).action();
+        assertThat(reboot).isInstanceOf(Action.Reboot.class);
+        NodeRecord intent = lifecycle.beforeAct(rec, reboot).orElseThrow();
+        assertThat(intent.inFlight()).isEqualTo("Reboot");
+        // the controller dies here; the restarted one finds the intent and watches instead of rebooting again
+        Step resumed = settle(in, intent);
+        assertThat(resumed.record().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
+        assertThat(resumed.record().inFlight()).isNull();
+        assertThat(((Act) resumed.decision()).action()).isInstanceOf(Action.ObserveDeploy.class);
+        // idempotent calls need no intent
+        assertThat(lifecycle.beforeAct(rec, new Action.PowerOn())).isEmpty();
+    }
 }

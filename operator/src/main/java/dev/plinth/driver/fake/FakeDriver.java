@@ -16,11 +16,9 @@ import dev.plinth.driver.PowerState;
 import dev.plinth.store.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,8 +34,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * FAKE driver: simulated machines in this process, for tests, demos and scale benchmarks. Never touches a network.
  * Time-based: a deploy finishes {@code deployDuration} after its ramdisk boots, whether anyone is watching or not.
- * With a state directory it saves the machines after every change and appends every action to {@code journal.log},
- * so a test can kill the controller, restart it and check that no deploy ran twice.
+ * With a state directory it saves the machines, each with its action history, to {@code machines.json} after every
+ * change (one atomic rename), so a test can kill the controller, restart it and check that no deploy ran twice.
  */
 public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, AutoCloseable {
     private static final long IMAGE_BYTES = 1L << 30;
@@ -50,7 +48,6 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
     private final NodeWaker waker;
     private final Clock clock;
     private final Map<String, FakeMachine> machines = new ConcurrentHashMap<>();
-    private final List<String> journal = new ArrayList<>();
     private final Random random = new Random(42);
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fake-driver-timer");
@@ -153,7 +150,7 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
     public void start(NodeTarget node, DeployRequest deploy) throws DriverException {
         local(node, null, m -> {
             if (m.deployResults.putIfAbsent(deploy.deployId(), WAITING) == null) {
-                record(node.name(), "deploy.start " + deploy.deployId());
+                record(m, "deploy.start " + deploy.deployId());
             }
             return null;
         });
@@ -203,7 +200,7 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
             m.runningImage = m.netbootImage;
             m.runningChecksum = m.netbootChecksum;
             m.runningSince = clock.millis();
-            record(name, "deploy.run " + m.runningDeploy + " image=" + m.runningImage);
+            record(m, "deploy.run " + m.runningDeploy + " image=" + m.runningImage);
             wakeLater(name, config.deployDuration());
         } else if (m.diskChecksum != null) {
             m.osBootedAt = clock.millis();
@@ -226,7 +223,7 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
             if (m.deployResults.containsKey(m.runningDeploy)) {
                 m.deployResults.put(m.runningDeploy, result);
             }
-            record(name, "deploy.done " + m.runningDeploy + " " + (result.equals(WRITTEN) ? "written" : "failed"));
+            record(m, "deploy.done " + m.runningDeploy + " " + (result.equals(WRITTEN) ? "written" : "failed"));
             m.runningDeploy = null;
             m.power = PowerState.OFF;
         }
@@ -270,33 +267,30 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
             advance(node.name(), m);
             T result = body.apply(m);
             if (op != null && !op.startsWith("power.status") && !op.startsWith("boot.get")) {
-                record(node.name(), op);
+                record(m, op);
             }
             save();
             return result;
         }
     }
 
-    private void record(String node, String line) {
-        String entry = clock.millis() + " " + node + " " + line;
-        synchronized (journal) {
-            journal.add(entry);
-        }
-        if (stateDir != null) {
-            try {
-                Files.writeString(stateDir.resolve("journal.log"), entry + "\n", StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+    private void record(FakeMachine m, String line) {
+        m.history.add(clock.millis() + " " + line);
     }
 
     /** Every action so far, oldest first: {@code <epoch ms> <node> <action> [detail]}. */
     public List<String> journal() {
-        synchronized (journal) {
-            return List.copyOf(journal);
-        }
+        List<String> all = new ArrayList<>();
+        machines.forEach((name, m) -> {
+            synchronized (stateDir != null ? this : m) {
+                m.history.forEach(h -> {
+                    int space = h.indexOf(' ');
+                    all.add(h.substring(0, space) + " " + name + h.substring(space));
+                });
+            }
+        });
+        all.sort(java.util.Comparator.comparingLong(l -> Long.parseLong(l.substring(0, l.indexOf(' ')))));
+        return all;
     }
 
     public Optional<FakeMachine> machine(String name) {
@@ -324,10 +318,6 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
             if (Files.exists(file)) {
                 machines.putAll(Json.MAPPER.readValue(Files.readString(file),
                         new TypeReference<Map<String, FakeMachine>>() { }));
-            }
-            Path log = stateDir.resolve("journal.log");
-            if (Files.exists(log)) {
-                journal.addAll(Files.readAllLines(log));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load fake machines from " + stateDir, e);

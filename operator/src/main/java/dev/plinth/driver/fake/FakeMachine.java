@@ -27,4 +27,6 @@ public final class FakeMachine {
     public long osBootedAt;
     /** Deploys registered with start(), and the last outcome of each. */
     public java.util.Map<String, String> deployResults = new java.util.HashMap<>();
+    /** Every action taken on this machine, {@code <epoch ms> <action> [detail]}; saved with the state, atomically. */
+    public java.util.List<String> history = new java.util.ArrayList<>();
 }

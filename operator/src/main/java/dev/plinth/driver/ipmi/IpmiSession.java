@@ -50,6 +50,7 @@ public final class IpmiSession implements AutoCloseable {
     private byte[] k1;
     private byte[] k2;
     private int outboundSeq;
+    private int highestInboundSeq;
     private int rqSeq = RANDOM.nextInt(64);
     private int messageTag = RANDOM.nextInt(256);
     private long lastUsedNanos;
@@ -245,7 +246,7 @@ public final class IpmiSession implements AutoCloseable {
                 return RmcpPacket.encodeV20(RmcpPacket.PT_IPMI, bmcSid, nextOutboundSeq(), msg, k1, k2, iv);
             }, d -> {
                 if (!d.v20() || d.payloadType() != RmcpPacket.PT_IPMI || !d.authenticated() || !d.encrypted()
-                        || d.sessionId() != consoleSid) {
+                        || d.sessionId() != consoleSid || !freshInbound(d.sequence())) {
                     return null;
                 }
                 IpmiMessage.Response resp = IpmiMessage.decodeResponse(d.payload());
@@ -257,6 +258,24 @@ public final class IpmiSession implements AutoCloseable {
             broken = true;
             throw e;
         }
+    }
+
+    /**
+     * Replay protection for authenticated packets (13.28.2 asks for a sliding window): sequence 0 is never valid,
+     * and a number 16 or more below the highest seen is rejected. Exact duplicates inside the window are caught by
+     * the request/response matching.
+     */
+    private boolean freshInbound(int inboundSeq) {
+        if (inboundSeq == 0) {
+            return false;
+        }
+        if (highestInboundSeq != 0 && inboundSeq - highestInboundSeq <= -16) {
+            return false;
+        }
+        if (highestInboundSeq == 0 || inboundSeq - highestInboundSeq > 0) {
+            highestInboundSeq = inboundSeq;
+        }
+        return true;
     }
 
     private static boolean matches(IpmiMessage.Response r, int netFn, int cmd, int seq) {

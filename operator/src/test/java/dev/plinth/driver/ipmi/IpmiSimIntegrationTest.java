@@ -12,8 +12,6 @@ import dev.plinth.driver.FailureKind;
 import dev.plinth.driver.NodeTarget;
 import dev.plinth.driver.PowerState;
 import dev.plinth.testkit.IpmiSimFixture;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -269,11 +267,15 @@ class IpmiSimIntegrationTest {
         String secret = sim.password();
         String wrong = "Wr0ng" + secret.substring(5);
         List<String> texts = new ArrayList<>();
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        // Capture this package's log output at TRACE, the most talkative level.
+        ch.qos.logback.classic.Logger pkg = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger("dev.plinth.driver.ipmi");
+        ch.qos.logback.classic.Level oldLevel = pkg.getLevel();
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        pkg.addAppender(logs);
+        pkg.setLevel(ch.qos.logback.classic.Level.TRACE);
         try (IpmiPowerDriver driver = new IpmiPowerDriver(fast().withResponseTimeout(Duration.ofMillis(200), 1),
                 false)) {
             for (String pw : List.of(wrong, secret)) {
@@ -283,6 +285,7 @@ class IpmiSimIntegrationTest {
                     texts.add(n.toString());
                     try {
                         driver.powerState(n);
+                        driver.setBootDevice(n, BootDevice.PXE, false);
                         texts.add(driver.client(n).toString());
                     } catch (DriverException e) {
                         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -293,10 +296,16 @@ class IpmiSimIntegrationTest {
             }
             texts.add(driver.toString());
         } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
+            pkg.detachAppender(logs);
+            pkg.setLevel(oldLevel);
         }
-        texts.add(captured.toString(StandardCharsets.UTF_8));
+        for (ch.qos.logback.classic.spi.ILoggingEvent ev : logs.list) {
+            texts.add(ev.getFormattedMessage());
+            if (ev.getThrowableProxy() != null) {
+                texts.add(ev.getThrowableProxy().getMessage());
+            }
+        }
+        assertThat(logs.list).isNotEmpty();
         assertThat(texts).hasSizeGreaterThan(8);
         for (String t : texts) {
             assertThat(t).doesNotContain(secret).doesNotContain(wrong);

@@ -27,6 +27,25 @@ public final class IpmiBench {
             System.err.println("needs ipmi_sim and ipmitool: apt-get install openipmi ipmitool");
             System.exit(2);
         }
+        try (IpmiSimFixture sim = IpmiSimFixture.start(false)) {
+            System.out.printf("ipmi_sim on 127.0.0.1:%d without chassis-control program (no fork per query)%n",
+                    sim.port());
+            IpmiClientConfig noPacing = IpmiClientConfig.defaults().withMinInterval(Duration.ZERO);
+            try (IpmiClient c = new IpmiClient(sim.host(), sim.port(), sim.user(), sim.password(), noPacing)) {
+                measure("java, reused session, no rate limit", seconds, c::chassisStatus);
+                System.out.printf("  (sessions opened: %d)%n", c.sessionsOpened());
+            }
+            measure("java, new session per call", seconds, () -> {
+                try (IpmiClient c = new IpmiClient(sim.host(), sim.port(), sim.user(), sim.password(), noPacing)) {
+                    c.chassisStatus();
+                }
+            });
+            measure("ipmitool -I lanplus -C 3, forked per call", seconds, () -> {
+                if (sim.ipmitool("chassis", "power", "status").exitCode() != 0) {
+                    throw new IllegalStateException("ipmitool failed");
+                }
+            });
+        }
         try (IpmiSimFixture sim = IpmiSimFixture.start()) {
             System.out.printf("ipmi_sim on 127.0.0.1:%d (chassis-control script forked per status query), %d cores%n",
                     sim.port(), Runtime.getRuntime().availableProcessors());

@@ -55,6 +55,14 @@ public final class IpmiSimFixture implements AutoCloseable {
 
     /** Writes the config into a temp dir, starts ipmi_sim and waits until it answers (at most 10 s). */
     public static IpmiSimFixture start() throws IOException, InterruptedException {
+        return start(true);
+    }
+
+    /**
+     * As {@link #start()}; without the chassis-control program ipmi_sim answers power status itself (always off)
+     * and cannot set boot flags: only useful to measure the protocol without a fork per status query.
+     */
+    public static IpmiSimFixture start(boolean chassisProgram) throws IOException, InterruptedException {
         skipUnlessInstalled();
         Path dir = Files.createTempDirectory("ipmisim");
         byte[] pw = new byte[8];
@@ -78,7 +86,7 @@ public final class IpmiSimFixture implements AutoCloseable {
                 "    allowed_auths_admin none md2 md5 straight",
                 "    guid a123456789abcdefa123456789abcdef",
                 "  endlan",
-                "  chassis_control \"" + script + "\"",
+                chassisProgram ? "  chassis_control \"" + script + "\"" : "",
                 "  user 2 true \"" + USER + "\" \"" + password + "\" admin 10 none md2 md5 straight",
                 ""));
         Files.writeString(dir.resolve("bmc.emu"), String.join("\n",

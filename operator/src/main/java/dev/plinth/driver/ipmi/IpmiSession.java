@@ -317,8 +317,9 @@ public final class IpmiSession implements AutoCloseable {
             throw new IpmiException(FailureKind.UNREACHABLE, "BMC " + endpoint + " did not answer " + step + " ("
                     + sends + " datagram(s) over " + ms + " ms)", false);
         }
+        String hint = step.equals("Open Session") ? "; it may have no free session slot" : "";
         throw new IpmiException(FailureKind.TIMEOUT, "BMC " + endpoint + " did not answer " + step + " ("
-                + sends + " datagram(s) over " + ms + " ms)", true);
+                + sends + " datagram(s) over " + ms + " ms" + hint + ")", true);
     }
 
     private <T> T receiveUntil(String step, Function<RmcpPacket.Decoded, T> matcher, long untilNanos)

@@ -188,6 +188,33 @@ class IpmiSimIntegrationTest {
         }
     }
 
+    /** ipmi_sim holds at most 63 sessions; a client that did not close its session would exhaust them. */
+    @Test
+    void closeFreesTheSessionOnTheBmc() throws Exception {
+        for (int i = 0; i < 80; i++) {
+            try (IpmiClient c = client(sim.password())) {
+                c.chassisStatus();
+            }
+        }
+        try (IpmiClient c = client(sim.password())) {
+            c.chassisStatus();
+        }
+    }
+
+    /** The console tells the BMC when RAKP 2 does not verify, so failed logins do not pile up half-open sessions. */
+    @Test
+    void failedLoginsDoNotExhaustBmcSessions() throws Exception {
+        for (int i = 0; i < 70; i++) {
+            try (IpmiClient c = client("wrong")) {
+                assertThat(catchThrowableOfType(IpmiException.class, c::chassisStatus).kind())
+                        .isEqualTo(FailureKind.AUTHENTICATION);
+            }
+        }
+        try (IpmiClient c = client(sim.password())) {
+            c.chassisStatus();
+        }
+    }
+
     @Test
     void idleSessionIsReplaced() throws Exception {
         try (IpmiClient c = new IpmiClient(sim.host(), sim.port(), sim.user(), sim.password(),
@@ -236,15 +263,39 @@ class IpmiSimIntegrationTest {
     }
 
     @Test
+    void neverTwoRequestsInFlightToOneBmc() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (MischiefProxy proxy = new MischiefProxy(new InetSocketAddress("127.0.0.1", sim.port()));
+             IpmiClient c = new IpmiClient("127.0.0.1", proxy.port(), sim.user(), sim.password(), fast())) {
+            List<Future<?>> results = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                results.add(pool.submit(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        c.chassisStatus();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : results) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            assertThat(c.callsSucceeded()).isEqualTo(40);
+            assertThat(proxy.maxInFlight).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void rateLimitSpacesCalls() throws Exception {
         try (IpmiClient c = new IpmiClient(sim.host(), sim.port(), sim.user(), sim.password(),
                 IpmiClientConfig.defaults().withMinInterval(Duration.ofMillis(100)))) {
-            c.chassisStatus();
+            c.chassisStatus(); // opens the session
             long start = System.nanoTime();
-            for (int i = 0; i < 4; i++) {
-                c.chassisStatus();
+            for (int i = 0; i < 5; i++) {
+                c.chassisStatus(); // the first waits for what is left of 100 ms, each later one a full 100 ms
             }
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(390));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
         }
     }
 
@@ -322,6 +373,9 @@ class IpmiSimIntegrationTest {
         private final SocketAddress bmc;
         private final Thread thread;
         volatile int mischief;
+        /** Most client datagrams seen in a row without a BMC reply in between: 1 when calls are serialised. */
+        volatile int maxInFlight;
+        private int inFlight;
 
         MischiefProxy(SocketAddress bmc) throws Exception {
             this.bmc = bmc;
@@ -353,12 +407,14 @@ class IpmiSimIntegrationTest {
                         if (previous != null) {
                             socket.send(new DatagramPacket(previous, previous.length, client));
                         }
+                        inFlight = 0;
                         socket.send(new DatagramPacket(data, data.length, client));
                         socket.send(new DatagramPacket(data, data.length, client));
                         mischief += 2;
                         previous = data;
                     } else {
                         client = p.getSocketAddress();
+                        maxInFlight = Math.max(maxInFlight, ++inFlight);
                         socket.send(new DatagramPacket(data, data.length, bmc));
                     }
                 }

@@ -146,7 +146,7 @@ public final class IpmiClient implements AutoCloseable {
                 if (e.completionCode() < 0) {
                     discardSession(); // a transport or session failure: the next attempt needs a new session
                 }
-                if (!e.retryOnNewSession() || e.kind() == FailureKind.AUTHENTICATION) {
+                if (!e.worthRetrying() || e.kind() == FailureKind.AUTHENTICATION) {
                     throw e;
                 }
                 LOG.debug("BMC {}: {} attempt {} failed: {}", endpoint, what, attempt, e.getMessage());

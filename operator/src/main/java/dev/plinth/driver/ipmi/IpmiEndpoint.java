@@ -40,6 +40,9 @@ public record IpmiEndpoint(String host, int port, Boolean efi) {
             throw new IllegalArgumentException("BMC address '" + shown + "' has a path");
         }
         int port = uri.getPort() == -1 ? DEFAULT_PORT : uri.getPort();
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("BMC address '" + shown + "' has port " + port);
+        }
         Boolean efi = null;
         if (uri.getQuery() != null) {
             for (String kv : uri.getQuery().split("&")) {

@@ -4,24 +4,25 @@ import dev.plinth.driver.DriverException;
 import dev.plinth.driver.FailureKind;
 
 /**
- * A {@link DriverException} that also tells the {@link IpmiClient} whether one more attempt, on a fresh session,
- * may help right now (a stale session, a transient completion code), as opposed to a BMC that never answered.
+ * A {@link DriverException} that also tells the {@link IpmiClient} whether another attempt may help right now
+ * (a stale or lost session, which the next attempt replaces; a transient completion code such as "node busy"),
+ * as opposed to a BMC that never answered, refused the credentials or rejected the command.
  */
 public class IpmiException extends DriverException {
-    private final boolean retryOnNewSession;
+    private final boolean worthRetrying;
     private final int completionCode;
 
-    IpmiException(FailureKind kind, String message, boolean retryOnNewSession) {
-        this(kind, message, retryOnNewSession, -1, null);
+    IpmiException(FailureKind kind, String message, boolean worthRetrying) {
+        this(kind, message, worthRetrying, -1, null);
     }
 
-    IpmiException(FailureKind kind, String message, boolean retryOnNewSession, int completionCode, Throwable cause) {
+    IpmiException(FailureKind kind, String message, boolean worthRetrying, int completionCode, Throwable cause) {
         super(kind, message, cause);
-        this.retryOnNewSession = retryOnNewSession;
+        this.worthRetrying = worthRetrying;
         this.completionCode = completionCode;
     }
 
-    boolean retryOnNewSession() { return retryOnNewSession; }
+    boolean worthRetrying() { return worthRetrying; }
 
     /** The IPMI completion code that caused this failure, or -1 when it was not a completion code. */
     public int completionCode() { return completionCode; }

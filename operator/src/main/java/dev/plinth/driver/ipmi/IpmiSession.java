@@ -101,7 +101,7 @@ public final class IpmiSession implements AutoCloseable {
             }
             LOG.debug("IPMI session {} open to {}", Integer.toHexString(bmcSid), endpoint);
         } catch (IpmiException | RuntimeException e) {
-            abandon();
+            close(); // sends Close Session when RAKP completed and the session still works, so no slot leaks
             throw e;
         }
     }

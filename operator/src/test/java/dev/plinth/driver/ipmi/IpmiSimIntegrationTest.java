@@ -154,6 +154,24 @@ class IpmiSimIntegrationTest {
     }
 
     @Test
+    void driverReplacesClientWhenCredentialsChange() throws Exception {
+        try (IpmiPowerDriver driver = new IpmiPowerDriver(fast(), false)) {
+            NodeTarget old = node(sim.address(), "old-password");
+            IpmiClient first = driver.client(old);
+            assertThat(driver.client(old)).isSameAs(first);
+            NodeTarget rotated = node(sim.address(), sim.password());
+            IpmiClient second = driver.client(rotated);
+            assertThat(second).isNotSameAs(first);
+            assertThat(driver.powerState(rotated)).isIn(PowerState.ON, PowerState.OFF);
+            assertThat(catchThrowableOfType(IpmiException.class, first::chassisStatus).getMessage())
+                    .contains("client closed");
+            DriverException bad = catchThrowableOfType(DriverException.class,
+                    () -> driver.powerState(node("ipmi://127.0.0.1:70000", sim.password())));
+            assertThat(bad.getMessage()).contains("port 70000");
+        }
+    }
+
+    @Test
     void closedPortIsUnreachableOrTimeout() throws Exception {
         int closed = IpmiSimFixture.freeUdpPort();
         try (IpmiPowerDriver driver = new IpmiPowerDriver(fast(), false)) {

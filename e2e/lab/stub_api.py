@@ -18,7 +18,7 @@ import shutil
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 ARGS = None
 
@@ -63,7 +63,8 @@ class Handler(BaseHTTPRequestHandler):
         if p == "/boot.ipxe":
             return self._send(200, "#!ipxe\nchain http://10.0.2.2:%d/v1/boot/${mac}.ipxe\n" % ARGS.port)
         if p.startswith("/v1/boot/") and p.endswith(".ipxe"):
-            mac = p[len("/v1/boot/"):-len(".ipxe")].lower()
+            # iPXE percent-encodes the colons of ${mac}: /v1/boot/52%3A54%3A00%3A6c%3Aab%3A01.ipxe
+            mac = unquote(p[len("/v1/boot/"):-len(".ipxe")]).lower()
             f = os.path.join(ARGS.dir, "boot", mac.replace(":", "-") + ".ipxe")
             log_event("ipxe", mac=mac, served=os.path.exists(f))
             if os.path.exists(f):

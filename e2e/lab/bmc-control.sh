@@ -14,11 +14,12 @@ blog() { echo "$(date -u +%H:%M:%S.%N | cut -c1-12) $*" >> "$VMDIR/bmc.log"; }
 blog "call: $op $*"
 
 qemu_pid() {
-    p=$(cat "$VMDIR/qemu.pid" 2>/dev/null) || return 1
-    [ -n "$p" ] && [ -d "/proc/$p" ] || return 1
-    grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null && return 1   # zombie = off
-    grep -q qemu "/proc/$p/cmdline" 2>/dev/null || return 1          # stale pid reused
-    echo "$p"
+    local qp
+    qp=$(cat "$VMDIR/qemu.pid" 2>/dev/null) || return 1   # QEMU removes its pidfile on exit
+    [ -n "$qp" ] && [ -d "/proc/$qp" ] || return 1
+    grep -q '^State:.*Z' "/proc/$qp/status" 2>/dev/null && return 1   # zombie = off
+    grep -q qemu "/proc/$qp/cmdline" 2>/dev/null || return 1          # stale pid reused
+    echo "$qp"
 }
 is_on() { qemu_pid >/dev/null; }
 boot_dev() { cat "$VMDIR/bootdev" 2>/dev/null || echo default; }

@@ -128,7 +128,7 @@ cmd_status() {
         d=$(vm_dir $i); . "$d/vm.env"
         pw=$(ipmi $i chassis power status 2>&1 || true)
         echo "vm$i mac=$VM_MAC bmc=127.0.0.1:$(bmc_port $i) bootdev=$(cat "$d/bootdev") $pw"
-        tail -n 3 "$d/serial.log" 2>/dev/null | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/^/    | /'
+        tail -n 3 "$d/serial.log" 2>/dev/null | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/^/    | /'; echo
         i=$((i + 1))
     done
 }

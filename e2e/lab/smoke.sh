@@ -4,7 +4,9 @@
 # test image -> IPMI bootdev pxe + power on -> agent writes the image -> phase=written, VM powers off
 # -> bootdev disk + power on -> the image boots and checks in -> qemu-img compare -> lab down.
 # Env: SMOKE_IMAGE (smoke-a), SMOKE_COMPRESSION (gz|xz|none, default gz), SMOKE_FORMAT (json|kv),
-#      SMOKE_BENCH (MiB of plain dd in the agent for comparison, default 32; 0 = off), PLINTH_LAB_PORT.
+#      SMOKE_BENCH (MiB of plain dd in the agent for comparison, default 32; 0 = off), PLINTH_LAB_PORT,
+#      SMOKE_BAD_SHA=1: negative test, the stub hands out a wrong sha256 and the agent must report
+#      phase=failed with a sha256 mismatch (and not power off).
 set -eu
 . "$(dirname "$0")/lib.sh"
 IMAGE=${SMOKE_IMAGE:-smoke-a}
@@ -59,6 +61,7 @@ ln -s "$LAB_DIR/ramdisk/vmlinuz" "$S/files/vmlinuz"
 ln -s "$LAB_DIR/ramdisk/initramfs.cpio.gz" "$S/files/initramfs.cpio.gz"
 ln -s "$LAB_DIR/images/$IMAGE.raw$ext" "$S/files/$IMAGE.raw$ext"
 SHA=$(sed -n 's/^sha256=//p' "$LAB_DIR/images/$IMAGE.sha256")
+[ "${SMOKE_BAD_SHA:-0}" = 1 ] && SHA=$(echo "$SHA" | sed 's/^./0/; t; s/^/0/' | tr 0123456789abcdef 123456789abcdef0)
 SIZE=$(sed -n 's/^size=//p' "$LAB_DIR/images/$IMAGE.sha256")
 ( umask 077
   head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$S/deploy.token"
@@ -98,6 +101,14 @@ wait_for 60 "iPXE to fetch the per-MAC script" event_seen '"kind": "ipxe"'
 step "iPXE fetched /v1/boot/$MAC.ipxe"
 wait_for 90 "agent phase=booted" event_seen '"phase": "booted"'
 step "agent booted (network up, event posted)"
+if [ "${SMOKE_BAD_SHA:-0}" = 1 ]; then
+    wait_for 120 "agent phase=failed" event_seen '"phase": "failed"'
+    grep '"phase": "failed"' "$S/events.jsonl" | grep -q 'sha256 mismatch' || fail "failure is not a sha256 mismatch"
+    step "agent: phase=failed (sha256 mismatch) as expected"
+    power_is on || fail "agent powered off after a failure (expected to stay up)"
+    step "SMOKE PASSED (negative: bad sha256 detected)"
+    exit 0
+fi
 wait_for 120 "agent phase=written" written_or_failed
 step "agent: phase=written"
 wait_for 30 "power off after deploy" power_is off

@@ -5,6 +5,7 @@
 # -> bootdev disk + power on -> the image boots and checks in -> qemu-img compare -> lab down.
 # Env: SMOKE_IMAGE (smoke-a), SMOKE_COMPRESSION (gz|xz|none, default gz), SMOKE_FORMAT (json|kv),
 #      SMOKE_BENCH (MiB of plain dd in the agent for comparison, default 32; 0 = off), PLINTH_LAB_PORT,
+#      SMOKE_DEVICE_NAME / SMOKE_MIN_SIZE_GB: root device hints handed to the agent,
 #      SMOKE_BAD_SHA=1: negative test, the stub hands out a wrong sha256 and the agent must report
 #      phase=failed with a sha256 mismatch (and not power off).
 set -eu
@@ -87,6 +88,7 @@ step "lab up (namespace, BMC, disk)"
 ( exec ip netns exec "$LAB_NS" python3 "$LAB_SRC/stub_api.py" --port "$LAB_PORT" --dir "$S" \
     --token-file "$S/deploy.token" --checkin-token-file "$S/checkin.token" --deploy d1 \
     --image-url "$API/files/$IMAGE.raw$ext" --sha256 "$SHA" --compression "$COMP" --format "$FORMAT" \
+    --device-name "${SMOKE_DEVICE_NAME:-}" --min-size-gb "${SMOKE_MIN_SIZE_GB:-0}" \
     > "$S/stub.log" 2>&1 ) &
 echo $! > "$S/stub.pid"
 wait_for 10 "stub API" "$LAB" exec python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$LAB_PORT/boot.ipxe', timeout=1)" 2>/dev/null

@@ -1,22 +1,30 @@
 #!/bin/sh
-# smoke.sh: one full provisioning cycle without the Java controller.
-# lab up 1 -> stub API (stub_api.py) in the namespace serving iPXE scripts, the deploy ramdisk and a
-# test image -> IPMI bootdev pxe + power on -> agent writes the image -> phase=written, VM powers off
-# -> bootdev disk + power on -> the image boots and checks in -> qemu-img compare -> lab down.
-# Env: SMOKE_IMAGE (smoke-a), SMOKE_COMPRESSION (gz|xz|none, default gz), SMOKE_FORMAT (json|kv),
-#      SMOKE_BENCH (MiB of plain dd in the agent for comparison, default 32; 0 = off), PLINTH_LAB_PORT,
-#      SMOKE_DEVICE_NAME / SMOKE_MIN_SIZE_GB: root device hints handed to the agent,
+# smoke.sh: a full provisioning cycle without the Java controller.
+# lab up N -> stub API (stub_api.py) in the namespace serving iPXE scripts, the deploy ramdisk and test
+# images -> per VM: IPMI bootdev pxe + power on -> the agent writes the image -> phase=written, the VM
+# powers off -> bootdev disk + power on -> the image boots, prints PLINTH-IMAGE=<name> and checks in
+# -> qemu-img compare -> lab down. Prints per-step timings.
+# Env: SMOKE_VMS (1 or 2, default 1; VM 2 gets image SMOKE_IMAGE2, default smoke-b, deployed in parallel),
+#      SMOKE_IMAGE (smoke-a), SMOKE_COMPRESSION (none|gz|xz, default gz), SMOKE_FORMAT (json|kv),
+#      SMOKE_BENCH (MiB of plain dd in the agent for comparison, default 32; 0 = off),
+#      SMOKE_DEVICE_NAME / SMOKE_MIN_SIZE_GB: root device hints handed to the agents,
 #      SMOKE_BAD_SHA=1: negative test, the stub hands out a wrong sha256 and the agent must report
-#      phase=failed with a sha256 mismatch (and not power off).
+#      phase=failed with a sha256 mismatch (and stay up), PLINTH_LAB_PORT, PLINTH_LAB_DIR.
 set -eu
 . "$(dirname "$0")/lib.sh"
-IMAGE=${SMOKE_IMAGE:-smoke-a}
+NVMS=${SMOKE_VMS:-1}
 COMP=${SMOKE_COMPRESSION:-gz}
 FORMAT=${SMOKE_FORMAT:-json}
 BENCH=${SMOKE_BENCH:-32}
-MAC=52:54:00:6c:ab:01
+BAD_SHA=${SMOKE_BAD_SHA:-0}
 S=$LAB_DIR/smoke
 LAB="$LAB_SRC/lab.sh"
+API=http://10.0.2.2:$LAB_PORT
+case "$NVMS" in 1|2) ;; *) die "SMOKE_VMS must be 1 or 2 (at most 2 VMs on this machine)" ;; esac
+case "$COMP" in none) ext="" ;; gz) ext=.gz ;; xz) ext=.xz ;; *) die "bad SMOKE_COMPRESSION" ;; esac
+VMLIST=$(seq 1 "$NVMS")
+image_of() { if [ "$1" = 1 ]; then echo "${SMOKE_IMAGE:-smoke-a}"; else echo "${SMOKE_IMAGE2:-smoke-b}"; fi; }
+mac_of() { echo "52:54:00:6c:ab:0$1"; }
 
 T0=$(date +%s.%N)
 TL=$T0
@@ -33,10 +41,18 @@ wait_for() {
         sleep 0.2
     done
 }
-event_seen() { grep -q "$1" "$S/events.jsonl" 2>/dev/null; }
-agent_failed() { if event_seen '"phase": "failed"'; then grep '"failed"' "$S/events.jsonl" >&2; fail "agent reported failure"; fi; return 1; }
-written_or_failed() { agent_failed || event_seen '"phase": "written"'; }
-power_is() { "$LAB" ipmi 1 chassis power status 2>/dev/null | grep -q "is $1"; }
+# ev DEPLOY PATTERN: an event line of that deploy (or "-" for any) matches PATTERN
+ev() {
+    if [ "$1" = - ]; then grep -q "$2" "$S/events.jsonl" 2>/dev/null
+    else grep "\"deploy\": \"$1\"" "$S/events.jsonl" 2>/dev/null | grep -q "$2"; fi
+}
+ipxe_fetched() { grep '"kind": "ipxe"' "$S/events.jsonl" 2>/dev/null | grep "\"mac\": \"$(mac_of "$1")\"" | grep -q '"served": true'; }
+written_or_failed() {
+    if ev "d$1" '"phase": "failed"'; then grep '"failed"' "$S/events.jsonl" >&2; fail "agent of vm$1 reported failure"; fi
+    ev "d$1" '"phase": "written"'
+}
+power_is() { "$LAB" ipmi "$1" chassis power status 2>/dev/null | grep -q "is $2"; }
+serial_has() { grep -q "$2" "$LAB_DIR/vms/vm$1/serial.log" 2>/dev/null; }
 
 cleanup() {
     rc=$?
@@ -44,109 +60,132 @@ cleanup() {
         p=$(cat "$S/stub.pid"); rm -f "$S/stub.pid"
         grep -q stub_api "/proc/$p/cmdline" 2>/dev/null && kill "$p" 2>/dev/null || true
     fi
-    [ -f "$LAB_DIR/vms/vm1/serial.log" ] && cp "$LAB_DIR/vms/vm1/serial.log" "$S/serial.log"
-    [ -f "$LAB_DIR/vms/vm1/bmc.log" ] && cp "$LAB_DIR/vms/vm1/bmc.log" "$S/bmc.log"
+    for i in $VMLIST; do
+        [ -f "$LAB_DIR/vms/vm$i/serial.log" ] && cp "$LAB_DIR/vms/vm$i/serial.log" "$S/vm$i.serial.log"
+        [ -f "$LAB_DIR/vms/vm$i/bmc.log" ] && cp "$LAB_DIR/vms/vm$i/bmc.log" "$S/vm$i.bmc.log"
+    done
     "$LAB" down >/dev/null 2>&1 || true
-    [ $rc = 0 ] || log "serial log kept in $S/serial.log, events in $S/events.jsonl"
+    [ $rc = 0 ] || log "serial/BMC logs and events kept in $S/"
     exit $rc
 }
 
 # 0. artifacts (built if missing)
 [ -f "$LAB_DIR/ramdisk/initramfs.cpio.gz" ] || "$LAB_SRC/build-ramdisk.sh"
-[ -f "$LAB_DIR/images/$IMAGE.raw" ] || "$LAB_SRC/build-test-image.sh" "$IMAGE" >/dev/null
-step "artifacts ready (ramdisk, image $IMAGE)"
+for i in $VMLIST; do
+    [ -f "$LAB_DIR/images/$(image_of "$i").raw" ] || "$LAB_SRC/build-test-image.sh" "$(image_of "$i")" >/dev/null
+done
+step "artifacts ready (ramdisk, images: $(for i in $VMLIST; do printf '%s ' "$(image_of "$i")"; done))"
 
-rm -rf "$S"; mkdir -p "$S/files" "$S/boot"
-case "$COMP" in none) ext="" ;; gz) ext=.gz ;; xz) ext=.xz ;; *) fail "bad SMOKE_COMPRESSION" ;; esac
+rm -rf "$S"; mkdir -p "$S/files" "$S/boot"; chmod 700 "$S"
 ln -s "$LAB_DIR/ramdisk/vmlinuz" "$S/files/vmlinuz"
 ln -s "$LAB_DIR/ramdisk/initramfs.cpio.gz" "$S/files/initramfs.cpio.gz"
-ln -s "$LAB_DIR/images/$IMAGE.raw$ext" "$S/files/$IMAGE.raw$ext"
-SHA=$(sed -n 's/^sha256=//p' "$LAB_DIR/images/$IMAGE.sha256")
-[ "${SMOKE_BAD_SHA:-0}" = 1 ] && SHA=$(echo "$SHA" | sed 's/^./0/; t; s/^/0/' | tr 0123456789abcdef 123456789abcdef0)
-SIZE=$(sed -n 's/^size=//p' "$LAB_DIR/images/$IMAGE.sha256")
-( umask 077
-  head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$S/deploy.token"
-  head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$S/checkin.token" )
-API=http://10.0.2.2:$LAB_PORT
-BOOT_SCRIPT=$S/boot/$(echo "$MAC" | tr : -).ipxe
-# The per-MAC script the controller serves while a deploy is pending (tokens only in this 0600 file).
-( umask 077; cat > "$BOOT_SCRIPT" <<IPXE
+newtok() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+hints=""
+[ -n "${SMOKE_DEVICE_NAME:-}" ] && hints="\"deviceName\": \"$SMOKE_DEVICE_NAME\""
+[ -n "${SMOKE_MIN_SIZE_GB:-}" ] && hints="$hints${hints:+, }\"minSizeGigabytes\": $SMOKE_MIN_SIZE_GB"
+umask 077
+echo "{" > "$S/deploys.json"
+for i in $VMLIST; do
+    img=$(image_of "$i")
+    ln -s "$LAB_DIR/images/$img.raw$ext" "$S/files/$img.raw$ext"
+    sha=$(sed -n 's/^sha256=//p' "$LAB_DIR/images/$img.sha256")
+    [ "$BAD_SHA" = 1 ] && sha=$(echo "$sha" | tr 0123456789abcdef 123456789abcdef0)
+    newtok > "$S/vm$i.deploy.token"; newtok > "$S/vm$i.checkin.token"
+    [ "$i" = 1 ] || echo "," >> "$S/deploys.json"
+    cat >> "$S/deploys.json" <<JSON
+ "d$i": {"token": "$(cat "$S/vm$i.deploy.token")", "checkinToken": "$(cat "$S/vm$i.checkin.token")",
+        "imageUrl": "$API/files/$img.raw$ext", "sha256": "$sha", "compression": "$COMP",
+        "rootDeviceHints": {$hints}}
+JSON
+    # The per-MAC script the controller serves while the deploy is pending.
+    cat > "$S/boot/$(mac_of "$i" | tr : -).ipxe" <<IPXE
 #!ipxe
-echo Plinth: deploying $IMAGE to vm1 (deploy d1)
-kernel $API/files/vmlinuz console=ttyS0 quiet plinth.api=$API plinth.deploy=d1 plinth.token=$(cat "$S/deploy.token") plinth.node=vm1 plinth.checkin=$(cat "$S/checkin.token") BOOTIF=01-\${mac:hexhyp}$( [ "$BENCH" -gt 0 ] && echo " plinth.bench=$BENCH")
+echo Plinth: deploying $img to vm$i (deploy d$i)
+kernel $API/files/vmlinuz console=ttyS0 quiet plinth.api=$API plinth.deploy=d$i plinth.token=$(cat "$S/vm$i.deploy.token") plinth.node=vm$i plinth.checkin=$(cat "$S/vm$i.checkin.token") BOOTIF=01-\${mac:hexhyp}$( [ "$BENCH" -gt 0 ] && echo " plinth.bench=$BENCH")
 initrd $API/files/initramfs.cpio.gz
 boot
 IPXE
-)
+done
+echo "}" >> "$S/deploys.json"
+umask 022
 
 # 1. lab
 trap cleanup EXIT INT TERM
-"$LAB" up 1
-step "lab up (namespace, BMC, disk)"
+"$LAB" up "$NVMS"
+step "lab up ($NVMS VM(s): namespace, BMCs, disks)"
 
 # 2. stub API inside the namespace
 ( exec ip netns exec "$LAB_NS" python3 "$LAB_SRC/stub_api.py" --port "$LAB_PORT" --dir "$S" \
-    --token-file "$S/deploy.token" --checkin-token-file "$S/checkin.token" --deploy d1 \
-    --image-url "$API/files/$IMAGE.raw$ext" --sha256 "$SHA" --compression "$COMP" --format "$FORMAT" \
-    --device-name "${SMOKE_DEVICE_NAME:-}" --min-size-gb "${SMOKE_MIN_SIZE_GB:-0}" \
-    > "$S/stub.log" 2>&1 ) &
+    --deploys-file "$S/deploys.json" --format "$FORMAT" > "$S/stub.log" 2>&1 ) &
 echo $! > "$S/stub.pid"
 wait_for 10 "stub API" "$LAB" exec python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$LAB_PORT/boot.ipxe', timeout=1)" 2>/dev/null
 step "stub API listening on 127.0.0.1:$LAB_PORT in the namespace"
 
-# 3. deploy: bootdev pxe + power on
-"$LAB" ipmi 1 chassis bootdev pxe >/dev/null
-"$LAB" ipmi 1 chassis power on >/dev/null
+# 3. deploy: bootdev pxe + power on (all VMs), then wait for each
+for i in $VMLIST; do
+    "$LAB" ipmi "$i" chassis bootdev pxe >/dev/null
+    "$LAB" ipmi "$i" chassis power on >/dev/null
+done
 TD=$(date +%s.%N)
-step "IPMI: bootdev pxe, power on"
-wait_for 60 "iPXE to fetch the per-MAC script" event_seen '"kind": "ipxe"'
-step "iPXE fetched /v1/boot/$MAC.ipxe"
-wait_for 90 "agent phase=booted" event_seen '"phase": "booted"'
-step "agent booted (network up, event posted)"
-if [ "${SMOKE_BAD_SHA:-0}" = 1 ]; then
-    wait_for 120 "agent phase=failed" event_seen '"phase": "failed"'
-    grep '"phase": "failed"' "$S/events.jsonl" | grep -q 'sha256 mismatch' || fail "failure is not a sha256 mismatch"
-    step "agent: phase=failed (sha256 mismatch) as expected"
-    power_is on || fail "agent powered off after a failure (expected to stay up)"
-    step "SMOKE PASSED (negative: bad sha256 detected)"
+step "IPMI: bootdev pxe, power on (vm$(echo $VMLIST | tr ' ' ,))"
+for i in $VMLIST; do wait_for 60 "vm$i: iPXE fetching its script" ipxe_fetched "$i"; done
+step "iPXE fetched /v1/boot/<mac>.ipxe"
+for i in $VMLIST; do wait_for 90 "vm$i: agent phase=booted" ev "d$i" '"phase": "booted"'; done
+step "agents booted (network up, event posted)"
+if [ "$BAD_SHA" = 1 ]; then
+    for i in $VMLIST; do
+        wait_for 120 "vm$i: agent phase=failed" ev "d$i" '"phase": "failed"'
+        ev "d$i" 'sha256 mismatch' || fail "vm$i: failure is not a sha256 mismatch"
+        power_is "$i" on || fail "vm$i: agent powered off after a failure (expected to stay up)"
+    done
+    step "SMOKE PASSED (negative: bad sha256 reported as phase=failed, VMs stay up)"
     exit 0
 fi
-wait_for 120 "agent phase=written" written_or_failed
-step "agent: phase=written"
-wait_for 30 "power off after deploy" power_is off
-step "VM powered itself off"
+for i in $VMLIST; do wait_for 180 "vm$i: agent phase=written" written_or_failed "$i"; done
+step "agents: phase=written"
+for i in $VMLIST; do wait_for 30 "vm$i: power off after deploy" power_is "$i" off; done
+step "VMs powered themselves off"
 TDD=$(el "$TD")
 
-# 4. local boot: the controller now serves "exit" for this MAC, sets bootdev disk, powers on
-( umask 077; printf '#!ipxe\necho Plinth: local boot\nexit\n' > "$BOOT_SCRIPT" )
-"$LAB" ipmi 1 chassis bootdev disk >/dev/null
-"$LAB" ipmi 1 chassis power on >/dev/null
+# 4. local boot: the controller now serves "exit" for these MACs, sets bootdev disk, powers on
+for i in $VMLIST; do
+    printf '#!ipxe\necho Plinth: local boot\nexit\n' > "$S/boot/$(mac_of "$i" | tr : -).ipxe"
+    "$LAB" ipmi "$i" chassis bootdev disk >/dev/null
+    "$LAB" ipmi "$i" chassis power on >/dev/null
+done
 TB=$(date +%s.%N)
 step "IPMI: bootdev disk, power on"
-wait_for 90 "PLINTH-IMAGE=$IMAGE on the serial console" grep -q "PLINTH-IMAGE=$IMAGE" "$LAB_DIR/vms/vm1/serial.log"
-step "serial console: PLINTH-IMAGE=$IMAGE"
-wait_for 60 "check-in" event_seen '"kind": "checkin"'
-grep -q "\"image\": \"$IMAGE\"" "$S/events.jsonl" || fail "check-in did not name image $IMAGE"
-step "installed image checked in (image=$IMAGE)"
+for i in $VMLIST; do wait_for 90 "vm$i: PLINTH-IMAGE=$(image_of "$i") on its console" serial_has "$i" "PLINTH-IMAGE=$(image_of "$i")"; done
+step "serial consoles: PLINTH-IMAGE=<image>"
+for i in $VMLIST; do
+    wait_for 60 "vm$i: check-in" ev "d$i" '"kind": "checkin"'
+    ev "d$i" "\"image\": \"$(image_of "$i")\"" || fail "vm$i: check-in did not name image $(image_of "$i")"
+done
+step "installed images checked in"
 TBB=$(el "$TB")
-"$LAB" ipmi 1 chassis power off >/dev/null
-wait_for 10 "power off" power_is off
+for i in $VMLIST; do "$LAB" ipmi "$i" chassis power off >/dev/null; done
+for i in $VMLIST; do wait_for 10 "vm$i: power off" power_is "$i" off; done
 step "IPMI: power off"
 
-# 5. verify the disk on the host
-cp "$LAB_DIR/vms/vm1/serial.log" "$S/serial.log"
-if grep -q -e "$(cat "$S/deploy.token")" -e "$(cat "$S/checkin.token")" "$S/serial.log"; then
-    fail "a token appeared on the serial console"
-fi
-qemu-img dd -f qcow2 -O raw bs=1048576 count=$((SIZE / 1048576)) if="$LAB_DIR/vms/vm1/disk.qcow2" of="$S/head.raw"
-qemu-img compare -q -f raw -F raw "$LAB_DIR/images/$IMAGE.raw" "$S/head.raw" || fail "disk content differs from the image"
-rm -f "$S/head.raw"
-step "qemu-img compare: first $SIZE bytes identical to $IMAGE.raw"
+# 5. verify the disks on the host
+for i in $VMLIST; do
+    img=$(image_of "$i"); size=$(sed -n 's/^size=//p' "$LAB_DIR/images/$img.sha256")
+    if grep -q -e "$(cat "$S/vm$i.deploy.token")" -e "$(cat "$S/vm$i.checkin.token")" "$LAB_DIR/vms/vm$i/serial.log"; then
+        fail "vm$i: a token appeared on the serial console"
+    fi
+    qemu-img dd -f qcow2 -O raw bs=1048576 count=$((size / 1048576)) if="$LAB_DIR/vms/vm$i/disk.qcow2" of="$S/head.raw"
+    qemu-img compare -q -f raw -F raw "$LAB_DIR/images/$img.raw" "$S/head.raw" || fail "vm$i: disk differs from $img.raw"
+    rm -f "$S/head.raw"
+    step "vm$i: qemu-img compare: first $size bytes identical to $img.raw; no token on the console"
+done
 
-# timings the agent measured itself
-write_cs=$(sed -n 's/.*"phase": "written".*"writeCentiseconds": "\([0-9]*\)".*/\1/p' "$S/events.jsonl" | tail -1)
-bench=$(sed -n 's/.*"centiseconds": "\([0-9]*\)".*"phase": "bench".*/\1/p' "$S/events.jsonl" | tail -1)
-[ -n "$write_cs" ] && log "agent: stream+decompress+write of $SIZE bytes ($COMP): $(awk -v c="$write_cs" -v s="$SIZE" 'BEGIN{printf "%.2f s, %.1f MB/s", c/100, s/1e6/(c/100)}')"
-[ -n "$bench" ] && log "agent: plain dd of $BENCH MiB zeros: $(awk -v c="$bench" -v s="$((BENCH * 1048576))" 'BEGIN{printf "%.2f s, %.1f MB/s", c/100, s/1e6/(c/100)}')"
-log "deploy cycle (power on -> off): ${TDD}s; local boot to check-in: ${TBB}s"
-step "SMOKE PASSED"
+# timings the agents measured themselves
+for i in $VMLIST; do
+    size=$(sed -n 's/^size=//p' "$LAB_DIR/images/$(image_of "$i").sha256")
+    w=$(grep "\"deploy\": \"d$i\"" "$S/events.jsonl" | sed -n 's/.*"phase": "written".*"writeCentiseconds": "\([0-9]*\)".*/\1/p' | tail -1)
+    b=$(grep "\"deploy\": \"d$i\"" "$S/events.jsonl" | sed -n 's/.*"centiseconds": "\([0-9]*\)".*"phase": "bench".*/\1/p' | tail -1)
+    [ -n "$w" ] && log "vm$i agent: stream+decompress+write of $size bytes ($COMP): $(awk -v c="$w" -v s="$size" 'BEGIN{printf "%.2f s, %.1f MB/s", c/100, s/1e6/(c/100)}')"
+    [ -n "$b" ] && log "vm$i agent: plain dd of $BENCH MiB zeros: $(awk -v c="$b" -v s="$((BENCH * 1048576))" 'BEGIN{printf "%.2f s, %.1f MB/s", c/100, s/1e6/(c/100)}')"
+done
+log "deploy (power on -> all off): ${TDD}s; local boot -> all checked in: ${TBB}s"
+step "SMOKE PASSED ($NVMS VM(s))"

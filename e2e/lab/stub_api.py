@@ -9,6 +9,8 @@ Serves:
   POST /v1/agent/deploys/<id>/events    -> logs an agent event (Bearer <deploy token>)
   POST /v1/agent/checkin                -> logs a check-in of the installed OS (Bearer <check-in token>)
 Every event/check-in is appended as one JSON line to <dir>/events.jsonl. Tokens are never logged.
+Deploys come from --deploys-file (JSON: {deployId: {token, checkinToken, imageUrl, sha256, compression,
+rootDeviceHints}}) or, for a single deploy, from the individual options.
 """
 import argparse
 import hmac
@@ -21,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
 
 ARGS = None
+DEPLOYS = {}
 
 
 def log_event(kind, **fields):
@@ -86,19 +89,12 @@ class Handler(BaseHTTPRequestHandler):
             return None
         dep, sub = self._deploy_path()
         if dep is not None and sub == "":
-            if dep != ARGS.deploy or not self._bearer_ok(ARGS.token):
+            d = DEPLOYS.get(dep)
+            if d is None or not self._bearer_ok(d["token"]):
                 log_event("denied", path=p)
                 return self._send(401, "unauthorized\n")
-            instr = {
-                "imageUrl": ARGS.image_url,
-                "sha256": ARGS.sha256,
-                "compression": ARGS.compression,
-                "rootDeviceHints": {},
-            }
-            if ARGS.device_name:
-                instr["rootDeviceHints"]["deviceName"] = ARGS.device_name
-            if ARGS.min_size_gb:
-                instr["rootDeviceHints"]["minSizeGigabytes"] = ARGS.min_size_gb
+            instr = {k: d[k] for k in ("imageUrl", "sha256", "compression")}
+            instr["rootDeviceHints"] = dict(d.get("rootDeviceHints") or {})
             log_event("instructions", deploy=dep, format=ARGS.format)
             if ARGS.format == "kv":
                 lines = ["imageUrl=%s" % instr["imageUrl"], "sha256=%s" % instr["sha256"],
@@ -118,17 +114,20 @@ class Handler(BaseHTTPRequestHandler):
         p = self.path.split("?", 1)[0]
         if p == "/v1/agent/checkin":
             form = self._form()
-            if not self._bearer_ok(ARGS.checkin_token):
+            dep = next((k for k, d in DEPLOYS.items() if d.get("checkinToken") and self._bearer_ok(d["checkinToken"])), None)
+            if dep is None:
                 log_event("denied", path=p)
                 return self._send(401, "unauthorized\n")
-            log_event("checkin", **form)
+            log_event("checkin", deploy=dep, **form)
             return self._send(200, "ok\n")
         dep, sub = self._deploy_path()
         if dep is not None and sub == "events":
             form = self._form()
-            if dep != ARGS.deploy or not self._bearer_ok(ARGS.token):
+            d = DEPLOYS.get(dep)
+            if d is None or not self._bearer_ok(d["token"]):
                 log_event("denied", path=p)
                 return self._send(401, "unauthorized\n")
+            form.pop("deploy", None)
             log_event("agent", deploy=dep, **form)
             return self._send(200, "ok\n")
         return self._send(404, "not found\n")
@@ -143,8 +142,9 @@ def main():
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--dir", required=True)
     ap.add_argument("--deploy", default="d1")
-    ap.add_argument("--token-file", required=True, help="file holding the deploy token")
-    ap.add_argument("--checkin-token-file", required=True)
+    ap.add_argument("--deploys-file", help="JSON file with all deploys (overrides the single-deploy options)")
+    ap.add_argument("--token-file", help="file holding the deploy token")
+    ap.add_argument("--checkin-token-file")
     ap.add_argument("--image-url", default="")
     ap.add_argument("--sha256", default="")
     ap.add_argument("--compression", default="none", choices=["none", "gz", "xz"])
@@ -152,8 +152,23 @@ def main():
     ap.add_argument("--device-name", default="")
     ap.add_argument("--min-size-gb", type=int, default=0)
     ARGS = ap.parse_args()
-    ARGS.token = open(ARGS.token_file).read().strip()
-    ARGS.checkin_token = open(ARGS.checkin_token_file).read().strip()
+    if ARGS.deploys_file:
+        with open(ARGS.deploys_file) as f:
+            DEPLOYS.update(json.load(f))
+    else:
+        if not ARGS.token_file or not ARGS.checkin_token_file:
+            ap.error("--token-file and --checkin-token-file are required without --deploys-file")
+        hints = {}
+        if ARGS.device_name:
+            hints["deviceName"] = ARGS.device_name
+        if ARGS.min_size_gb:
+            hints["minSizeGigabytes"] = ARGS.min_size_gb
+        DEPLOYS[ARGS.deploy] = {
+            "token": open(ARGS.token_file).read().strip(),
+            "checkinToken": open(ARGS.checkin_token_file).read().strip(),
+            "imageUrl": ARGS.image_url, "sha256": ARGS.sha256, "compression": ARGS.compression,
+            "rootDeviceHints": hints,
+        }
     srv = ThreadingHTTPServer((ARGS.bind, ARGS.port), Handler)
     print("stub api on %s:%d dir=%s" % (ARGS.bind, ARGS.port, ARGS.dir), flush=True)
     srv.serve_forever()

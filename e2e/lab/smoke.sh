@@ -9,7 +9,9 @@
 #      SMOKE_BENCH (MiB of plain dd in the agent for comparison, default 32; 0 = off),
 #      SMOKE_DEVICE_NAME / SMOKE_MIN_SIZE_GB: root device hints handed to the agents,
 #      SMOKE_BAD_SHA=1: negative test, the stub hands out a wrong sha256 and the agent must report
-#      phase=failed with a sha256 mismatch (and stay up), PLINTH_LAB_PORT, PLINTH_LAB_DIR.
+#      phase=failed with a sha256 mismatch (and stay up),
+#      SMOKE_EXPECT_FAIL=<text>: negative test, the agent must report phase=failed with <text> in its
+#      message (e.g. SMOKE_MIN_SIZE_GB=3 SMOKE_EXPECT_FAIL="no disk matches"), PLINTH_LAB_PORT, PLINTH_LAB_DIR.
 set -eu
 . "$(dirname "$0")/lib.sh"
 NVMS=${SMOKE_VMS:-1}
@@ -17,6 +19,8 @@ COMP=${SMOKE_COMPRESSION:-gz}
 FORMAT=${SMOKE_FORMAT:-json}
 BENCH=${SMOKE_BENCH:-32}
 BAD_SHA=${SMOKE_BAD_SHA:-0}
+EXPECT_FAIL=${SMOKE_EXPECT_FAIL:-}
+[ "$BAD_SHA" = 1 ] && [ -z "$EXPECT_FAIL" ] && EXPECT_FAIL="sha256 mismatch"
 S=$LAB_DIR/smoke
 LAB="$LAB_SRC/lab.sh"
 API=http://10.0.2.2:$LAB_PORT
@@ -132,13 +136,13 @@ for i in $VMLIST; do wait_for 60 "vm$i: iPXE fetching its script" ipxe_fetched "
 step "iPXE fetched /v1/boot/<mac>.ipxe"
 for i in $VMLIST; do wait_for 90 "vm$i: agent phase=booted" ev "d$i" '"phase": "booted"'; done
 step "agents booted (network up, event posted)"
-if [ "$BAD_SHA" = 1 ]; then
+if [ -n "$EXPECT_FAIL" ]; then
     for i in $VMLIST; do
         wait_for 120 "vm$i: agent phase=failed" ev "d$i" '"phase": "failed"'
-        ev "d$i" 'sha256 mismatch' || fail "vm$i: failure is not a sha256 mismatch"
+        ev "d$i" "\"message\": \"[^\"]*$EXPECT_FAIL" || { grep failed "$S/events.jsonl" >&2; fail "vm$i: failure message lacks '$EXPECT_FAIL'"; }
         power_is "$i" on || fail "vm$i: agent powered off after a failure (expected to stay up)"
     done
-    step "SMOKE PASSED (negative: bad sha256 reported as phase=failed, VMs stay up)"
+    step "SMOKE PASSED (negative: phase=failed with '$EXPECT_FAIL', VMs stay up)"
     exit 0
 fi
 for i in $VMLIST; do wait_for 180 "vm$i: agent phase=written" written_or_failed "$i"; done

@@ -1,0 +1,193 @@
+#!/bin/sh
+# Plinth deploy agent (busybox sh), run from the deploy ramdisk's /init.
+# Wire protocol: see e2e/lab/AGENT-PROTOCOL.md. Tokens are never printed.
+set -u
+. /lib/plinth-lib.sh
+
+T0=$(now_cs)
+say() { echo "plinth-agent: $*"; }
+
+API=$(cmdline_get plinth.api)
+DEPLOY=$(cmdline_get plinth.deploy)
+TOKEN=$(cmdline_get plinth.token)
+NODE=$(cmdline_get plinth.node)
+CHECKIN=$(cmdline_get plinth.checkin)
+BOOTIF=$(cmdline_get BOOTIF)
+BENCH=$(cmdline_get plinth.bench)
+ONFAIL=$(cmdline_get plinth.onfail)
+CONFIG_SIZE=1048576
+
+EVENTS_URL="$API/v1/agent/deploys/$DEPLOY/events"
+
+# event K=V ...: POST one event (form-urlencoded). Best effort, 3 tries.
+event() {
+    body=""
+    for kv in "$@"; do
+        k=${kv%%=*}; v=${kv#*=}
+        body="$body${body:+&}$k=$(urlencode "$v")"
+    done
+    tries=0
+    while [ $tries -lt 3 ]; do
+        http_post "$EVENTS_URL" "$TOKEN" "$body" && return 0
+        tries=$((tries + 1)); sleep 1
+    done
+    say "warning: could not post event ($(head -c 200 /tmp/wget.err 2>/dev/null))"
+    return 1
+}
+
+fail() {
+    say "FAILED: $*"
+    [ -n "${NET_IF:-}" ] && event phase=failed "message=$*" || true
+    sync
+    if [ "$ONFAIL" = poweroff ]; then poweroff -f; fi
+    say "staying up for inspection (plinth.onfail=poweroff to power off instead)"
+    while :; do sleep 3600; done
+}
+
+[ -n "$API" ] && [ -n "$DEPLOY" ] && [ -n "$TOKEN" ] || fail "missing plinth.api, plinth.deploy or plinth.token on the kernel command line"
+say "node=${NODE:-?} deploy=$DEPLOY api=$API (started after $(since 0)s of uptime)"
+
+# 1. network
+t=$(now_cs)
+net_up "$BOOTIF" || fail "DHCP failed on all interfaces"
+say "network: $NET_IF $NET_IP ($(since "$t")s)"
+event phase=booted "ip=$NET_IP" "interface=$NET_IF" "uptime=$(since 0)" || true
+
+# 2. instructions
+t=$(now_cs)
+http_get "$API/v1/agent/deploys/$DEPLOY" "$TOKEN" /tmp/deploy || fail "GET deploy instructions failed: $(head -c 200 /tmp/wget.err)"
+# field NAME: from key=value lines (optionally dotted, e.g. rootDeviceHints.deviceName) or flat/nested JSON.
+field() {
+    v=$(sed -n "s/^[[:space:]]*\([A-Za-z]*\.\)\{0,1\}$1[[:space:]]*=[[:space:]]*//p" /tmp/deploy | head -1)
+    if [ -z "$v" ]; then
+        v=$(tr -d '\n' < /tmp/deploy | grep -o "\"$1\"[[:space:]]*:[[:space:]]*\(\"[^\"]*\"\|[0-9.]*\)" | head -1 \
+            | sed 's/^[^:]*:[[:space:]]*//; s/^"//; s/"$//')
+    fi
+    printf '%s' "$v" | tr -d '\r'
+}
+IMAGE_URL=$(field imageUrl)
+SHA256=$(field sha256 | tr 'A-F' 'a-f')
+COMPRESSION=$(field compression); COMPRESSION=${COMPRESSION:-none}
+HINT_NAME=$(field deviceName)
+HINT_MIN=$(field minSizeGigabytes)
+[ -n "$IMAGE_URL" ] || fail "instructions have no imageUrl"
+echo "$SHA256" | grep -qE '^[0-9a-f]{64}$' || fail "instructions have no valid sha256"
+case "$COMPRESSION" in none|gz|xz) ;; *) fail "unsupported compression '$COMPRESSION'" ;; esac
+say "instructions: compression=$COMPRESSION hints: deviceName=${HINT_NAME:-any} minSizeGigabytes=${HINT_MIN:-0} ($(since "$t")s)"
+
+# 3. target disk
+pick_disk() {
+    for d in $(ls /sys/block | sort); do
+        case "$d" in vd*|sd*|hd*|xvd*|nvme*n*) ;; *) continue ;; esac
+        [ "$(cat /sys/block/$d/removable 2>/dev/null)" = 1 ] && continue
+        [ "$(cat /sys/block/$d/ro 2>/dev/null)" = 1 ] && continue
+        sz=$(disk_bytes "$d"); [ "$sz" -gt 0 ] || continue
+        if [ -n "$HINT_NAME" ] && [ "$d" != "${HINT_NAME#/dev/}" ]; then continue; fi
+        if [ -n "$HINT_MIN" ] && [ "$sz" -lt $(( ${HINT_MIN%.*} * 1073741824 )) ]; then continue; fi
+        echo "$d"; return 0
+    done
+    return 1
+}
+n=0
+until DISK=$(pick_disk); do  # block devices may still be probing
+    n=$((n + 1)); [ $n -lt 30 ] || fail "no disk matches the root device hints (have: $(ls /sys/block | tr '\n' ' '))"
+    sleep 0.2
+done
+DEV=/dev/$DISK
+DISK_BYTES=$(disk_bytes "$DISK")
+say "target disk: $DEV ($DISK_BYTES bytes)"
+
+# optional: raw dd write speed on this disk, for comparison (plinth.bench=MiB)
+if [ -n "$BENCH" ]; then
+    t=$(now_cs)
+    dd if=/dev/zero of="$DEV" bs=1048576 count="$BENCH" conv=fsync 2>/dev/null
+    el=$(( $(now_cs) - t )); [ $el -gt 0 ] || el=1
+    say "bench: plain dd of $BENCH MiB zeros: $(since "$t")s"
+    event phase=bench "bytes=$((BENCH * 1048576))" "centiseconds=$el" || true
+fi
+
+# 4. stream: wget | decompress | chunked writer. busybox dd here prints no byte count and tee into a
+# counting FIFO is ~7x slower under emulation, so the writer reads the stream in 16 MiB chunks into
+# tmpfs (dd iflag=fullblock), takes each chunk's exact size, and dd's it to its offset on the disk.
+t=$(now_cs)
+CHUNK_MIB=16
+MAX_BYTES=$((DISK_BYTES - CONFIG_SIZE))
+rm -f /tmp/rc.* /tmp/progress /tmp/count /tmp/write.err
+case "$COMPRESSION" in none) DECOMP=cat ;; gz) DECOMP="gzip -dc" ;; xz) DECOMP="xz -dc" ;; esac
+write_stream() {
+    total=0; k=0
+    while :; do
+        dd of=/tmp/chunk bs=1048576 count=$CHUNK_MIB iflag=fullblock 2>/dev/null \
+            || { echo "reading the stream failed" > /tmp/write.err; return 1; }
+        sz=$(stat -c %s /tmp/chunk)
+        [ "$sz" -gt 0 ] || break
+        if [ $((total + sz)) -gt $MAX_BYTES ]; then
+            echo "image larger than $MAX_BYTES bytes (disk size minus the 1 MiB config block)" > /tmp/write.err
+            return 1
+        fi
+        dd if=/tmp/chunk of="$DEV" bs=1048576 seek=$((k * CHUNK_MIB)) conv=notrunc 2>/tmp/dd.err \
+            || { echo "writing $DEV at $total failed: $(tail -c 200 /tmp/dd.err)" > /tmp/write.err; return 1; }
+        total=$((total + sz)); k=$((k + 1))
+        echo "$total" > /tmp/progress
+        [ "$sz" -eq $((CHUNK_MIB * 1048576)) ] || break
+    done
+    rm -f /tmp/chunk
+    echo "$total" > /tmp/count
+}
+{ wget -q -O - "$IMAGE_URL" 2>/tmp/wget.img.err; echo $? > /tmp/rc.wget; } \
+  | { $DECOMP; echo $? > /tmp/rc.decomp; } \
+  | write_stream &
+WPID=$!
+event phase=writing bytes=0 "disk=$DEV" || true
+i=0
+while kill -0 "$WPID" 2>/dev/null; do  # poll often, report every ~2 s
+    sleep 0.2; i=$((i + 1))
+    [ $((i % 10)) = 0 ] || continue
+    w=$(cat /tmp/progress 2>/dev/null)
+    [ -n "$w" ] && event phase=writing "bytes=$w" || true
+done
+wait "$WPID"; rc_w=$?
+rc_wget=$(cat /tmp/rc.wget 2>/dev/null || echo 99)
+rc_dec=$(cat /tmp/rc.decomp 2>/dev/null || echo 99)
+rm -f /tmp/chunk
+[ ! -s /tmp/write.err ] || fail "$(cat /tmp/write.err)"
+[ "$rc_wget" = 0 ] || fail "image download failed (wget rc=$rc_wget: $(head -c 200 /tmp/wget.img.err))"
+[ "$rc_dec" = 0 ] || fail "decompression ($COMPRESSION) failed (rc=$rc_dec)"
+[ "$rc_w" = 0 ] || fail "writer failed (rc=$rc_w)"
+BYTES=$(cat /tmp/count 2>/dev/null)
+[ -n "$BYTES" ] && [ "$BYTES" -gt 0 ] || fail "wrote no bytes (empty image?)"
+sync; blockdev --flushbufs "$DEV" 2>/dev/null
+WRITE_CS=$(( $(now_cs) - t ))
+say "wrote $BYTES bytes to $DEV in $(since "$t")s"
+
+# 5. verify: drop caches, re-read exactly BYTES bytes
+t=$(now_cs)
+echo 3 > /proc/sys/vm/drop_caches
+GOT=$(dd if="$DEV" bs=1048576 count="$BYTES" iflag=count_bytes 2>/dev/null | sha256sum | cut -d' ' -f1)
+if [ "$GOT" != "$SHA256" ]; then
+    fail "sha256 mismatch: expected $SHA256, read back $GOT over $BYTES bytes"
+fi
+say "verified sha256 over $BYTES bytes ($(since "$t")s)"
+
+# 6. config block for the installed OS: last 1 MiB of the disk
+t=$(now_cs)
+OFF=$(( DISK_BYTES / 512 - CONFIG_SIZE / 512 ))
+{
+    echo "PLINTH-CONFIG-V1"
+    echo "api=$API"
+    echo "node=$NODE"
+    echo "deploy=$DEPLOY"
+    echo "checkin=$CHECKIN"
+    echo "END"
+} > /tmp/config.blk
+dd if=/dev/zero of="$DEV" bs=512 seek="$OFF" count=$((CONFIG_SIZE / 512)) 2>/dev/null || fail "cannot clear the config block"
+dd if=/tmp/config.blk of="$DEV" bs=512 seek="$OFF" conv=notrunc,sync 2>/dev/null || fail "cannot write the config block"
+rm -f /tmp/config.blk
+sync; blockdev --flushbufs "$DEV" 2>/dev/null
+say "config block written at sector $OFF ($(since "$t")s)"
+
+event phase=written "bytes=$BYTES" "sha256=$GOT" "disk=$DEV" "writeCentiseconds=$WRITE_CS" "uptime=$(since 0)" \
+    || say "warning: final event not delivered"
+say "done in $(since "$T0")s; powering off"
+sync
+poweroff -f

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Main of the lab's bootable test image: say which image this is, read the config block the
+# agent left in the last 1 MiB of the disk, bring up the network and check in.
+. /lib/plinth-lib.sh
+NAME=$(cat /etc/plinth-image)
+echo "PLINTH-IMAGE=$NAME"
+CONFIG_SIZE=1048576
+DISK=""
+n=0
+while [ -z "$DISK" ] && [ $n -lt 30 ]; do
+    for d in $(ls /sys/block | sort); do
+        case "$d" in vd*|sd*|hd*|xvd*|nvme*n*) ;; *) continue ;; esac
+        sectors=$(cat "/sys/block/$d/size"); [ "$sectors" -gt 2048 ] || continue
+        off=$((sectors - CONFIG_SIZE / 512))
+        dd if="/dev/$d" bs=512 skip="$off" count=8 2>/dev/null | tr -d '\000' > /tmp/config
+        if [ "$(head -n1 /tmp/config)" = PLINTH-CONFIG-V1 ]; then DISK=$d; break; fi
+    done
+    [ -n "$DISK" ] || { sleep 0.2; n=$((n + 1)); }
+done
+if [ -z "$DISK" ]; then
+    echo "PLINTH-CONFIG=missing (no disk carries a config block)"
+    while :; do sleep 3600; done
+fi
+cfg() { sed -n '/^END$/q; s/^'"$1"'=//p' /tmp/config | head -1; }
+API=$(cfg api); NODE=$(cfg node); TOKEN=$(cfg checkin)
+echo "PLINTH-CONFIG=found on /dev/$DISK node=$NODE api=$API"
+if ! net_up ""; then echo "PLINTH-CHECKIN=failed (DHCP)"; while :; do sleep 3600; done; fi
+body="image=$(urlencode "$NAME")&node=$(urlencode "$NODE")&ip=$(urlencode "$NET_IP")"
+ok=""
+for i in 1 2 3 4 5; do
+    if http_post "$API/v1/agent/checkin" "$TOKEN" "$body"; then ok=1; break; fi
+    sleep 1
+done
+if [ -n "$ok" ]; then echo "PLINTH-CHECKIN=ok"; else echo "PLINTH-CHECKIN=failed ($(head -c 200 /tmp/wget.err))"; fi
+echo "$NAME is up (idle; power off through the BMC)"
+while :; do sleep 3600; done

@@ -1,0 +1,66 @@
+# Shared guest-side helpers (busybox sh), installed as /lib/plinth-lib.sh.
+
+# uptime in centiseconds (for timings: busybox date has only whole seconds)
+now_cs() { read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}" | sed 's/^0*//;s/^$/0/'; }
+# elapsed CS_START -> "S.ss"
+since() { e=$(( $(now_cs) - $1 )); printf '%d.%02d' $((e / 100)) $((e % 100)); }
+
+# cmdline_get NAME: value of NAME=value on the kernel command line (empty if absent)
+cmdline_get() {
+    for w in $(cat /proc/cmdline); do
+        case "$w" in "$1="*) echo "${w#*=}"; return 0 ;; esac
+    done
+    return 0
+}
+
+# urlencode STRING (application/x-www-form-urlencoded value)
+urlencode() {
+    printf '%s' "$1" | od -An -v -tx1 | tr -s ' \n' '\n\n' | while read -r h; do
+        [ -n "$h" ] || continue
+        case "$h" in
+            3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a]|2d|2e|5f|7e) printf "\\$(printf '%03o' 0x$h)" ;;
+            *) printf '%%%s' "$(echo "$h" | tr a-f A-F)" ;;
+        esac
+    done
+}
+
+# net_up [BOOTIF]: DHCP on the interface whose MAC matches BOOTIF (01-aa-bb-..., or aa:bb:..),
+# else on the first non-loopback interface that gets a lease. Sets NET_IF and NET_IP.
+net_up() {
+    want=$(echo "${1:-}" | tr 'A-F-' 'a-f:')
+    case "$want" in 01:??:??:??:??:??:??) want=${want#01:} ;; esac
+    ip link set lo up
+    n=0
+    while [ $n -lt 50 ]; do  # wait up to 5 s for NICs to appear
+        ls /sys/class/net | grep -qv '^lo$' && break
+        sleep 0.1; n=$((n + 1))
+    done
+    cands=""
+    for i in $(ls /sys/class/net); do
+        [ "$i" = lo ] && continue
+        mac=$(cat "/sys/class/net/$i/address" 2>/dev/null)
+        if [ -n "$want" ] && [ "$mac" = "$want" ]; then cands="$i"; break; fi
+        cands="$cands $i"
+    done
+    for i in $cands; do
+        ip link set "$i" up
+        if udhcpc -i "$i" -s /etc/udhcpc.script -n -q -f -t 5 -T 1 >/dev/null 2>&1; then
+            NET_IF=$i; NET_IP=$(cat "/run/udhcpc.$i.ip" 2>/dev/null)
+            return 0
+        fi
+    done
+    return 1
+}
+
+# http_get URL TOKEN OUTFILE: GET with bearer token (token never echoed). Returns wget's status.
+http_get() {
+    timeout "${HTTP_TIMEOUT:-30}" wget -q -O "$3" --header "Authorization: Bearer $2" "$1" 2>/tmp/wget.err
+}
+# http_post URL TOKEN BODY: POST a form-urlencoded body with bearer token.
+http_post() {
+    timeout "${HTTP_TIMEOUT:-30}" wget -q -O /tmp/post.out --header "Authorization: Bearer $2" \
+        --post-data "$3" "$1" 2>/tmp/wget.err
+}
+
+# find disk helpers: size in bytes of /dev/NAME from /sys/block
+disk_bytes() { echo $(( $(cat "/sys/block/$1/size") * 512 )); }

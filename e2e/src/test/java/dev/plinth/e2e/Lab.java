@@ -1,0 +1,113 @@
+package dev.plinth.e2e;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The virtual lab of e2e/lab, seen from a test JVM running inside its network namespace. */
+final class Lab {
+    static final Path DIR = Path.of(System.getenv().getOrDefault("PLINTH_LAB_DIR", "/var/tmp/plinth-lab"));
+    static final Path SCRIPTS = Path.of(System.getProperty("user.dir")).resolve("lab");
+
+    private Lab() {}
+
+    /** Why the lab cannot run here, or null when this JVM runs inside it. */
+    static String unavailable() {
+        if (System.getenv("PLINTH_IN_LAB") != null) {
+            return null;
+        }
+        String reason = System.getenv("PLINTH_LAB_SKIP");
+        return "virtual lab not available: " + (reason != null ? reason : "not started through e2e/lab/java-in-lab");
+    }
+
+    record Image(String name, String sha256, long size) {
+        String url(String compression) {
+            return DIR.resolve("images").resolve(name + ".raw" + (compression.equals("none") ? "" : "." + compression))
+                    .toUri().toString();
+        }
+    }
+
+    /** A test image built by build-test-image.sh (built now if missing). */
+    static Image image(String name) throws Exception {
+        Path sums = DIR.resolve("images").resolve(name + ".sha256");
+        if (!Files.exists(sums)) {
+            run(List.of(SCRIPTS.resolve("build-test-image.sh").toString(), name), 300);
+        }
+        String[] f = Files.readString(sums).trim().split("\\s+");
+        return new Image(f[0], f[1], Long.parseLong(f[2]));
+    }
+
+    static String mac(int vm) {
+        return "52:54:00:6c:ab:0" + vm;
+    }
+
+    static int bmcPort(int vm) {
+        return 9001 + vm;
+    }
+
+    static String bmcPassword(int vm) throws IOException {
+        return Files.readString(DIR.resolve("vms/vm" + vm + "/bmc-password")).trim();
+    }
+
+    static String serialLog(int vm) throws IOException {
+        Path log = DIR.resolve("vms/vm" + vm + "/serial.log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    /** sha256 of the first {@code bytes} bytes of a VM's disk, read while the VM may be running. */
+    static String diskSha256(int vm, long bytes) throws Exception {
+        Path raw = Files.createTempFile("plinth-disk-", ".raw");
+        try {
+            run(List.of("qemu-img", "convert", "-U", "-O", "raw",
+                    DIR.resolve("vms/vm" + vm + "/disk.qcow2").toString(), raw.toString()), 120);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = Files.newInputStream(raw)) {
+                byte[] buf = new byte[1 << 20];
+                long left = bytes;
+                while (left > 0) {
+                    int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                    if (n < 0) {
+                        break;
+                    }
+                    sha.update(buf, 0, n);
+                    left -= n;
+                }
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } finally {
+            Files.deleteIfExists(raw);
+        }
+    }
+
+    /** Chassis power as ipmitool (not our client) sees it: "on" or "off". */
+    static String ipmitoolPower(int vm) throws Exception {
+        String out = run(List.of("ipmitool", "-I", "lanplus", "-C", "3", "-H", "127.0.0.1", "-p",
+                String.valueOf(bmcPort(vm)), "-U", "admin", "-f", DIR.resolve("vms/vm" + vm + "/bmc-password").toString(),
+                "chassis", "power", "status"), 30);
+        return out.contains("is on") ? "on" : out.contains("is off") ? "off" : out.trim();
+    }
+
+    static void down() throws Exception {
+        run(List.of(SCRIPTS.resolve("lab.sh").toString(), "down"), 120);
+    }
+
+    static String run(List<String> cmd, int seconds) throws Exception {
+        Process p = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(cmd + " did not finish in " + seconds + "s");
+        }
+        String text = new String(out);
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException(cmd + " failed (" + p.exitValue() + "): " + text);
+        }
+        return text;
+    }
+}

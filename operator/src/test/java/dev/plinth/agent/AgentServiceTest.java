@@ -77,6 +77,7 @@ class AgentServiceTest {
     void setUp() throws Exception {
         agentLogger = (Logger) LoggerFactory.getLogger("dev.plinth");
         agentLogger.setLevel(Level.INFO);
+        agentLogger.setAdditive(false); // captured, not printed
         logs = new ListAppender<>();
         logs.start();
         agentLogger.addAppender(logs);
@@ -134,6 +135,7 @@ class AgentServiceTest {
         } finally {
             agentLogger.detachAppender(logs);
             agentLogger.setLevel(null);
+            agentLogger.setAdditive(true);
             cache.close();
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }

@@ -90,6 +90,10 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
         volatile Served served;
         volatile Instant failedAt;
         volatile boolean cancelled;
+        /** The source being read, closed by the watchdog when it stalls. */
+        volatile InputStream source;
+        volatile long lastProgressNanos;
+        volatile boolean stalled;
         Future<?> task;
         ScheduledFuture<?> retry;
 
@@ -114,6 +118,7 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
 
     private final Path dir;
     private final Duration retryAfterFailure;
+    private volatile Duration stallTimeout = Duration.ofMinutes(2);
     private final Clock clock;
     private final ExecutorService downloads;
     private final ScheduledExecutorService timer;
@@ -148,8 +153,34 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        timer.scheduleWithFixedDelay(this::watchStalls, 1, 1, TimeUnit.SECONDS);
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(Duration.ofSeconds(15)).build();
+    }
+
+    /** A download that delivers no byte for this long is aborted (2 minutes by default). */
+    ImageCache stallTimeout(Duration timeout) {
+        this.stallTimeout = timeout;
+        return this;
+    }
+
+    private void watchStalls() {
+        List<Entry> downloading;
+        synchronized (this) {
+            downloading = entries.values().stream().filter(e -> e.state == State.DOWNLOADING).toList();
+        }
+        long now = System.nanoTime();
+        for (Entry e : downloading) {
+            InputStream in = e.source;
+            if (in != null && now - e.lastProgressNanos > stallTimeout.toNanos()) {
+                e.stalled = true;
+                try {
+                    in.close();
+                } catch (IOException | RuntimeException ignored) {
+                    // the reader fails either way
+                }
+            }
+        }
     }
 
     /** Called with an image name whenever that image's availability changes (READY, FAILED, retried). */
@@ -293,12 +324,14 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
                     served.length(), served.file());
         } catch (Cancelled c) {
             return;
-        } catch (Exception e) {
+        } catch (Exception | LinkageError e) {
             if (entry.cancelled || closed) {
                 return;
             }
             entry.failedAt = clock.instant();
             entry.message = e instanceof ImageException ? e.getMessage()
+                    : entry.stalled ? "cannot fetch " + redact(spec.url()) + ": no data for "
+                            + stallTimeout.toSeconds() + " s, aborted"
                     : "cannot fetch " + redact(spec.url()) + ": " + e;
             entry.state = State.FAILED;
             LOG.warn("image {} failed: {}; retried when its spec changes or in {}", redact(spec.url()),
@@ -361,10 +394,12 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
         Path tmp = Files.createTempFile(dir, ".download-", ".tmp");
         Path converted = null;
         try {
+            entry.stalled = false;
+            entry.lastProgressNanos = System.nanoTime();
             entry.state = State.DOWNLOADING;
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             long rawLength;
-            try (InputStream source = open(entry);
+            try (InputStream source = entry.source = open(entry);
                  InputStream counted = new Counting(source, entry);
                  OutputStream out = Files.newOutputStream(tmp)) {
                 InputStream compressed = keepCompressed ? new Tee(counted, out) : counted;
@@ -459,20 +494,21 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
         }
     }
 
-    private static InputStream decompress(InputStream in, DiskImageSpec spec) throws IOException {
+    private static InputStream decompress(InputStream in, DiskImageSpec spec) throws IOException, ImageException {
         return switch (spec.compression()) {
             case NONE -> new NonClosing(in);
             case GZ -> new GZIPInputStream(new NonClosing(in), 1 << 16);
             case XZ -> new XZInputStream(new NonClosing(in));
-            case ZST -> zstd(in);
+            case ZST -> zstd(in, spec);
         };
     }
 
-    private static InputStream zstd(InputStream in) throws IOException {
+    private static InputStream zstd(InputStream in, DiskImageSpec spec) throws IOException, ImageException {
         try {
             return new ZstdInputStream(new NonClosing(in));
         } catch (LinkageError e) {
-            throw new IOException("zst decompression is not supported on this platform (" + e.getMessage() + ")");
+            throw new ImageException("image " + redact(spec.url()) + " is zst-compressed, but zst decompression is"
+                    + " not supported on this platform (" + e + "): publish it with gz or xz");
         }
     }
 
@@ -598,6 +634,7 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
             int n = super.read(b, off, len);
             if (n > 0) {
                 entry.done.addAndGet(n);
+                entry.lastProgressNanos = System.nanoTime();
             }
             return n;
         }

@@ -73,6 +73,7 @@ class ImageCacheTest {
             }
             ex.close();
         });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
     }
 
@@ -182,6 +183,35 @@ class ImageCacheTest {
         files.put("/later.raw", raw);
         await().atMost(10, TimeUnit.SECONDS).until(() -> cache.availability(later).ready());
         assertThat(count("/later.raw")).isEqualTo(2);
+    }
+
+    @Test
+    void aStalledDownloadIsAbortedAndFails() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        server.createContext("/stall.raw", ex -> {
+            ex.sendResponseHeaders(200, raw.length);
+            OutputStream out = ex.getResponseBody();
+            out.write(raw, 0, 1000);
+            out.flush();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        });
+        ImageCache cache = cache(tmp.resolve("cache")).stallTimeout(Duration.ofSeconds(1));
+        DiskImage img = image("stall", url("/stall.raw"), raw, ImageFormat.RAW, Compression.NONE);
+        cache.setImages(List.of(img));
+        try {
+            await().atMost(5, TimeUnit.SECONDS).until(() -> cache.availability(img).message().startsWith(
+                    "downloading 0% (1000/"));
+            ImageAvailability a = awaitSettled(cache, img);
+            assertThat(a.status()).isEqualTo(ImageAvailability.Status.FAILED);
+            assertThat(a.message()).isEqualTo("cannot fetch " + url("/stall.raw") + ": no data for 1 s, aborted");
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test

@@ -295,7 +295,7 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
     public void mount(Router router) {
         router.get("/boot.ipxe").handler(ctx -> text(ctx, 200,
                 "#!ipxe\nchain " + config.advertisedBaseUrl() + "/v1/boot/${mac}.ipxe\n"));
-        router.get("/v1/boot/:file").handler(this::bootScript);
+        router.get("/v1/boot/:file").blockingHandler(this::bootScript);
         router.get("/v1/ramdisk/vmlinuz").handler(ctx -> ramdisk(ctx, config.ramdiskKernel()));
         router.get("/v1/ramdisk/initramfs.cpio.gz").handler(ctx -> ramdisk(ctx, config.ramdiskInitramfs()));
         router.get("/v1/agent/deploys/:id").blockingHandler(this::instructions);

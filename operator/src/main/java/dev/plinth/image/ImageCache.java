@@ -267,7 +267,22 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
             }
             ctx.response().putHeader("Content-Type", "application/octet-stream");
             ctx.next();
-        }).handler(files);
+        }).handler(files).failureHandler(ctx -> {
+            // a node that stops reading (power-cycled, aborted download) is no controller error
+            Throwable f = ctx.failure();
+            if (f instanceof io.vertx.core.http.HttpClosedException || ctx.request().connection() == null
+                    || ctx.response().closed()) {
+                LOG.debug("image download {} from {} aborted by the client", ctx.request().path(),
+                        ctx.request().remoteAddress());
+                return;
+            }
+            LOG.warn("serving {} failed: {}", ctx.request().path(), f == null ? ctx.statusCode() : f.toString());
+            if (!ctx.response().headWritten()) {
+                ctx.response().setStatusCode(f == null ? ctx.statusCode() : 500).end();
+            } else {
+                ctx.response().reset();
+            }
+        });
     }
 
     // --- internals ---

@@ -126,6 +126,8 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
     private final AgentTokens tokens;
     private final Clock clock;
     private final Registry registry;
+    /** Check-in token to deploy id, in memory only: the token is what identifies the deploy at check-in. */
+    private final Map<String, String> byCheckinToken = new HashMap<>();
 
     public AgentService(Config config) {
         this(config, Clock.systemUTC());
@@ -146,6 +148,7 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
                 }
             }
         }
+        registry.deploys.keySet().forEach(id -> byCheckinToken.put(tokens.checkinToken(id), id));
         long open = registry.deploys.values().stream().filter(d -> !d.closed).count();
         if (open > 0) {
             LOG.info("{} open deploys restored from the store", open);
@@ -206,6 +209,7 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
             d.started = now;
             d.updated = now;
             registry.deploys.put(id, d);
+            byCheckinToken.put(tokens.checkinToken(id), id);
             prune(node.name());
             persist();
             LOG.info("deploy {} of image {} to node {} registered", id, d.imageName, d.node);
@@ -278,6 +282,7 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
     public synchronized void cleanUp(NodeTarget node) {
         boolean changed = registry.boot.remove(node.name()) != null;
         changed |= registry.deploys.values().removeIf(d -> d.node.equals(node.name()));
+        byCheckinToken.values().retainAll(registry.deploys.keySet());
         if (changed) {
             persist();
             LOG.info("node {} forgotten by network boot and the deploy agent service", node.name());
@@ -495,12 +500,11 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         int status;
         String answer;
         synchronized (this) {
-            Deploy d = null;
-            for (Deploy c : registry.deploys.values()) {
-                if (AgentTokens.same(tokens.checkinToken(c.deployId), presented)) {
-                    d = c;
-                    break;
-                }
+            // the map lookup finds the candidate; the constant-time comparison decides
+            String id = presented == null ? null : byCheckinToken.get(presented);
+            Deploy d = id == null ? null : registry.deploys.get(id);
+            if (d != null && !AgentTokens.same(tokens.checkinToken(d.deployId), presented)) {
+                d = null;
             }
             if (d == null) {
                 LOG.warn("rejected POST {} from {}: bad check-in token", ctx.request().path(),
@@ -579,6 +583,7 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         for (int i = KEEP_CLOSED_PER_NODE; i < closed.size(); i++) {
             registry.deploys.remove(closed.get(i).deployId);
         }
+        byCheckinToken.values().retainAll(registry.deploys.keySet());
     }
 
     private static String appendMessage(String message, String more) {

@@ -415,9 +415,14 @@ class AgentServiceTest {
         assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=written&bytes=" + raw.length + "&sha256="
                 + sha256(raw)).statusCode()).isEqualTo(200);
         assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.WRITTEN);
+
+        agent = newAgent();
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0").statusCode()).isEqualTo(200);
+        assertThat(agent.checkedIn(n1, "d1")).isTrue();
         agent.finish(n1, "d1");
 
         agent = newAgent();
+        assertThat(agent.checkedIn(n1, "d1")).isTrue();
         assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.WRITTEN);
         assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0").statusCode()).isEqualTo(401);
     }

@@ -427,6 +427,42 @@ class AgentServiceTest {
         assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0").statusCode()).isEqualTo(401);
     }
 
+    /** The ramdisk's HTTP client is busybox wget: the same calls as e2e/lab/guest/lib.sh makes them. */
+    @Test
+    void busyboxWgetSpeaksTheProtocol() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.plinth.image.ImageCacheTestAccess.onPath("busybox"),
+                "busybox not installed");
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        String instructions = busybox("wget", "-q", "-O", "-", "--header", "Authorization: Bearer " + t.deploy(),
+                base + "/v1/agent/deploys/d1");
+        assertThat(instructions).contains("\"compression\":\"gz\"");
+        String url = instructions.replaceAll("(?s).*\"imageUrl\":\"([^\"]*)\".*", "$1");
+        Path img = tmp.resolve("fetched.gz");
+        busybox("wget", "-q", "-O", img.toString(), url);
+        assertThat(Files.readAllBytes(img)).isEqualTo(gz);
+        busybox("wget", "-q", "-O", "-", "--header", "Authorization: Bearer " + t.deploy(), "--post-data",
+                "phase=writing&bytes=65536&disk=%2Fdev%2Fvda", base + "/v1/agent/deploys/d1/events");
+        assertThat(agent.observe(n1, "d1").bytesWritten()).isEqualTo(65536);
+        busybox("wget", "-q", "-O", "-", "--header", "Authorization: Bearer " + t.deploy(), "--post-data",
+                "phase=written&bytes=" + raw.length + "&sha256=" + sha256(raw), base + "/v1/agent/deploys/d1/events");
+        assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.WRITTEN);
+        busybox("wget", "-q", "-O", "-", "--header", "Authorization: Bearer " + t.checkin(), "--post-data",
+                "image=web&node=web-0&ip=10.0.2.15", base + "/v1/agent/checkin");
+        assertThat(agent.checkedIn(n1, "d1")).isTrue();
+    }
+
+    private static String busybox(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("busybox"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", args.length > 0 ? args[args.length - 1] : "")).isZero();
+        return out;
+    }
+
     @Test
     void theKeyFileIsPrivateAndTokensDependOnIt() throws Exception {
         Path key = tmp.resolve("keys/agent.key");

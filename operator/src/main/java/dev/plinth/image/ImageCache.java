@@ -316,6 +316,14 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
 
     private void cancel(Entry entry) {
         entry.cancelled = true;
+        InputStream in = entry.source;
+        if (in != null) {
+            try {
+                in.close(); // a read blocked on the network does not notice an interrupt
+            } catch (IOException | RuntimeException ignored) {
+                // the download fails either way
+            }
+        }
         if (entry.task != null) {
             entry.task.cancel(true);
         }

@@ -29,6 +29,16 @@ public final class HttpApi implements AutoCloseable {
      */
     public HttpApi(Vertx vertx, String host, int port, StatusService status, PrometheusMeterRegistry metrics,
             BooleanSupplier ready, WebhookVerifier verifier, Runnable onWebhook) {
+        this(vertx, host, port, status, metrics, ready, verifier, onWebhook, java.util.List.of());
+    }
+
+    /**
+     * @param mounts more routes on the same port, mounted after the API's own, e.g. {@code ImageCache::mount} and
+     *     {@code AgentService::mount} (network boot, deploy agent and image serving)
+     */
+    public HttpApi(Vertx vertx, String host, int port, StatusService status, PrometheusMeterRegistry metrics,
+            BooleanSupplier ready, WebhookVerifier verifier, Runnable onWebhook,
+            java.util.List<java.util.function.Consumer<Router>> mounts) {
         this.vertx = vertx;
         Router router = Router.router(vertx);
         router.get("/healthz").handler(ctx -> ctx.response().end("ok\n"));
@@ -63,6 +73,7 @@ public final class HttpApi implements AutoCloseable {
             onWebhook.run();
             ctx.response().setStatusCode(202).end("fetch triggered\n");
         });
+        mounts.forEach(m -> m.accept(router));
         this.server = vertx.createHttpServer().requestHandler(router);
         await(server.listen(port, host).toCompletionStage().toCompletableFuture(), "listen on " + host + ":" + port);
     }

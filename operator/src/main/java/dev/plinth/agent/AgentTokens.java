@@ -1,0 +1,110 @@
+package dev.plinth.agent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Derives a deploy's tokens from one secret key, so that tokens are never stored and survive a restart:
+ * {@code deployToken = hex(HMAC-SHA256(key, "deploy:" + deployId))},
+ * {@code checkinToken = hex(HMAC-SHA256(key, "checkin:" + deployId))}. {@link #toString()} shows no key.
+ */
+final class AgentTokens {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentTokens.class);
+    private static final int KEY_BYTES = 32;
+
+    private final SecretKeySpec key;
+
+    private AgentTokens(byte[] key) {
+        this.key = new SecretKeySpec(key, "HmacSHA256");
+    }
+
+    /** Reads the key file, or creates it (32 random bytes, mode 0600) when it is missing. */
+    static AgentTokens fromKeyFile(Path file) {
+        try {
+            if (!Files.exists(file)) {
+                create(file);
+            }
+            byte[] key = Files.readAllBytes(file);
+            if (key.length < KEY_BYTES) {
+                throw new IllegalStateException("agent key file " + file + " holds " + key.length + " bytes; at least "
+                        + KEY_BYTES + " are needed (delete it to have a new one made; open deploys then fail)");
+            }
+            try {
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+                if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+                    LOG.warn("agent key file {} is readable by others ({}); chmod 600 it",
+                            file, PosixFilePermissions.toString(perms));
+                }
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
+            return new AgentTokens(key);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the agent key file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void create(Path file) throws IOException {
+        byte[] key = new byte[KEY_BYTES];
+        new SecureRandom().nextBytes(key);
+        if (file.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        try {
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(file);
+            }
+            Files.write(file, key);
+            LOG.info("created agent key file {}", file);
+        } catch (FileAlreadyExistsException raced) {
+            // another process made it first: use theirs
+        }
+    }
+
+    String deployToken(String deployId) {
+        return hmac("deploy:" + deployId);
+    }
+
+    String checkinToken(String deployId) {
+        return hmac("checkin:" + deployId);
+    }
+
+    /** Constant-time comparison. */
+    static boolean same(String expected, String presented) {
+        if (presented == null) {
+            return false;
+        }
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
+                presented.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private String hmac(String message) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+        } catch (Exception e) {
+            throw new IllegalStateException("HMAC-SHA256 unavailable", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AgentTokens[key=***]";
+    }
+}

@@ -47,7 +47,7 @@ class CrashRecoveryE2E {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"), "dev.plinth.runtime.cli.Main", "run",
-                "--repo", git.url(), "--path", "fleet", "--poll", "1h",
+                "--repo", git.url(), "--path", "fleet", "--poll", "1h", "--driver", "fake",
                 "--state-dir", dir.resolve("state").toString(), "--secrets", dir.resolve("secrets.yaml").toString(),
                 "--listen", "127.0.0.1:" + port, "--workers", "4",
                 "--fake-call-ms", "40", "--fake-deploy-ms", "2500", "--fake-boot-ms", "1200"));

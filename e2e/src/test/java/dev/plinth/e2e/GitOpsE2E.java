@@ -65,7 +65,7 @@ class GitOpsE2E {
         StandaloneOptions o = new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
                 dir.resolve("state"), dir.resolve("secrets.yaml"), "fake",
                 FakeDriverConfig.of(Duration.ofMillis(5), Duration.ofMillis(300), Duration.ofMillis(100)), false,
-                "127.0.0.1", 0, 8, webhookSecret, false, LifecycleConfig.DEFAULT);
+                "127.0.0.1", 0, 8, webhookSecret, false, LifecycleConfig.DEFAULT, null);
         plinth = new Standalone(o, NodeListener.NONE);
         return new Api(plinth.httpPort());
     }

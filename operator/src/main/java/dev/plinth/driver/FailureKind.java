@@ -15,7 +15,9 @@ public enum FailureKind {
     /** The deploy agent reported a failure (bad checksum, no matching disk, write error). */
     DEPLOY_FAILED(false),
     /** The image the node needs failed to download or verify. */
-    IMAGE_FAILED(false);
+    IMAGE_FAILED(false),
+    /** Nothing in this build drives this kind of BMC (a Redfish address with only IPMI available, say). */
+    UNSUPPORTED(false);
 
     private final boolean retryable;
 

@@ -1,6 +1,15 @@
 package dev.plinth.runtime;
 
+import dev.plinth.agent.AgentService;
+import dev.plinth.api.DesiredState;
 import dev.plinth.driver.Drivers;
+import dev.plinth.driver.NodeWaker;
+import dev.plinth.driver.SchemePowerDriver;
+import dev.plinth.driver.ipmi.IpmiPowerDriver;
+import dev.plinth.image.ImageCache;
+import io.vertx.ext.web.Router;
+import java.util.Map;
+import java.util.function.Consumer;
 import dev.plinth.driver.fake.FakeDriver;
 import dev.plinth.engine.EngineConfig;
 import dev.plinth.engine.ImageCatalog;
@@ -27,8 +36,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Standalone mode, wired: Git in, SQLite for actual state, drivers, the node controller and the HTTP API. A thin
- * shell; every decision is made in {@code core}.
+ * Standalone mode, wired: Git in, SQLite for actual state, drivers (IPMI + iPXE + deploy agent + image cache, or the
+ * FAKE driver), the node controller and the HTTP API. A thin shell; every decision is made in {@code core}.
  */
 public final class Standalone implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Standalone.class);
@@ -39,6 +48,9 @@ public final class Standalone implements AutoCloseable {
     private final StatusService status;
     private final FakeDriver fake;
     private final HttpApi http;
+    private final ImageCatalog images;
+    private final List<Consumer<Router>> mounts = new ArrayList<>();
+    private ImageCache imageCache;
 
     public Standalone(StandaloneOptions o, NodeListener listener) {
         Clock clock = Clock.systemUTC();
@@ -47,26 +59,56 @@ public final class Standalone implements AutoCloseable {
             closeables.add(store);
             Metrics metrics = new Metrics();
             NodeController[] self = new NodeController[1];
-            if (!"fake".equals(o.driver())) {
-                throw new IllegalArgumentException("unknown driver \"" + o.driver() + "\": this build has: fake");
-            }
-            LOG.warn("FAKE driver: machines are simulated in this process; no BMC or network is touched");
-            fake = new FakeDriver(o.fake(), o.fakePersistent() ? o.stateDir().resolve("fake") : null, name -> self[0].wake(name), clock);
-            closeables.add(fake);
+            NodeWaker waker = name -> self[0].wake(name);
             NodeListener listeners = (before, after) -> {
                 metrics.changed(before, after);
                 listener.changed(before, after);
             };
-            controller = new NodeController(new NodeLifecycle(o.lifecycle()), new Drivers(fake, fake, fake),
-                    new LocalSecretsFile(o.secretsFile()), ImageCatalog.ALWAYS_READY, store, clock,
+            Drivers drivers;
+            switch (o.driver()) {
+                case "fake" -> {
+                    LOG.warn("FAKE driver: machines are simulated in this process; no BMC or network is touched");
+                    fake = new FakeDriver(o.fake(), o.fakePersistent() ? o.stateDir().resolve("fake") : null, waker,
+                            clock);
+                    closeables.add(fake);
+                    drivers = new Drivers(fake, fake, fake);
+                    images = ImageCatalog.ALWAYS_READY;
+                }
+                case "ipmi" -> {
+                    fake = null;
+                    if (o.metal() == null) {
+                        throw new IllegalArgumentException("driver ipmi needs the advertised URL and the ramdisk");
+                    }
+                    ImageCache cache = new ImageCache(o.stateDir().resolve("images"));
+                    closeables.add(cache);
+                    AgentService agent = new AgentService(new AgentService.Config(o.metal().advertisedUrl(),
+                            o.metal().ramdiskKernel(), o.metal().ramdiskInitrd(), o.metal().kernelArgs(), waker, cache,
+                            store, o.stateDir().resolve("agent.key")));
+                    closeables.add(agent);
+                    IpmiPowerDriver ipmi = new IpmiPowerDriver();
+                    closeables.add(ipmi);
+                    drivers = new Drivers(new SchemePowerDriver(Map.of("ipmi", ipmi)), agent, agent);
+                    images = cache;
+                    mounts.add(cache::mount);
+                    mounts.add(agent::mount);
+                    imageCache = cache;
+                }
+                default -> throw new IllegalArgumentException("unknown driver \"" + o.driver()
+                        + "\": expected ipmi or fake");
+            }
+            controller = new NodeController(new NodeLifecycle(o.lifecycle()), drivers,
+                    new LocalSecretsFile(o.secretsFile()), images, store, clock,
                     new EngineConfig(o.workers(), 32, Duration.ofMinutes(5)), listeners);
             self[0] = controller;
             closeables.add(0, controller);
+            if (imageCache != null) {
+                imageCache.setListener(controller::wakeUsersOf);
+            }
             metrics.watch(() -> controller);
-            revisions = new RevisionTracker(store, controller::setDesired, clock);
+            revisions = new RevisionTracker(store, this::putInForce, clock);
             revisions.restored().ifPresent(d -> {
                 LOG.info("resuming revision {} from the state store", d.revision());
-                controller.setDesired(d);
+                putInForce(d);
             });
             controller.start();
 
@@ -86,7 +128,7 @@ public final class Standalone implements AutoCloseable {
                 }
             }, clock);
             closeables.add(0, watcher);
-            status = new StatusService(controller, revisions, store, ImageCatalog.ALWAYS_READY, watcher);
+            status = new StatusService(controller, revisions, store, images, watcher);
             Vertx vertx = Vertx.vertx();
             closeables.add(0, () -> vertx.close().toCompletionStage().toCompletableFuture().get());
             WebhookVerifier verifier = new WebhookVerifier(o.webhookSecret());
@@ -94,7 +136,7 @@ public final class Standalone implements AutoCloseable {
                 LOG.info("webhook accepts unsigned calls (set a webhook secret to require signatures)");
             }
             http = new HttpApi(vertx, o.listenHost(), o.listenPort(), status, metrics.registry(),
-                    () -> revisions.inForce().isPresent(), verifier, watcher::triggerNow);
+                    () -> revisions.inForce().isPresent(), verifier, watcher::triggerNow, mounts);
             closeables.add(0, http);
             watcher.start(revisions.inForce().map(d -> d.revision()).orElse(null));
             LOG.info("plinth standalone: watching {} ({} {}), API on http://{}:{}", source.config().redactedUrl(),
@@ -103,6 +145,14 @@ public final class Standalone implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** Images first, so that nodes find their image already queued for download. */
+    private void putInForce(DesiredState state) {
+        if (imageCache != null) {
+            imageCache.setImages(state.images().values());
+        }
+        controller.setDesired(state);
     }
 
     public NodeController controller() {

@@ -12,9 +12,10 @@ import java.time.Duration;
  * @param path directory inside the repository holding the documents
  * @param stateDir where the embedded store, the Git mirror and driver state live
  * @param secretsFile BMC credentials by credentialsName, outside Git
- * @param driver {@code fake} for now: simulated machines
+ * @param driver {@code ipmi} (real machines: IPMI power, iPXE, the deploy agent) or {@code fake} (simulated)
  * @param fakePersistent keep the fake machines in {@code stateDir/fake} (they survive a controller restart)
  * @param webhookSecret shared secret of the Git webhook, null to accept unsigned calls
+ * @param metal with driver {@code ipmi}: how nodes reach the controller and the ramdisk they boot; else null
  * @param durable fsync every state change (survives power loss, not just a process crash)
  */
 public record StandaloneOptions(
@@ -32,4 +33,5 @@ public record StandaloneOptions(
         int workers,
         String webhookSecret,
         boolean durable,
-        LifecycleConfig lifecycle) {}
+        LifecycleConfig lifecycle,
+        MetalOptions metal) {}

@@ -64,6 +64,20 @@ public final class IpmiPowerDriver implements PowerDriver, AutoCloseable {
     }
 
     /** The boot flags the BMC reports (not part of {@link PowerDriver}; for status and tests). */
+    /** PXE or DISK when the BMC has a valid override for one of them; empty for anything else (no drift to heal). */
+    @Override
+    public java.util.Optional<BootDevice> bootDevice(NodeTarget node) throws DriverException {
+        BootFlags flags = client(node).bootFlags();
+        if (!flags.valid()) {
+            return java.util.Optional.empty();
+        }
+        return switch (flags.device()) {
+            case PXE -> java.util.Optional.of(BootDevice.PXE);
+            case DISK -> java.util.Optional.of(BootDevice.DISK);
+            default -> java.util.Optional.empty();
+        };
+    }
+
     public BootFlags bootFlags(NodeTarget node) throws DriverException {
         return client(node).bootFlags();
     }

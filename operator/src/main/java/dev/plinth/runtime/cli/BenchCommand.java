@@ -55,6 +55,7 @@ final class BenchCommand implements Callable<Integer> {
             options.stateDir = work.resolve("state");
             options.listen = "127.0.0.1:0";
             options.fakeInMemory = true;
+            options.driver = "fake";
             LocalSecretsFile.write(options.stateDir.resolve("secrets.yaml"),
                     Map.of("bmc-fleet", new BmcCredentials("admin", "bench")));
             StandaloneOptions o = options.toStandalone(repo.url(), "main", "", Duration.ofHours(1));

@@ -2,6 +2,7 @@ package dev.plinth.runtime.cli;
 
 import dev.plinth.core.LifecycleConfig;
 import dev.plinth.driver.fake.FakeDriverConfig;
+import dev.plinth.runtime.MetalOptions;
 import dev.plinth.runtime.StandaloneOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,8 +20,21 @@ final class ControllerOptions {
     @Option(names = "--secrets", description = "BMC credentials file, outside Git (default: STATE_DIR/secrets.yaml).")
     Path secrets;
 
-    @Option(names = "--driver", defaultValue = "fake", description = "Machine driver: fake (simulated machines).")
+    @Option(names = "--driver", defaultValue = "ipmi",
+            description = "Machine driver: ipmi (real machines: IPMI power, iPXE, deploy agent) or fake (simulated machines).")
     String driver;
+
+    @Option(names = "--advertise-url", description = "How machines reach this controller's HTTP port (default: http://LISTEN).")
+    String advertiseUrl;
+
+    @Option(names = "--ramdisk-kernel", description = "Deploy ramdisk kernel (e2e/lab/build-ramdisk.sh builds it).")
+    Path ramdiskKernel;
+
+    @Option(names = "--ramdisk-initrd", description = "Deploy ramdisk initramfs.")
+    Path ramdiskInitrd;
+
+    @Option(names = "--kernel-args", defaultValue = "console=ttyS0", description = "Extra ramdisk kernel arguments (default: ${DEFAULT-VALUE}).")
+    String kernelArgs;
 
     @Option(names = "--listen", defaultValue = "127.0.0.1:8080", description = "HTTP API address (default: ${DEFAULT-VALUE}).")
     String listen;
@@ -59,6 +73,8 @@ final class ControllerOptions {
         String webhookSecret = webhookSecretEnv == null ? null : System.getenv(webhookSecretEnv);
         return new StandaloneOptions(repo, branch, path, poll, stateDir,
                 secrets != null ? secrets : stateDir.resolve("secrets.yaml"), driver, fake, !fakeInMemory,
-                hostPort[0], Integer.parseInt(hostPort[1]), workers, webhookSecret, durable, LifecycleConfig.DEFAULT);
+                hostPort[0], Integer.parseInt(hostPort[1]), workers, webhookSecret, durable, LifecycleConfig.DEFAULT,
+                new MetalOptions(advertiseUrl != null ? advertiseUrl : "http://" + listen, ramdiskKernel, ramdiskInitrd,
+                        kernelArgs));
     }
 }

@@ -64,6 +64,7 @@ final class DemoCommand implements Callable<Integer> {
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         LocalGitRepo.deleteTree(dir);
         options.stateDir = dir.resolve("state");
+        options.driver = "fake";
         options.listen = options.listen.equals("127.0.0.1:8080") ? "127.0.0.1:0" : options.listen;
         writeSecrets(fleet.state(), options.stateDir.resolve("secrets.yaml"));
         Duration limit = Durations.parse(timeout);

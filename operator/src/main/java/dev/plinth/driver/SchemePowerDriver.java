@@ -1,0 +1,56 @@
+package dev.plinth.driver;
+
+import java.util.Map;
+import java.util.Optional;
+
+/** Sends each call to the power driver of the node's BMC address scheme ({@code ipmi}, {@code redfish+https}...). */
+public final class SchemePowerDriver implements PowerDriver {
+    private final Map<String, PowerDriver> byScheme;
+
+    /** @param byScheme driver per scheme, e.g. {@code "ipmi" -> IpmiPowerDriver} */
+    public SchemePowerDriver(Map<String, PowerDriver> byScheme) {
+        this.byScheme = Map.copyOf(byScheme);
+    }
+
+    private PowerDriver of(NodeTarget node) throws DriverException {
+        String address = node.bmc().address();
+        int colon = address.indexOf("://");
+        String scheme = colon < 0 ? address : address.substring(0, colon);
+        PowerDriver d = byScheme.get(scheme);
+        if (d == null) {
+            throw new DriverException(FailureKind.UNSUPPORTED, "no power driver for " + scheme
+                    + ":// BMCs in this build (supported: " + String.join(", ", byScheme.keySet()) + ")");
+        }
+        return d;
+    }
+
+    @Override
+    public PowerState powerState(NodeTarget node) throws DriverException {
+        return of(node).powerState(node);
+    }
+
+    @Override
+    public void powerOn(NodeTarget node) throws DriverException {
+        of(node).powerOn(node);
+    }
+
+    @Override
+    public void powerOff(NodeTarget node) throws DriverException {
+        of(node).powerOff(node);
+    }
+
+    @Override
+    public void reboot(NodeTarget node) throws DriverException {
+        of(node).reboot(node);
+    }
+
+    @Override
+    public void setBootDevice(NodeTarget node, BootDevice device, boolean persistent) throws DriverException {
+        of(node).setBootDevice(node, device, persistent);
+    }
+
+    @Override
+    public Optional<BootDevice> bootDevice(NodeTarget node) throws DriverException {
+        return of(node).bootDevice(node);
+    }
+}

@@ -23,7 +23,7 @@ final class Lab {
             return null;
         }
         String reason = System.getenv("PLINTH_LAB_SKIP");
-        return "virtual lab not available: " + (reason != null ? reason : "not started through e2e/lab/java-in-lab");
+        return "virtual lab not available: " + (reason != null ? reason : "not started through e2e/lab/jvm/bin/java");
     }
 
     record Image(String name, String sha256, long size) {
@@ -39,8 +39,11 @@ final class Lab {
         if (!Files.exists(sums)) {
             run(List.of(SCRIPTS.resolve("build-test-image.sh").toString(), name), 300);
         }
-        String[] f = Files.readString(sums).trim().split("\\s+");
-        return new Image(f[0], f[1], Long.parseLong(f[2]));
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Files.newBufferedReader(sums)) {
+            p.load(in);
+        }
+        return new Image(name, p.getProperty("sha256"), Long.parseLong(p.getProperty("size")));
     }
 
     static String mac(int vm) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Real metal, virtually: two QEMU machines (software emulation) with ipmi_sim BMCs, netbooting through iPXE into
  * the deploy ramdisk, provisioned by the controller from a real Git server. Runs inside the lab's network
- * namespace (e2e/lab/java-in-lab); skips with the reason where the lab cannot run.
+ * namespace (e2e/lab/jvm/bin/java); skips with the reason where the lab cannot run.
  */
 class ProvisioningLabE2E {
     private static final Duration DEPLOY = Duration.ofMinutes(8);
@@ -95,6 +95,7 @@ class ProvisioningLabE2E {
                 + imageDoc("beta", beta, "xz", beta.sha256());
         Files.writeString(dir.resolve("secrets.yaml"), "bmc-vm1: {username: admin, password: \"" + Lab.bmcPassword(1)
                 + "\"}\nbmc-vm2: {username: admin, password: \"" + Lab.bmcPassword(2) + "\"}\n");
+        Files.setPosixFilePermissions(dir.resolve("secrets.yaml"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
         git = GitDaemonFixture.start();
         String c1 = git.commit(fleet(images, nodeDoc(1, "alpha"), nodeDoc(2, "alpha")), "two machines on alpha");

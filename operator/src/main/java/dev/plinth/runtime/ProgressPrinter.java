@@ -27,6 +27,9 @@ public final class ProgressPrinter implements NodeListener {
             }
         } else if (before.step() != after.step() && after.step() != null) {
             line = after.state() + "/" + after.step();
+        } else if (after.deployPhase() != null && before.deployPhase() != after.deployPhase()) {
+            line = after.state() + "/" + after.step() + "  agent: " + after.deployPhase().name().toLowerCase()
+                    + (after.bytesTotal() > 0 ? " (" + (after.bytesTotal() >> 20) + " MiB image)" : "");
         }
         if (line != null) {
             String name = after != null ? after.name() : before.name();

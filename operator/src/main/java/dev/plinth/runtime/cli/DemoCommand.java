@@ -45,11 +45,28 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep-running", description = "Keep the controller and its API running at the end.")
     boolean keepRunning;
 
+    @Option(names = "--lab", paramLabel = "LAB_DIR", description = "Provision the virtual lab's machines (QEMU + ipmi_sim,"
+            + " e2e/lab) instead of simulated ones; run inside the lab's network namespace (./plinth demo does).")
+    Path lab;
+
+    @Option(names = "--fake", description = "Simulated machines (the default unless --lab).")
+    boolean fake;
+
     @Mixin
     ControllerOptions options;
 
+    private String firstImage = "centos-stream-9";
+    private String secondImage = "rocky-9";
+
     @Override
     public Integer call() throws Exception {
+        if (lab != null) {
+            examples = dir.resolve("fleet-source");
+            LocalGitRepo.deleteTree(dir);
+            LabFleet.write(lab, examples);
+            firstImage = LabFleet.FIRST_IMAGE;
+            secondImage = LabFleet.SECOND_IMAGE;
+        }
         if (!Files.isDirectory(examples)) {
             System.err.println("plinth demo: no " + examples + " directory (run from the repository root or pass --examples)");
             return 2;
@@ -62,18 +79,37 @@ final class DemoCommand implements Callable<Integer> {
         // the progress lines below say what the per-node log lines would
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.plinth.engine"))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
-        LocalGitRepo.deleteTree(dir);
+        if (lab == null) {
+            LocalGitRepo.deleteTree(dir);
+        }
         options.stateDir = dir.resolve("state");
-        options.driver = "fake";
-        options.listen = options.listen.equals("127.0.0.1:8080") ? "127.0.0.1:0" : options.listen;
-        writeSecrets(fleet.state(), options.stateDir.resolve("secrets.yaml"));
+        if (lab != null) {
+            // inside the lab's namespace the guests reach 127.0.0.1:8080 as 10.0.2.2:8080
+            options.driver = "ipmi";
+            options.listen = "127.0.0.1:8080";
+            options.advertiseUrl = "http://10.0.2.2:8080";
+            options.ramdiskKernel = lab.resolve("ramdisk/vmlinuz");
+            options.ramdiskInitrd = lab.resolve("ramdisk/initramfs.cpio.gz");
+            Map<String, BmcCredentials> secrets = new TreeMap<>();
+            for (BareMetalNode n : fleet.state().nodes().values()) {
+                secrets.put(n.spec().bmc().credentialsName(),
+                        new BmcCredentials("admin", LabFleet.password(lab, n.name())));
+            }
+            LocalSecretsFile.write(options.stateDir.resolve("secrets.yaml"), secrets);
+        } else {
+            options.driver = "fake";
+            options.listen = options.listen.equals("127.0.0.1:8080") ? "127.0.0.1:0" : options.listen;
+            writeSecrets(fleet.state(), options.stateDir.resolve("secrets.yaml"));
+        }
+        String machines = lab != null ? "the lab's QEMU machines (IPMI, iPXE, deploy ramdisk)"
+                : "the FAKE driver (simulated machines)";
         Duration limit = Durations.parse(timeout);
         try (LocalGitRepo repo = LocalGitRepo.init(dir.resolve("repo"))) {
             repo.copyTree(examples);
-            repo.commitAll("Fleet from examples/");
+            repo.commitAll("Fleet from " + (lab != null ? "the lab variant of examples/" : "examples/"));
             StandaloneOptions o = options.toStandalone(repo.url(), "main", "", Duration.ofSeconds(30));
             say("1/3  Committed " + examples + " (" + fleet.state().nodes().size() + " nodes, "
-                    + fleet.state().images().size() + " images) to " + repo.dir() + "; provisioning it with the FAKE driver");
+                    + fleet.state().images().size() + " images) to " + repo.dir() + "; provisioning it on " + machines);
             Standalone plinth = new Standalone(o, new ProgressPrinter(System.out));
             try {
                 String api = "http://127.0.0.1:" + plinth.httpPort();
@@ -91,17 +127,17 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.println("     still in force: " + StatusCommand.shortId(rs.inForce().revision()) + " \""
                         + rs.inForce().description() + "\"");
 
-                say("3/3  Fixing it, and moving the compute role to image rocky-9");
+                say("3/3  Fixing it, and moving the compute role to image " + secondImage);
                 repo.delete("overcloud/compute-3.yaml");
                 Path cloud = repo.dir().resolve("overcloud/cloud.yaml");
                 String text = Files.readString(cloud);
                 int compute = text.indexOf("- name: compute");
                 Files.writeString(cloud, text.substring(0, compute)
-                        + text.substring(compute).replace("centos-stream-9", "rocky-9"));
+                        + text.substring(compute).replace(firstImage, secondImage));
                 LoadResult next = ValidateCommand.load(repo.dir());
                 DiffCommand.print(Plan.between(plinth.controller().desired(), next.state()), "the revision in force",
                         System.out);
-                String commit = repo.commitAll("Compute role: rocky-9");
+                String commit = repo.commitAll("Compute role: " + secondImage);
                 webhook(api);
                 waitFor(() -> plinth.controller().desired().revision().equals(commit), Duration.ofSeconds(60));
                 ok &= waitFor(plinth.status()::converged, limit);

@@ -116,6 +116,7 @@ class ProvisioningLabE2E {
             assertThat(node.path("bootDevice").asText()).isEqualTo("DISK");
             assertThat(Lab.ipmitoolPower(vm)).isEqualTo("on");
             System.out.println("vm" + vm + " alpha step timings (ms): " + node.path("stepMillis")
+                    + " inside the ramdisk (ms): " + node.path("deployPhaseMillis")
                     + " total " + node.path("lastOperationMillis"));
         }
 

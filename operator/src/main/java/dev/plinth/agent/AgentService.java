@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -103,9 +104,12 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         boolean closed;
         Instant started;
         Instant updated;
+        Instant writingAt;
+        /** Durations of the ramdisk's phases, in ms: what makes a deploy slow, shown in node status. */
+        Map<String, Long> phaseMillis = new LinkedHashMap<>();
 
         DeployProgress progress() {
-            return new DeployProgress(phase, bytesWritten, imageBytes, message == null ? "" : message);
+            return new DeployProgress(phase, bytesWritten, imageBytes, message == null ? "" : message, phaseMillis);
         }
     }
 
@@ -442,12 +446,18 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
             long bytes = parseLong(form.get("bytes"));
             switch (phase) {
                 case "booted" -> {
+                    if (d.started != null) {
+                        d.phaseMillis.put("bootToAgent", Duration.between(d.started, clock.instant()).toMillis());
+                    }
                     d.message = "ramdisk booted" + (form.containsKey("ip") ? " with address " + form.get("ip") : "")
                             + (form.containsKey("interface") ? " on " + form.get("interface") : "");
                 }
                 case "bench" -> d.message = "bench: " + bytes + " bytes in " + form.getOrDefault("centiseconds", "?")
                         + " cs";
                 case "writing" -> {
+                    if (d.writingAt == null) {
+                        d.writingAt = clock.instant();
+                    }
                     d.phase = DeployPhase.WRITING;
                     d.bytesWritten = Math.max(d.bytesWritten, bytes);
                     d.message = "writing" + (form.containsKey("disk") ? " to " + form.get("disk") : "");
@@ -467,6 +477,14 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
                         answer = "length mismatch\n";
                     } else {
                         d.phase = DeployPhase.WRITTEN;
+                        long write = parseLong(form.get("writeCentiseconds")) * 10;
+                        if (write > 0) {
+                            d.phaseMillis.put("downloadAndWrite", write);
+                        }
+                        if (d.writingAt != null) {
+                            long all = Duration.between(d.writingAt, clock.instant()).toMillis();
+                            d.phaseMillis.put("verify", Math.max(0, all - write));
+                        }
                         d.message = "written and verified" + (form.containsKey("disk") ? " on " + form.get("disk") : "")
                                 + (form.containsKey("writeCentiseconds")
                                         ? " in " + form.get("writeCentiseconds") + " cs" : "");

@@ -163,7 +163,7 @@ public final class NodeLifecycle {
                 .targetImage(ImageRef.of(in.image()))
                 // the disk is about to be overwritten: whatever was on it is no longer a verified image
                 .image(null)
-                .deployPhase(null).bytesWritten(0).bytesTotal(0)
+                .deployPhase(null).bytesWritten(0).bytesTotal(0).deployMillis(java.util.Map.of())
                 .specFingerprint(in.fingerprint())
                 .build();
     }
@@ -320,6 +320,9 @@ public final class NodeLifecycle {
 
     private Transition observed(NodeRecord rec, NodeRecord.Builder b, DeployProgress p, Instant now) {
         b.deployPhase(p.phase()).bytesWritten(p.bytesWritten()).bytesTotal(p.bytesTotal());
+        if (!p.phaseMillis().isEmpty()) {
+            b.deployMillis(p.phaseMillis());
+        }
         return switch (p.phase()) {
             case WRITTEN -> Transition.now(next(b, rec, Step.SET_BOOT_DISK, now).build());
             case FAILED -> new Transition(failOperation(rec, FailureKind.DEPLOY_FAILED,

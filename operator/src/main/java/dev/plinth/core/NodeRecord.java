@@ -24,6 +24,7 @@ import java.util.Map;
  *     driver call so that it is never started twice
  * @param failedOperation with ERROR: the operation that failed and will be retried
  * @param specFingerprint the desired spec when the current operation began; a change retries an ERROR at once
+ * @param deployMillis the deploy ramdisk's own phase durations (boot to agent, download and write, verify)
  * @param timings milliseconds per completed step of the current or last operation
  * @param message why the node waits, in words (empty when it does not)
  * @param inFlight a non-idempotent driver call that was started and not yet seen to finish (a crash in between
@@ -50,6 +51,7 @@ public record NodeRecord(
         DeployPhase deployPhase,
         long bytesWritten,
         long bytesTotal,
+        Map<String, Long> deployMillis,
         int errorCount,
         FailureKind errorKind,
         String errorMessage,
@@ -61,6 +63,7 @@ public record NodeRecord(
         Instant updatedAt) {
 
     public NodeRecord {
+        deployMillis = deployMillis == null ? Map.of() : Map.copyOf(deployMillis);
         timings = timings == null || timings.isEmpty()
                 ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(timings));
         message = message == null ? "" : message;
@@ -99,6 +102,7 @@ public record NodeRecord(
         private DeployPhase deployPhase;
         private long bytesWritten;
         private long bytesTotal;
+        private Map<String, Long> deployMillis = Map.of();
         private int errorCount;
         private FailureKind errorKind;
         private String errorMessage;
@@ -134,6 +138,7 @@ public record NodeRecord(
             deployPhase = r.deployPhase;
             bytesWritten = r.bytesWritten;
             bytesTotal = r.bytesTotal;
+            deployMillis = r.deployMillis;
             errorCount = r.errorCount;
             errorKind = r.errorKind;
             errorMessage = r.errorMessage;
@@ -164,6 +169,7 @@ public record NodeRecord(
         public Builder deployPhase(DeployPhase v) { deployPhase = v; return this; }
         public Builder bytesWritten(long v) { bytesWritten = v; return this; }
         public Builder bytesTotal(long v) { bytesTotal = v; return this; }
+        public Builder deployMillis(Map<String, Long> v) { deployMillis = v; return this; }
         public Builder errorCount(int v) { errorCount = v; return this; }
         public Builder errorKind(FailureKind v) { errorKind = v; return this; }
         public Builder errorMessage(String v) { errorMessage = v; return this; }
@@ -185,7 +191,7 @@ public record NodeRecord(
         public NodeRecord build() {
             return new NodeRecord(name, bmc, bootMACAddress, state, step, stepStartedAt, attempt, notBefore, operationStartedAt,
                     lastOperationMillis, powerState, bootDevice, checkedAt, image, targetImage, deploySerial,
-                    deployId, deployPhase, bytesWritten, bytesTotal, errorCount, errorKind, errorMessage,
+                    deployId, deployPhase, bytesWritten, bytesTotal, deployMillis, errorCount, errorKind, errorMessage,
                     failedOperation, specFingerprint, timings, message, inFlight, updatedAt);
         }
     }

@@ -1,7 +1,24 @@
 package dev.plinth.driver;
 
-/** A snapshot of one deploy. {@code message} explains FAILED; bytes are 0 when unknown. */
-public record DeployProgress(DeployPhase phase, long bytesWritten, long bytesTotal, String message) {
+import java.util.Map;
+
+/**
+ * A snapshot of one deploy. {@code message} explains FAILED; bytes are 0 when unknown.
+ *
+ * @param phaseMillis how long the ramdisk's phases took so far, by name ({@code bootToAgent}, {@code downloadAndWrite},
+ *     {@code verify}), as far as the driver can tell; empty when it cannot
+ */
+public record DeployProgress(DeployPhase phase, long bytesWritten, long bytesTotal, String message,
+        Map<String, Long> phaseMillis) {
+
+    public DeployProgress {
+        phaseMillis = phaseMillis == null ? Map.of() : Map.copyOf(phaseMillis);
+    }
+
+    public DeployProgress(DeployPhase phase, long bytesWritten, long bytesTotal, String message) {
+        this(phase, bytesWritten, bytesTotal, message, Map.of());
+    }
+
     public static DeployProgress of(DeployPhase phase) {
         return new DeployProgress(phase, 0, 0, "");
     }

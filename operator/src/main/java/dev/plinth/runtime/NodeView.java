@@ -22,6 +22,7 @@ public record NodeView(
         Error error,
         Progress progress,
         Map<String, Long> stepMillis,
+        Map<String, Long> deployPhaseMillis,
         long lastOperationMillis,
         Instant updatedAt,
         List<NodeEvent> events) {
@@ -41,6 +42,6 @@ public record NodeView(
                         r.notBefore()),
                 r.deployPhase() == null ? null : new Progress(r.deployPhase().name(), r.bytesWritten(),
                         r.bytesTotal()),
-                timings, r.lastOperationMillis(), r.updatedAt(), events);
+                timings, r.deployMillis(), r.lastOperationMillis(), r.updatedAt(), events);
     }
 }

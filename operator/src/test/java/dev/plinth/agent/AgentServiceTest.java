@@ -299,8 +299,11 @@ class AgentServiceTest {
                 .statusCode()).isEqualTo(200);
         assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=writing&bytes=131072").statusCode())
                 .isEqualTo(200);
-        assertThat(agent.observe(n1, "d1")).isEqualTo(new DeployProgress(DeployPhase.WRITING, 131072, raw.length,
-                "writing"));
+        DeployProgress writing = agent.observe(n1, "d1");
+        assertThat(writing.phase()).isEqualTo(DeployPhase.WRITING);
+        assertThat(writing.bytesWritten()).isEqualTo(131072);
+        assertThat(writing.bytesTotal()).isEqualTo(raw.length);
+        assertThat(writing.phaseMillis()).containsOnlyKeys("bootToAgent");
         woken.clear();
         HttpResponse<String> written = post("/v1/agent/deploys/d1/events", t.deploy(), "phase=written&bytes="
                 + raw.length + "&sha256=" + sha256(raw) + "&disk=%2Fdev%2Fvda&writeCentiseconds=120&uptime=9");
@@ -309,6 +312,7 @@ class AgentServiceTest {
         assertThat(p.phase()).isEqualTo(DeployPhase.WRITTEN);
         assertThat(p.bytesWritten()).isEqualTo(raw.length);
         assertThat(p.message()).contains("/dev/vda");
+        assertThat(p.phaseMillis()).containsEntry("downloadAndWrite", 1200L).containsKeys("bootToAgent", "verify");
         assertThat(woken).containsExactly("web-0");
 
         // the deploy script is no longer served, the token is spent

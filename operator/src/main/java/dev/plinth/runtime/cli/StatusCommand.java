@@ -64,6 +64,11 @@ final class StatusCommand implements Callable<Integer> {
         System.out.println("step timings of the last operation:");
         n.path("stepMillis").fields().forEachRemaining(e ->
                 System.out.printf("  %-20s %s%n", e.getKey(), seconds(e.getValue().asLong())));
+        if (n.path("deployPhaseMillis").size() > 0) {
+            System.out.println("inside the deploy ramdisk:");
+            n.path("deployPhaseMillis").fields().forEachRemaining(e ->
+                    System.out.printf("  %-20s %s%n", e.getKey(), seconds(e.getValue().asLong())));
+        }
         System.out.println("history:");
         for (JsonNode e : n.path("events")) {
             System.out.printf("  %s  %-7s %s%n", e.path("at").asText(), e.path("type").asText(),

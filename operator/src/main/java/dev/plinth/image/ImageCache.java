@@ -256,7 +256,9 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
         StaticHandler files = StaticHandler.create(FileSystemAccess.ROOT, dir.toString())
                 .setCachingEnabled(false)
                 .setDirectoryListing(false)
-                .setIncludeHidden(false)
+                // the handler below admits only verified file names; the cache itself may live under a hidden
+                // directory such as .plinth/, which StaticHandler would otherwise refuse to serve from
+                .setIncludeHidden(true)
                 .setEnableRangeSupport(true)
                 .setSendVaryHeader(false);
         router.route(PREFIX + "*").handler(ctx -> {

@@ -280,7 +280,8 @@ class ImageCacheTest {
     @Test
     void servedImagesAnswerRangeRequestsAndOnlyVerifiedFilesAreServed() throws Exception {
         files.put("/img.raw", raw);
-        Path dir = tmp.resolve("cache");
+        // under a hidden directory, as with the default state dir .plinth/state
+        Path dir = tmp.resolve(".plinth/cache");
         ImageCache cache = cache(dir);
         DiskImage img = image("img", url("/img.raw"), raw, ImageFormat.RAW, Compression.NONE);
         cache.setImages(List.of(img));
@@ -310,7 +311,7 @@ class ImageCacheTest {
             assertThat(whole.headers().firstValueAsLong("Content-Length")).hasValue(raw.length);
 
             for (String other : List.of("/images/stray.raw", "/images/" + cache.served(img.spec()).orElseThrow().file()
-                    + ".json", "/images/../cache/stray.raw", "/images/")) {
+                    + ".json", "/images/../cache/stray.raw", "/images/", "/images/.stray.raw")) {
                 HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + other)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(other).isEqualTo(404);

@@ -77,7 +77,7 @@ final class DemoCommand implements Callable<Integer> {
             return 1;
         }
         // the progress lines below say what the per-node log lines would
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.plinth.engine"))
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.plinth"))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         if (lab == null) {
             LocalGitRepo.deleteTree(dir);
@@ -200,11 +200,15 @@ final class DemoCommand implements Callable<Integer> {
 
     private static void printNodes(Standalone plinth, String verdict) {
         System.out.println();
-        Table t = new Table("NODE", "STATE", "POWER", "IMAGE", "PROVISIONED IN", "SLOWEST STEP");
+        Table t = new Table("NODE", "STATE", "POWER", "IMAGE", "PROVISIONED IN", "SLOWEST STEP", "IN THE RAMDISK");
         for (NodeView n : plinth.status().nodes()) {
             String slowest = n.stepMillis().entrySet().stream().max(Map.Entry.comparingByValue())
                     .map(e -> e.getKey() + " " + StatusCommand.seconds(e.getValue())).orElse("-");
-            t.row(n.name(), n.state(), n.power(), n.image(), StatusCommand.seconds(n.lastOperationMillis()), slowest);
+            StringBuilder ramdisk = new StringBuilder();
+            n.deployPhaseMillis().forEach((phase, ms) -> ramdisk.append(ramdisk.length() == 0 ? "" : ", ")
+                    .append(phase).append(' ').append(StatusCommand.seconds(ms)));
+            t.row(n.name(), n.state(), n.power(), n.image(), StatusCommand.seconds(n.lastOperationMillis()), slowest,
+                    ramdisk.length() == 0 ? "-" : ramdisk);
         }
         t.print(System.out);
         System.out.println("=> " + verdict + "\n");

@@ -93,8 +93,8 @@ class CrashRecoveryE2E {
         killHard();
 
         Api again = startController(2);
-        // second crash: while some nodes boot their disks or are still earlier
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
+        // second crash: while some nodes boot their disks or are still earlier (poll often: the window is short)
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
             JsonNode nodes = again.json("/api/v1/nodes");
             return count(nodes, "state", "PROVISIONED") > 0 && count(nodes, "state", "PROVISIONED") < NODES;
         });

@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class Standalone implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Standalone.class);
 
+    /** Closed first to last: the reverse of the order they were created in, so the store closes last. */
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final NodeController controller;
     private final RevisionTracker revisions;
@@ -56,7 +57,7 @@ public final class Standalone implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         try {
             StateStore store = new SqliteStateStore(o.stateDir().resolve("plinth.db"), o.durable());
-            closeables.add(store);
+            closeables.add(0, store);
             Metrics metrics = new Metrics();
             NodeController[] self = new NodeController[1];
             NodeWaker waker = name -> self[0].wake(name);
@@ -70,7 +71,7 @@ public final class Standalone implements AutoCloseable {
                     LOG.warn("FAKE driver: machines are simulated in this process; no BMC or network is touched");
                     fake = new FakeDriver(o.fake(), o.fakePersistent() ? o.stateDir().resolve("fake") : null, waker,
                             clock);
-                    closeables.add(fake);
+                    closeables.add(0, fake);
                     drivers = new Drivers(fake, fake, fake);
                     images = ImageCatalog.ALWAYS_READY;
                 }
@@ -80,13 +81,13 @@ public final class Standalone implements AutoCloseable {
                         throw new IllegalArgumentException("driver ipmi needs the advertised URL and the ramdisk");
                     }
                     ImageCache cache = new ImageCache(o.stateDir().resolve("images"));
-                    closeables.add(cache);
+                    closeables.add(0, cache);
                     AgentService agent = new AgentService(new AgentService.Config(o.metal().advertisedUrl(),
                             o.metal().ramdiskKernel(), o.metal().ramdiskInitrd(), o.metal().kernelArgs(), waker, cache,
                             store, o.stateDir().resolve("agent.key")));
-                    closeables.add(agent);
+                    closeables.add(0, agent);
                     IpmiPowerDriver ipmi = new IpmiPowerDriver();
-                    closeables.add(ipmi);
+                    closeables.add(0, ipmi);
                     drivers = new Drivers(new SchemePowerDriver(Map.of("ipmi", ipmi)), agent, agent);
                     images = cache;
                     mounts.add(cache::mount);
@@ -114,7 +115,7 @@ public final class Standalone implements AutoCloseable {
 
             GitSource source = new GitSource(GitSourceConfig.of(o.repoUrl(), o.stateDir().resolve("git"))
                     .withBranch(o.branch()).withPath(o.path()).withPollInterval(o.pollInterval()));
-            closeables.add(source);
+            closeables.add(0, source);
             RevisionWatcher watcher = new RevisionWatcher(source, o.pollInterval(), new RevisionWatcher.Listener() {
                 @Override
                 public void onSnapshot(Snapshot s) {

@@ -37,7 +37,7 @@ power_on() {
         -nographic -pidfile "$VMDIR/qemu.pid" \
         -chardev "file,id=ser0,path=$VMDIR/serial.log,append=on" -serial chardev:ser0 \
         -monitor "unix:$VMDIR/monitor.sock,server=on,wait=off" \
-        -drive "file=$VM_DISK,if=none,id=d0,format=qcow2" -device "virtio-blk-pci,drive=d0,bootindex=$disk_idx" \
+        -drive "file=$VM_DISK,if=none,id=d0,format=qcow2" -device "virtio-blk-pci,drive=d0,bootindex=$disk_idx,serial=$VM_NAME-disk" \
         -netdev "user,id=n0,net=10.0.2.0/24,bootfile=http://10.0.2.2:$VM_PORT/boot.ipxe" \
         -device "virtio-net-pci,netdev=n0,mac=$VM_MAC,bootindex=$net_idx" \
         </dev/null >>"$VMDIR/qemu.log" 2>&1 &

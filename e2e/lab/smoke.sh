@@ -7,7 +7,7 @@
 # Env: SMOKE_VMS (1 or 2, default 1; VM 2 gets image SMOKE_IMAGE2, default smoke-b, deployed in parallel),
 #      SMOKE_IMAGE (smoke-a), SMOKE_COMPRESSION (none|gz|xz, default gz), SMOKE_FORMAT (json|kv),
 #      SMOKE_BENCH (MiB of plain dd in the agent for comparison, default 32; 0 = off),
-#      SMOKE_DEVICE_NAME / SMOKE_MIN_SIZE_GB: root device hints handed to the agents,
+#      SMOKE_DEVICE_NAME / SMOKE_MIN_SIZE_GB / SMOKE_SERIAL: root device hints handed to the agents,
 #      SMOKE_BAD_SHA=1: negative test, the stub hands out a wrong sha256 and the agent must report
 #      phase=failed with a sha256 mismatch (and stay up),
 #      SMOKE_EXPECT_FAIL=<text>: negative test, the agent must report phase=failed with <text> in its
@@ -87,6 +87,7 @@ newtok() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 hints=""
 [ -n "${SMOKE_DEVICE_NAME:-}" ] && hints="\"deviceName\": \"$SMOKE_DEVICE_NAME\""
 [ -n "${SMOKE_MIN_SIZE_GB:-}" ] && hints="$hints${hints:+, }\"minSizeGigabytes\": $SMOKE_MIN_SIZE_GB"
+[ -n "${SMOKE_SERIAL:-}" ] && hints="$hints${hints:+, }\"serialNumber\": \"$SMOKE_SERIAL\""
 umask 077
 echo "{" > "$S/deploys.json"
 for i in $VMLIST; do

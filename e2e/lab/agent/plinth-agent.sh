@@ -70,12 +70,30 @@ SHA256=$(field sha256 | tr 'A-F' 'a-f')
 COMPRESSION=$(field compression); COMPRESSION=${COMPRESSION:-none}
 HINT_NAME=$(field deviceName)
 HINT_MIN=$(field minSizeGigabytes)
+HINT_MODEL=$(field model)
+HINT_VENDOR=$(field vendor)
+HINT_SERIAL=$(field serialNumber)
+HINT_WWN=$(field wwn)
+HINT_ROT=$(field rotational)
 [ -n "$IMAGE_URL" ] || fail "instructions have no imageUrl"
 echo "$SHA256" | grep -qE '^[0-9a-f]{64}$' || fail "instructions have no valid sha256"
 case "$COMPRESSION" in none|gz|xz) ;; *) fail "unsupported compression '$COMPRESSION'" ;; esac
-say "instructions: compression=$COMPRESSION hints: deviceName=${HINT_NAME:-any} minSizeGigabytes=${HINT_MIN:-0} ($(since "$t")s)"
+say "instructions: compression=$COMPRESSION hints: deviceName=${HINT_NAME:-any} minSizeGigabytes=${HINT_MIN:-0} model=${HINT_MODEL:-any} vendor=${HINT_VENDOR:-any} serialNumber=${HINT_SERIAL:-any} wwn=${HINT_WWN:-any} rotational=${HINT_ROT:-any} ($(since "$t")s)"
 
 # 3. target disk
+# sysattr DISK NAME...: the first of /sys/block/DISK/NAME that exists, trimmed (vendor/model are space-padded)
+sysattr() {
+    d=$1; shift
+    for a in "$@"; do
+        if [ -r "/sys/block/$d/$a" ]; then sed 's/^[[:space:]]*//; s/[[:space:]]*$//' "/sys/block/$d/$a"; return 0; fi
+    done
+    return 0
+}
+# hint_ok VALUE HINT: no hint, or the disk's value equals it (case-insensitive)
+hint_ok() {
+    [ -z "$2" ] && return 0
+    [ "$(printf '%s' "$1" | tr 'A-Z' 'a-z')" = "$(printf '%s' "$2" | tr 'A-Z' 'a-z')" ]
+}
 pick_disk() {
     for d in $(ls /sys/block | sort); do
         case "$d" in vd*|sd*|hd*|xvd*|nvme*n*) ;; *) continue ;; esac
@@ -84,6 +102,17 @@ pick_disk() {
         sz=$(disk_bytes "$d"); [ "$sz" -gt 0 ] || continue
         if [ -n "$HINT_NAME" ] && [ "$d" != "${HINT_NAME#/dev/}" ]; then continue; fi
         if [ -n "$HINT_MIN" ] && [ "$sz" -lt $(( ${HINT_MIN%.*} * 1073741824 )) ]; then continue; fi
+        hint_ok "$(sysattr "$d" device/model)" "$HINT_MODEL" || continue
+        hint_ok "$(sysattr "$d" device/vendor)" "$HINT_VENDOR" || continue
+        hint_ok "$(sysattr "$d" serial device/serial)" "$HINT_SERIAL" || continue
+        if [ -n "$HINT_WWN" ]; then  # sysfs wwid is e.g. "naa.5000c500..." or "eui....": match its hex part
+            w=$(sysattr "$d" wwid device/wwid | tr 'A-Z' 'a-z'); want=$(printf '%s' "${HINT_WWN#0x}" | tr 'A-Z' 'a-z')
+            case "$w" in *"$want"*) ;; *) continue ;; esac
+        fi
+        if [ -n "$HINT_ROT" ]; then
+            rot=$(sysattr "$d" queue/rotational)
+            case "$HINT_ROT" in true) [ "$rot" = 1 ] || continue ;; false) [ "$rot" = 0 ] || continue ;; esac
+        fi
         echo "$d"; return 0
     done
     return 1

@@ -76,8 +76,8 @@ class ProvisioningLabE2E {
                   bmc: {address: "ipmi://127.0.0.1:%d", credentialsName: bmc-vm%d}
                   bootMACAddress: "%s"
                   image: {name: %s}
-                  rootDeviceHints: {deviceName: /dev/vda}
-                """.formatted(vm, Lab.bmcPort(vm), vm, Lab.mac(vm), image);
+                  rootDeviceHints: {deviceName: /dev/vda, serialNumber: plinth-vm%d-disk, minSizeGigabytes: 1}
+                """.formatted(vm, Lab.bmcPort(vm), vm, Lab.mac(vm), image, vm);
     }
 
     private Map<String, String> fleet(String images, String... nodes) {

@@ -96,6 +96,11 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         long imageBytes;
         String deviceName;
         Integer minSizeGigabytes;
+        String model;
+        String vendor;
+        String serialNumber;
+        String wwn;
+        Boolean rotational;
         DeployPhase phase = DeployPhase.WAITING;
         long bytesWritten;
         String message = "";
@@ -210,6 +215,11 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
             d.imageBytes = s.rawLength();
             d.deviceName = hints.deviceName();
             d.minSizeGigabytes = hints.minSizeGigabytes();
+            d.model = hints.model();
+            d.vendor = hints.vendor();
+            d.serialNumber = hints.serialNumber();
+            d.wwn = hints.wwn();
+            d.rotational = hints.rotational();
             d.started = now;
             d.updated = now;
             registry.deploys.put(id, d);
@@ -414,6 +424,12 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
             if (d.minSizeGigabytes != null) {
                 hints.put("minSizeGigabytes", d.minSizeGigabytes);
             }
+            // strings all: the ramdisk's JSON reading is grep/sed (AGENT-PROTOCOL.md)
+            putIfSet(hints, "model", d.model);
+            putIfSet(hints, "vendor", d.vendor);
+            putIfSet(hints, "serialNumber", d.serialNumber);
+            putIfSet(hints, "wwn", d.wwn);
+            putIfSet(hints, "rotational", d.rotational == null ? null : d.rotational.toString());
             body.put("rootDeviceHints", hints);
             node = d.node;
             if (d.phase == DeployPhase.WAITING) {
@@ -429,6 +445,12 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         wake(node);
         ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
                 .end(Json.write(body));
+    }
+
+    private static void putIfSet(Map<String, Object> map, String key, String value) {
+        if (value != null) {
+            map.put(key, value);
+        }
     }
 
     private void event(RoutingContext ctx) {

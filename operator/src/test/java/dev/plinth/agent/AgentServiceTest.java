@@ -148,8 +148,8 @@ class AgentServiceTest {
     }
 
     private DeployRequest deploy(String id) {
-        return new DeployRequest(id, "web", image.spec(), new RootDeviceHints("/dev/vda", null, null, null, null, 2,
-                null));
+        return new DeployRequest(id, "web", image.spec(), new RootDeviceHints("/dev/vda", null, "QEMU", "disk-1",
+                null, 2, false));
     }
 
     private void deployTo(NodeTarget node, String id) throws Exception {
@@ -272,7 +272,8 @@ class AgentServiceTest {
         assertThat(ok.statusCode()).isEqualTo(200);
         String path = cache.servedPath(image).orElseThrow();
         assertThat(ok.body()).isEqualTo("{\"imageUrl\":\"" + base + path + "\",\"sha256\":\"" + sha256(raw)
-                + "\",\"compression\":\"gz\",\"rootDeviceHints\":{\"deviceName\":\"/dev/vda\",\"minSizeGigabytes\":2}}");
+                + "\",\"compression\":\"gz\",\"rootDeviceHints\":{\"deviceName\":\"/dev/vda\",\"minSizeGigabytes\":2,"
+                + "\"vendor\":\"QEMU\",\"serialNumber\":\"disk-1\",\"rotational\":\"false\"}}");
         assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.DOWNLOADING);
         assertThat(woken).contains("web-0");
 

@@ -30,8 +30,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Provision the examples/ fleet on simulated machines (fake driver) from a local Git repository:"
-                + " converge, reject a broken commit, then roll a new image out to the compute role.")
+        description = "Provision the examples/ fleet from a local Git repository, on simulated machines (FAKE driver) or"
+                + " with --lab on the virtual lab's QEMU machines: converge, reject a broken commit, then roll a new"
+                + " image out to the compute role. ./plinth demo sets up the lab and runs this with --lab.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--dir", defaultValue = ".plinth/demo", description = "Work directory, recreated on each run (default: ${DEFAULT-VALUE}).")
     Path dir;

@@ -121,8 +121,8 @@ public final class NodeLifecycle {
             return waitUntil(rec.notBefore(), now);
         }
         NodeRecord.Builder retry = switch (rec.failedOperation()) {
-            case REGISTERING -> begin(rec, REGISTERING, now);
-            case DEPROVISIONING -> begin(rec, DEPROVISIONING, now);
+            // a node that failed to leave and is back in Git starts over as a new one
+            case REGISTERING, DEPROVISIONING -> begin(rec, REGISTERING, now);
             // AVAILABLE starts a fresh deploy (new deploy id) once the image is ready
             default -> idle(rec, AVAILABLE);
         };

@@ -324,4 +324,24 @@ class NodeLifecycleTest {
         // idempotent calls need no intent
         assertThat(lifecycle.beforeAct(rec, new Action.PowerOn())).isEmpty();
     }
+
+    @Test
+    void aNodeThatFailedToLeaveAndIsBackInGitRegistersAgain() {
+        NodeInput in = input(node, centos);
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        NodeInput gone = NodeInput.removed(node.name());
+        Step leaving = settle(gone, rec[0]);
+        NodeRecord failed = act(leaving.record(), leaving.decision(),
+                Outcome.failed(FailureKind.AUTHENTICATION, "rejected"));
+        assertThat(failed.state()).isEqualTo(ProvisioningState.ERROR);
+        assertThat(failed.failedOperation()).isEqualTo(ProvisioningState.DEPROVISIONING);
+        // still gone: it keeps trying to leave after the backoff
+        now = failed.notBefore().plusMillis(1);
+        assertThat(settle(gone, failed).record().state()).isEqualTo(ProvisioningState.DEPROVISIONING);
+        // back in Git: it is registered again rather than powered off
+        Step back = settle(in, failed);
+        assertThat(back.record().state()).isEqualTo(ProvisioningState.REGISTERING);
+        assertThat(((Act) back.decision()).action()).isInstanceOf(CheckPower.class);
+    }
 }

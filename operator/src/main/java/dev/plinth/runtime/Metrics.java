@@ -43,11 +43,13 @@ public final class Metrics implements NodeListener {
         }
         Counter.builder("plinth_node_transitions_total").tag("from", before.state().name())
                 .tag("to", after.state().name()).register(registry).increment();
-        boolean operationEnded = before.state() != ProvisioningState.ERROR
-                && (after.state() == ProvisioningState.ERROR || before.step() != null);
-        if (operationEnded) {
+        boolean failed = after.state() == ProvisioningState.ERROR;
+        boolean succeeded = (before.state() == ProvisioningState.REGISTERING
+                && after.state() == ProvisioningState.AVAILABLE)
+                || (before.state() == ProvisioningState.PROVISIONING && after.state() == ProvisioningState.PROVISIONED);
+        if (failed || succeeded) {
             Timer.builder("plinth_operation_seconds").tag("operation", before.state().name())
-                    .tag("result", after.state() == ProvisioningState.ERROR ? "failed" : "succeeded")
+                    .tag("result", failed ? "failed" : "succeeded")
                     .register(registry).record(Duration.ofMillis(after.lastOperationMillis()));
         }
         if (after.state() == ProvisioningState.PROVISIONED) {

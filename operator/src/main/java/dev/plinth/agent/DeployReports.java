@@ -1,0 +1,127 @@
+package dev.plinth.agent;
+
+import dev.plinth.driver.DeployPhase;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the ramdisk's events and the installed OS's check-in (AGENT-PROTOCOL.md) do to a deploy, apart from HTTP:
+ * the phase it moves to, the message node status shows, and the answer the reporter gets.
+ * Callers hold the registry's monitor and persist afterwards.
+ */
+final class DeployReports {
+    // the facade's name, so log lines keep the logger they had before the split
+    private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
+
+    /** The HTTP status and plain-text body a report is answered with. */
+    record Answer(int status, String body) {
+        static final Answer OK = new Answer(200, "ok\n");
+    }
+
+    private DeployReports() {
+    }
+
+    /** Applies an agent's event ({@code phase=...} and its fields); null when the phase is unknown. */
+    static Answer event(Deploy d, String phase, Map<String, String> form, Clock clock) {
+        long bytes = parseLong(form.get("bytes"));
+        switch (phase) {
+            case "booted" -> {
+                if (d.started != null) {
+                    d.phaseMillis.put("bootToAgent", Duration.between(d.started, clock.instant()).toMillis());
+                }
+                d.message = "ramdisk booted" + (form.containsKey("ip") ? " with address " + form.get("ip") : "")
+                        + (form.containsKey("interface") ? " on " + form.get("interface") : "");
+            }
+            case "bench" -> d.message = "bench: " + bytes + " bytes in " + form.getOrDefault("centiseconds", "?")
+                    + " cs";
+            case "writing" -> {
+                if (d.writingAt == null) {
+                    d.writingAt = clock.instant();
+                }
+                d.phase = DeployPhase.WRITING;
+                // progress only grows: a late or repeated event does not move it back
+                d.bytesWritten = Math.max(d.bytesWritten, bytes);
+                d.message = "writing" + (form.containsKey("disk") ? " to " + form.get("disk") : "");
+            }
+            case "written" -> {
+                return written(d, bytes, form, clock);
+            }
+            case "failed" -> {
+                d.phase = DeployPhase.FAILED;
+                d.message = "agent: " + form.getOrDefault("message", "(no message)");
+            }
+            default -> {
+                return null;
+            }
+        }
+        return Answer.OK;
+    }
+
+    /** The agent says it wrote the image: believed only when the sha256 and length are the expected ones. */
+    private static Answer written(Deploy d, long bytes, Map<String, String> form, Clock clock) {
+        String sha = form.getOrDefault("sha256", "").toLowerCase(Locale.ROOT);
+        d.bytesWritten = bytes;
+        if (!sha.equals(d.sha256)) {
+            d.phase = DeployPhase.FAILED;
+            d.message = "agent wrote " + (sha.isEmpty() ? "(no sha256)" : sha) + ", expected " + d.sha256;
+            return new Answer(409, "sha256 mismatch\n");
+        }
+        if (d.imageBytes > 0 && bytes != d.imageBytes) {
+            d.phase = DeployPhase.FAILED;
+            d.message = "agent wrote " + bytes + " bytes, expected " + d.imageBytes;
+            return new Answer(409, "length mismatch\n");
+        }
+        d.phase = DeployPhase.WRITTEN;
+        long write = parseLong(form.get("writeCentiseconds")) * 10;
+        if (write > 0) {
+            d.phaseMillis.put("downloadAndWrite", write);
+        }
+        if (d.writingAt != null) {
+            long all = Duration.between(d.writingAt, clock.instant()).toMillis();
+            d.phaseMillis.put("verify", Math.max(0, all - write));
+        }
+        d.message = "written and verified" + (form.containsKey("disk") ? " on " + form.get("disk") : "")
+                + (form.containsKey("writeCentiseconds") ? " in " + form.get("writeCentiseconds") + " cs" : "");
+        return Answer.OK;
+    }
+
+    /**
+     * Applies the installed OS's check-in to a written deploy: checked in only when it runs the deployed image
+     * on the deployed node.
+     */
+    static Answer checkIn(Deploy d, Map<String, String> form, Clock clock) {
+        String image = form.getOrDefault("image", "");
+        String reportedNode = form.getOrDefault("node", d.node);
+        d.checkinImage = image;
+        d.updated = clock.instant();
+        if (!image.equals(d.imageName)) {
+            d.checkedIn = false;
+            d.message = "node checked in running image '" + image + "', expected '" + d.imageName + "'";
+            LOG.warn("deploy {} of node {}: {}", d.deployId, d.node, d.message);
+            return new Answer(409, "wrong image\n");
+        }
+        if (!reportedNode.isEmpty() && !reportedNode.equals(d.node)) {
+            d.checkedIn = false;
+            d.message = "check-in says node '" + reportedNode + "', expected '" + d.node + "'";
+            LOG.warn("deploy {} of node {}: {}", d.deployId, d.node, d.message);
+            return new Answer(409, "wrong node\n");
+        }
+        d.checkedIn = true;
+        d.message = "checked in" + (form.containsKey("ip") ? " from " + form.get("ip") : "");
+        LOG.info("deploy {}: node {} checked in running {}", d.deployId, d.node, image);
+        return Answer.OK;
+    }
+
+    /** A missing or malformed number counts as 0: the ramdisk's busybox reports are best effort. */
+    private static long parseLong(String s) {
+        try {
+            return s == null ? 0 : Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

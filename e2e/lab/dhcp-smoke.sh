@@ -191,7 +191,7 @@ isc)
     { echo "# test plumbing"; echo "default-lease-time 3600;"; echo "authoritative;";
       echo "# --- snippet from docs/provisioning.md ---"; cat "$W/snippet.conf"; } > "$W/dhcpd.conf"
     : > "$W/dhcpd.leases"
-    dhcpd -t -4 -cf "$W/dhcpd.conf" >"$W/dhcpd-check.log" 2>&1 || { cat "$W/dhcpd-check.log" >&2; fail "dhcpd -t rejects the config"; }
+    ns dhcpd -t -4 -cf "$W/dhcpd.conf" >"$W/dhcpd-check.log" 2>&1 || { cat "$W/dhcpd-check.log" >&2; fail "dhcpd -t rejects the config"; }
     bg dhcp "$W/dhcp.log" dhcpd -4 -f -d -cf "$W/dhcpd.conf" -lf "$W/dhcpd.leases" -pf "$W/dhcpd.pid" br0
     ;;
 kea)
@@ -207,7 +207,7 @@ $(cat "$W/snippet.json")
 } }
 EOF
     mkdir -p "$W/kea-run"
-    KEA_PIDFILE_DIR=$W/kea-run KEA_LOCKFILE_DIR=$W/kea-run kea-dhcp4 -t "$W/kea.json" >"$W/kea-check.log" 2>&1 \
+    KEA_PIDFILE_DIR=$W/kea-run KEA_LOCKFILE_DIR=$W/kea-run ns kea-dhcp4 -t "$W/kea.json" >"$W/kea-check.log" 2>&1 \
         || { tail -5 "$W/kea-check.log" >&2; fail "kea-dhcp4 -t rejects the config"; }
     bg dhcp "$W/dhcp.log" env KEA_PIDFILE_DIR="$W/kea-run" KEA_LOCKFILE_DIR="$W/kea-run" kea-dhcp4 -c "$W/kea.json"
     ;;

@@ -6,15 +6,19 @@
 # QEMU VM and veth pair for a DHCP probe; the server under test on br0; TFTP of Debian's ipxe files (dnsmasq's own
 # TFTP for dnsmasq; for isc/kea a second dnsmasq with port=0 and no DHCP, TFTP only); a python3 HTTP server on
 # 192.0.2.1:8080 serving /boot.ipxe (as the controller does) and a per-MAC script that prints PLINTH-DHCP-OK.
-# Cases (DHCP_SMOKE_CASES, default "probe ipxe uefi"):
+# Cases (DHCP_SMOKE_CASES, default "probe ipxe undi uefi"), one VM at a time, each must show PLINTH-DHCP-OK on its
+# serial console within DHCP_SMOKE_TIMEOUT:
 #   probe  busybox udhcpc on the veth end asks as a BIOS PXE ROM (arch 0), a UEFI x86-64 ROM (arch 7 and 9),
 #          iPXE by user class 77 only and by option 175 only; asserts the boot file and next-server answered,
 #          then fetches undionly.kpxe over TFTP and compares it with /usr/lib/ipxe/undionly.kpxe.
 #   ipxe   BIOS VM (SeaBIOS) with QEMU's iPXE NIC ROM (ipxe-qemu): the iPXE branch, HTTP URL straight away.
+#   undi   BIOS VM, iPXE ROM driven through its shell (Ctrl-B, "dhcp", "chain tftp://192.0.2.1/undionly.kpxe"
+#          typed into the serial socket): undionly.kpxe runs on the ROM's PXE/UNDI API, asks DHCP again as iPXE and
+#          must get the HTTP URL. The ROM's own DHCP answer is not used (it is iPXE, so it got the HTTP URL).
 #   uefi   UEFI VM (OVMF, package ovmf) with the NIC ROM disabled (romfile=): OVMF's own PXE client (arch 7) gets
 #          ipxe.efi over TFTP, that iPXE asks DHCP again as iPXE and chains /boot.ipxe -> per-MAC script.
-# The BIOS non-iPXE branch (a plain PXE ROM running undionly.kpxe) is covered by "probe" only (DHCP answer and
-# TFTP file): no non-iPXE BIOS PXE ROM is packaged, SeaBIOS has no PXE of its own.
+# Not covered by a VM: a plain (non-iPXE) BIOS PXE ROM asking DHCP and being answered undionly.kpxe; "probe" checks
+# that DHCP answer, "undi" what happens after it. No non-iPXE BIOS PXE ROM is packaged; SeaBIOS has no PXE.
 # Env: DHCP_SMOKE_TIMEOUT (s per VM case, default 180), DHCP_SMOKE_RA (1: dnsmasq sends IPv6 router
 # advertisements on br0, default 1; 0 shows iPXE's IPv6 autoconf wait), PLINTH_LAB_DIR.
 # Logs stay in $PLINTH_LAB_DIR/dhcp-smoke/SERVER/. "down" only cleans up (idempotent; also run by the trap).
@@ -26,7 +30,7 @@ NS=plinth-dhcp
 HOST=192.0.2.1
 PORT=8080
 MAC=52:54:00:6c:dc:01
-CASES=${DHCP_SMOKE_CASES:-probe ipxe uefi}
+CASES=${DHCP_SMOKE_CASES:-probe ipxe undi uefi}
 TIMEOUT=${DHCP_SMOKE_TIMEOUT:-180}
 RA=${DHCP_SMOKE_RA:-1}
 DOC=$LAB_SRC/../../docs/provisioning.md
@@ -51,6 +55,7 @@ stop() {
 }
 down() {
     stop qemu qemu-system
+    stop keys serial-keys
     stop http http.server
     stop tftp dnsmasq
     stop dhcp 'dnsmasq\|dhcpd\|kea-dhcp4'
@@ -252,6 +257,33 @@ if [ "${CASES#*probe}" != "$CASES" ]; then
     log "probe: TFTP undionly.kpxe from $HOST identical to /usr/lib/ipxe/undionly.kpxe ($(wc -c < "$W/undionly.kpxe.tftp") bytes)"
 fi
 
+cat > "$W/serial-keys.py" <<'EOF'
+# serial-keys.py SOCKET LOG URL: press Ctrl-B at the iPXE ROM's prompt, then "dhcp" and "chain URL"
+import socket, sys, time
+sock, log, url = sys.argv[1:4]
+s = socket.socket(socket.AF_UNIX)
+for _ in range(100):
+    try:
+        s.connect(sock); break
+    except OSError:
+        time.sleep(0.1)
+s.setblocking(False)
+def seen(pat, count=1, timeout=90):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            s.recv(65536)          # drain: the log file has the output
+        except BlockingIOError:
+            pass
+        if open(log, 'rb').read().count(pat) >= count:
+            return
+        time.sleep(0.05)
+    sys.exit('timeout waiting for %r' % pat)
+seen(b'Press Ctrl-B'); s.send(b'\x02'); print('sent Ctrl-B', flush=True)
+seen(b'iPXE>'); s.send(b'dhcp\r'); print('sent dhcp', flush=True)
+seen(b'iPXE>', 2); s.send(b'chain ' + url.encode() + b'\r'); print('sent chain', url, flush=True)
+seen(b'PLINTH-DHCP-OK', 1, 180)
+EOF
 # --- VM cases ------------------------------------------------------------------------------------------
 run_vm() {
     local kind=$1 serial=$W/serial-$1.log t0 tt="" th="" tm="" tf="" fw nic
@@ -259,18 +291,25 @@ run_vm() {
     stop qemu qemu-system
     case "$kind" in
         ipxe) fw=""; nic="virtio-net-pci,netdev=n0,mac=$MAC,bootindex=1" ;;
+        undi) fw=""; nic="virtio-net-pci,netdev=n0,mac=$MAC,bootindex=1" ;;
         uefi) cp /usr/share/OVMF/OVMF_VARS_4M.fd "$W/OVMF_VARS.fd"
               fw="-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd -drive if=pflash,format=raw,unit=1,file=$W/OVMF_VARS.fd"
               nic="virtio-net-pci,netdev=n0,mac=$MAC,bootindex=1,romfile=" ;;
     esac
-    local httpl0 tftpl0
+    local httpl0 tftpl0 chardev="file,id=ser0,path=$serial"
+    # undi: the serial port is also a unix socket through which serial-keys.py types into the iPXE ROM's shell
+    [ "$kind" != undi ] || { rm -f "$W/serial.sock"; chardev="socket,id=ser0,path=$W/serial.sock,server=on,wait=off,logfile=$serial"; }
     httpl0=$(wc -l < "$W/http.log"); tftpl0=$(wc -l < "$TFTP_LOG" 2>/dev/null || echo 0)
     t0=$(now)
     # shellcheck disable=SC2086
     bg qemu "$W/qemu-$kind.log" qemu-system-x86_64 -name "plinth-dhcp-$kind" -accel tcg -cpu max -m 256 -smp 1 \
         $fw -nographic -pidfile "$W/qemu.pidfile" \
-        -chardev "file,id=ser0,path=$serial" -serial chardev:ser0 -monitor none \
+        -chardev "$chardev" -serial chardev:ser0 -monitor none \
         -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device "$nic"
+    if [ "$kind" = undi ]; then
+        ( exec python3 "$W/serial-keys.py" "$W/serial.sock" "$serial" "tftp://$HOST/undionly.kpxe" ) >"$W/serial-keys.log" 2>&1 </dev/null &
+        echo $! > "$P/keys.pid"
+    fi
     local end=$(( $(date +%s) + TIMEOUT ))
     while :; do
         [ -n "$tf" ] || ! tail -n +"$((tftpl0 + 1))" "$TFTP_LOG" 2>/dev/null | grep -q 'dnsmasq-tftp.*sent ' || tf=$(el "$t0")
@@ -288,6 +327,9 @@ run_vm() {
     # the branch taken: the iPXE ROM must get the HTTP URL directly (no TFTP), OVMF's PXE must fetch ipxe.efi
     case "$kind" in
         ipxe) [ -z "$tf" ] || fail "ipxe: the iPXE ROM was sent a file over TFTP (non-iPXE branch taken)" ;;
+        undi) tail -n +"$((tftpl0 + 1))" "$TFTP_LOG" | grep -q 'dnsmasq-tftp.*sent .*/undionly.kpxe to' \
+                  || fail "undi: undionly.kpxe was not sent over TFTP"
+              grep -aq 'using undionly on ' "$serial" || fail "undi: no 'using undionly on ' on the serial console" ;;
         uefi) tail -n +"$((tftpl0 + 1))" "$TFTP_LOG" | grep -q 'dnsmasq-tftp.*sent .*/ipxe.efi to' \
                   || fail "uefi: ipxe.efi was not sent over TFTP" ;;
     esac
@@ -300,7 +342,7 @@ run_vm() {
 for c in $CASES; do
     case "$c" in
         probe) ;;
-        ipxe|uefi) run_vm "$c" ;;
+        ipxe|uefi|undi) run_vm "$c" ;;
         *) fail "unknown case $c" ;;
     esac
 done

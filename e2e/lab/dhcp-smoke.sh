@@ -33,7 +33,7 @@ MAC=52:54:00:6c:dc:01
 CASES=${DHCP_SMOKE_CASES:-probe ipxe undi uefi}
 TIMEOUT=${DHCP_SMOKE_TIMEOUT:-180}
 RA=${DHCP_SMOKE_RA:-1}
-DOC=$LAB_SRC/../../docs/provisioning.md
+DOC=${DHCP_SMOKE_DOC:-$LAB_SRC/../../docs/provisioning.md}
 W=$LAB_DIR/dhcp-smoke/$SERVER
 P=$LAB_DIR/dhcp-smoke/pids     # pidfiles of everything this script started (shared by all servers: one run at a time)
 

@@ -136,6 +136,7 @@ wait_for 10 "br0 up with $HOST" sh -c "ip netns exec $NS ip -4 addr show br0 | g
 
 # --- TFTP files, HTTP server ---------------------------------------------------------------------------
 cp /usr/lib/ipxe/undionly.kpxe /usr/lib/ipxe/ipxe.efi "$W/tftp/"
+# shellcheck disable=SC2016  # ${mac} is for iPXE
 printf '#!ipxe\nchain http://%s:%s/v1/boot/${mac}.ipxe\n' "$HOST" "$PORT" > "$W/http/boot.ipxe"
 cat > "$W/http/v1/boot/$MAC.ipxe" <<'EOF'
 #!ipxe

@@ -34,6 +34,18 @@ final class StatusCommand implements Callable<Integer> {
             System.out.printf("Rejected: %s  %s  (%d problem(s); first: %s)%n", shortId(r.path("revision").asText()),
                     r.path("description").asText(), r.path("problems").size(), problem(r.path("problems").path(0)));
         }
+        JsonNode source = summary.path("source");
+        if (source.isObject()) {
+            System.out.printf("Git: last fetch %s%s%n", text(source.path("lastFetch")),
+                    source.path("lastError").isNull() || source.path("lastError").isMissingNode() ? ", ok"
+                            : ", FAILED: " + source.path("lastError").asText());
+        }
+        for (JsonNode image : api.get("/api/v1/images")) {
+            if (!image.path("availability").asText().equals("READY")) {
+                System.out.printf("Image %s: %s %s (used by %s)%n", image.path("name").asText(),
+                        image.path("availability").asText(), image.path("message").asText(), image.path("usedBy"));
+            }
+        }
         System.out.printf("Nodes: %s  converged: %s%n%n", summary.path("nodesByState"), summary.path("converged"));
         Table t = new Table("NAME", "STATE", "STEP", "POWER", "IMAGE", "WANTS", "LAST OP", "MESSAGE");
         for (JsonNode n : api.get("/api/v1/nodes")) {

@@ -84,7 +84,8 @@ public final class RevisionTracker {
         return Optional.ofNullable(inForce);
     }
 
-    static String shortId(String revision) {
+    /** The first 12 hex digits of a commit id, for logs and the CLI; other revision labels unchanged. */
+    public static String shortId(String revision) {
         return revision.length() == 40 ? revision.substring(0, 12) : revision;
     }
 }

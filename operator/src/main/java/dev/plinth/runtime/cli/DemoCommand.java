@@ -5,6 +5,7 @@ import dev.plinth.api.DesiredState;
 import dev.plinth.diff.Plan;
 import dev.plinth.driver.BmcCredentials;
 import dev.plinth.load.LoadResult;
+import dev.plinth.revision.RevisionTracker;
 import dev.plinth.revision.RevisionStatus;
 import dev.plinth.runtime.LocalGitRepo;
 import dev.plinth.runtime.NodeView;
@@ -125,7 +126,7 @@ final class DemoCommand implements Callable<Integer> {
                 waitFor(() -> plinth.revisions().status().rejected().size() > 0, Duration.ofSeconds(60));
                 RevisionStatus rs = plinth.revisions().status();
                 rs.rejected().get(0).problems().forEach(p -> System.out.println("     rejected: " + p));
-                System.out.println("     still in force: " + StatusCommand.shortId(rs.inForce().revision()) + " \""
+                System.out.println("     still in force: " + RevisionTracker.shortId(rs.inForce().revision()) + " \""
                         + rs.inForce().description() + "\"");
 
                 say("3/3  Fixing it, and moving the compute role to image " + secondImage);
@@ -142,7 +143,7 @@ final class DemoCommand implements Callable<Integer> {
                 webhook(api);
                 waitFor(() -> plinth.controller().desired().revision().equals(commit), Duration.ofSeconds(60));
                 ok &= waitFor(plinth.status()::converged, limit);
-                printNodes(plinth, ok ? "converged on " + StatusCommand.shortId(commit)
+                printNodes(plinth, ok ? "converged on " + RevisionTracker.shortId(commit)
                         : "NOT converged within " + timeout);
                 if (keepRunning) {
                     System.out.println("Controller still running (Ctrl-C to stop). API: " + api);

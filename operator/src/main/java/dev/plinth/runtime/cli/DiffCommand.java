@@ -4,6 +4,7 @@ import dev.plinth.api.DesiredState;
 import dev.plinth.diff.Change;
 import dev.plinth.diff.Plan;
 import dev.plinth.load.LoadResult;
+import dev.plinth.revision.RevisionTracker;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -48,7 +49,7 @@ final class DiffCommand implements Callable<Integer> {
             currentLabel = against.toString();
         } else {
             current = new ApiClient(server).get("/api/v1/desired", DesiredState.class);
-            currentLabel = "revision " + StatusCommand.shortId(current.revision()) + " in force at " + server;
+            currentLabel = "revision " + RevisionTracker.shortId(current.revision()) + " in force at " + server;
         }
         Plan plan = Plan.between(current, proposed.state());
         print(plan, currentLabel, System.out);

@@ -1,6 +1,7 @@
 package dev.plinth.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.plinth.revision.RevisionTracker;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,12 +27,12 @@ final class StatusCommand implements Callable<Integer> {
         if (inForce.isMissingNode() || inForce.isNull()) {
             System.out.println("Revision in force: none yet");
         } else {
-            System.out.printf("Revision in force: %s  %s  (applied %s)%n", shortId(inForce.path("revision").asText()),
+            System.out.printf("Revision in force: %s  %s  (applied %s)%n", RevisionTracker.shortId(inForce.path("revision").asText()),
                     inForce.path("description").asText(), inForce.path("appliedAt").asText());
         }
         JsonNode revisions = api.get("/api/v1/revisions");
         for (JsonNode r : revisions.path("rejected")) {
-            System.out.printf("Rejected: %s  %s  (%d problem(s); first: %s)%n", shortId(r.path("revision").asText()),
+            System.out.printf("Rejected: %s  %s  (%d problem(s); first: %s)%n", RevisionTracker.shortId(r.path("revision").asText()),
                     r.path("description").asText(), r.path("problems").size(), problem(r.path("problems").path(0)));
         }
         JsonNode source = summary.path("source");
@@ -87,10 +88,6 @@ final class StatusCommand implements Callable<Integer> {
                     e.path("message").asText());
         }
         return 0;
-    }
-
-    static String shortId(String revision) {
-        return revision.length() == 40 ? revision.substring(0, 12) : revision;
     }
 
     private static String problem(JsonNode p) {

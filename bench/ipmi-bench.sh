@@ -4,8 +4,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 MVN="mvn -q -B ${MVN_OFFLINE:--o}"
-$MVN -pl operator test-compile
-CP_FILE=operator/target/ipmi-bench.classpath
-$MVN -pl operator dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$CP_FILE" >/dev/null
-exec java -cp "operator/target/classes:operator/target/test-classes:$(cat "$CP_FILE")" \
+M=operator/machines
+$MVN -pl $M -am install -DskipTests >/dev/null
+$MVN -pl $M test-compile
+CP_FILE=$M/target/ipmi-bench.classpath
+$MVN -pl $M dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$CP_FILE" >/dev/null
+exec java -cp "$M/target/classes:$M/target/test-classes:$(cat "$CP_FILE")" \
     dev.plinth.bench.IpmiBench "${1:-5}"

@@ -23,5 +23,5 @@ done
 trap '"$lab/lab.sh" down >&2' EXIT
 cd "$repo"
 ip netns exec "${PLINTH_LAB_NS:-plinth-lab}" java ${PLINTH_JAVA_OPTS:-} \
-  -cp "$repo/operator/target/plinth-operator.jar:$repo/operator/target/lib/*" \
+  -cp "$repo/operator/standalone/target/plinth-standalone.jar:$repo/operator/standalone/target/lib/*" \
   dev.plinth.runtime.cli.Main demo --lab "$lab_dir" --timeout 600s "${args[@]}"

@@ -1,7 +1,7 @@
 package dev.plinth.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.plinth.store.Json;
+import dev.plinth.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

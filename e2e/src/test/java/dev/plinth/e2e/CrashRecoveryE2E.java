@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.plinth.driver.fake.FakeMachine;
-import dev.plinth.store.Json;
+import dev.plinth.json.Json;
 import dev.plinth.testkit.GitDaemonFixture;
 import java.io.File;
 import java.nio.file.Files;

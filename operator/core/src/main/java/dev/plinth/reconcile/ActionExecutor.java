@@ -1,0 +1,61 @@
+package dev.plinth.reconcile;
+
+import dev.plinth.core.Action;
+import dev.plinth.core.Outcome;
+import dev.plinth.driver.DriverException;
+import dev.plinth.driver.Drivers;
+import dev.plinth.driver.NodeTarget;
+
+/** Performs a core {@link Action} through the drivers and turns whatever happens into an {@link Outcome}. */
+public final class ActionExecutor {
+    private final Drivers drivers;
+
+    public ActionExecutor(Drivers drivers) {
+        this.drivers = drivers;
+    }
+
+    public Outcome execute(Action action, NodeTarget node) {
+        try {
+            return perform(action, node);
+        } catch (DriverException e) {
+            return Outcome.failed(e.kind(), e.getMessage());
+        } catch (RuntimeException e) {
+            // a driver bug must not kill the worker; report it on the node
+            return Outcome.failed(dev.plinth.driver.FailureKind.PROTOCOL,
+                    "driver error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private Outcome perform(Action action, NodeTarget node) throws DriverException {
+        var power = drivers.power();
+        if (action instanceof Action.CheckPower) {
+            return new Outcome.Power(power.powerState(node), power.bootDevice(node).orElse(null));
+        }
+        if (action instanceof Action.PowerOn) {
+            power.powerOn(node);
+        } else if (action instanceof Action.PowerOff) {
+            power.powerOff(node);
+        } else if (action instanceof Action.Reboot) {
+            power.reboot(node);
+        } else if (action instanceof Action.SetBootDevice s) {
+            power.setBootDevice(node, s.device(), s.persistent());
+        } else if (action instanceof Action.PrepareDeploy p) {
+            drivers.deploy().start(node, p.request());
+            drivers.boot().prepareDeployBoot(node, p.request());
+        } else if (action instanceof Action.ObserveDeploy o) {
+            return new Outcome.Progress(drivers.deploy().observe(node, o.deployId()));
+        } else if (action instanceof Action.SwitchToLocalBoot) {
+            drivers.boot().prepareLocalBoot(node);
+            power.setBootDevice(node, dev.plinth.driver.BootDevice.DISK, true);
+        } else if (action instanceof Action.ObserveCheckIn o) {
+            return new Outcome.CheckIn(drivers.deploy().checkedIn(node, o.deployId()));
+        } else if (action instanceof Action.FinishDeploy f) {
+            drivers.deploy().finish(node, f.deployId());
+        } else if (action instanceof Action.CleanUp) {
+            drivers.boot().cleanUp(node);
+        } else {
+            throw new IllegalArgumentException("no driver call for " + action.label());
+        }
+        return Outcome.DONE;
+    }
+}

@@ -1,0 +1,347 @@
+package dev.plinth.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.plinth.api.BareMetalNode;
+import dev.plinth.api.DiskImage;
+import dev.plinth.core.Action.CheckPower;
+import dev.plinth.core.Decision.Act;
+import dev.plinth.core.Decision.Forget;
+import dev.plinth.core.Decision.Persist;
+import dev.plinth.core.Decision.Wait;
+import dev.plinth.driver.BootDevice;
+import dev.plinth.driver.DeployPhase;
+import dev.plinth.driver.DeployProgress;
+import dev.plinth.driver.FailureKind;
+import dev.plinth.driver.PowerState;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class NodeLifecycleTest {
+    private final NodeLifecycle lifecycle = new NodeLifecycle(LifecycleConfig.DEFAULT);
+    private final DiskImage centos = Resources.image("centos-9", 'a');
+    private final DiskImage rocky = Resources.image("rocky-9", 'b');
+    private final BareMetalNode node = Resources.node("compute-0", 0, "centos-9", true);
+    private Instant now = Instant.parse("2026-11-25T10:00:00Z");
+
+    private NodeInput input(BareMetalNode n, DiskImage image) {
+        return new NodeInput(n.name(), n, image, ImageAvailability.READY);
+    }
+
+    /** Persist decisions are applied as they come; stops at the first Act, Wait or Forget. */
+    private record Step(NodeRecord record, Decision decision) {}
+
+    private Step settle(NodeInput in, NodeRecord rec) {
+        Decision d = lifecycle.decide(in, rec, now);
+        for (int i = 0; d instanceof Persist p && i < 20; i++) {
+            rec = p.next();
+            d = lifecycle.decide(in, rec, now);
+        }
+        return new Step(rec, d);
+    }
+
+    private NodeRecord act(NodeRecord rec, Decision d, Outcome outcome) {
+        now = now.plusSeconds(3);
+        return lifecycle.apply(rec, ((Act) d).action(), outcome, now).next();
+    }
+
+    private NodeRecord registered(NodeInput in) {
+        Step s = settle(in, null);
+        assertThat(s.record().state()).isEqualTo(ProvisioningState.REGISTERING);
+        assertThat(s.decision()).isEqualTo(new Act(new CheckPower()));
+        return act(s.record(), s.decision(), new Outcome.Power(PowerState.OFF, BootDevice.DISK));
+    }
+
+    /** Runs a whole provisioning with every driver call succeeding; returns the actions in order. */
+    private List<String> provision(NodeInput in, NodeRecord[] holder) {
+        List<String> actions = new ArrayList<>();
+        NodeRecord rec = holder[0];
+        for (int i = 0; i < 40; i++) {
+            Step s = settle(in, rec);
+            rec = s.record();
+            if (rec.state() == ProvisioningState.PROVISIONED || !(s.decision() instanceof Act a)) {
+                break;
+            }
+            actions.add(a.action().label());
+            Outcome o = switch (a.action().label()) {
+                case "ObserveDeploy" -> new Outcome.Progress(DeployProgress.of(DeployPhase.WRITTEN));
+                case "ObserveCheckIn" -> new Outcome.CheckIn(true);
+                default -> Outcome.DONE;
+            };
+            rec = act(rec, s.decision(), o);
+        }
+        holder[0] = rec;
+        return actions;
+    }
+
+    @Test
+    void newNodeRegistersThroughItsBmcAndBecomesAvailable() {
+        NodeRecord rec = registered(input(Resources.node("spare", 1, null, true), null));
+        assertThat(rec.state()).isEqualTo(ProvisioningState.AVAILABLE);
+        assertThat(rec.powerState()).isEqualTo(PowerState.OFF);
+        assertThat(rec.timings()).containsKey(dev.plinth.core.Step.CHECK_BMC);
+        assertThat(rec.bmc().credentialsName()).isEqualTo("bmc-spare");
+    }
+
+    @Test
+    void provisioningRunsEveryStepInOrderAndEndsProvisionedWithTheImage() {
+        NodeInput in = input(node, centos);
+        NodeRecord[] rec = {registered(in)};
+        List<String> actions = provision(in, rec);
+        assertThat(actions).containsExactly("PrepareDeploy", "SetBootDevice", "Reboot", "ObserveDeploy",
+                "SwitchToLocalBoot", "Reboot", "ObserveCheckIn", "FinishDeploy");
+        assertThat(rec[0].state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(rec[0].image()).isEqualTo(ImageRef.of(centos));
+        assertThat(rec[0].bootDevice()).isEqualTo(BootDevice.DISK);
+        assertThat(rec[0].timings()).containsOnlyKeys(dev.plinth.core.Step.PREPARE_DEPLOY,
+                dev.plinth.core.Step.SET_BOOT_PXE, dev.plinth.core.Step.BOOT_DEPLOY_RAMDISK,
+                dev.plinth.core.Step.WRITE_IMAGE, dev.plinth.core.Step.SET_BOOT_DISK,
+                dev.plinth.core.Step.BOOT_IMAGE, dev.plinth.core.Step.AWAIT_CHECK_IN,
+                dev.plinth.core.Step.FINISH_DEPLOY);
+        assertThat(rec[0].lastOperationMillis()).isPositive();
+    }
+
+    @Test
+    void theDeployIdIsStoredBeforeTheDeployIsStartedAndDecisionsRepeatAfterARestart() {
+        NodeInput in = input(node, centos);
+        NodeRecord available = registered(in);
+        Decision first = lifecycle.decide(in, available, now);
+        assertThat(first).isInstanceOf(Persist.class);
+        NodeRecord provisioning = ((Persist) first).next();
+        assertThat(provisioning.deployId()).startsWith("compute-0-1-");
+        Decision act = lifecycle.decide(in, provisioning, now);
+        assertThat(act).isInstanceOf(Act.class);
+        Action.PrepareDeploy prepare = (Action.PrepareDeploy) ((Act) act).action();
+        assertThat(prepare.request().deployId()).isEqualTo(provisioning.deployId());
+        // a restarted controller decides the same from the same record
+        assertThat(lifecycle.decide(in, provisioning, now.plusSeconds(30))).isEqualTo(act);
+    }
+
+    @Test
+    void aDeployInProgressWaitsAndKeepsProgress() {
+        NodeInput in = input(node, centos);
+        NodeRecord rec = atStep(in, dev.plinth.core.Step.WRITE_IMAGE);
+        Decision d = lifecycle.decide(in, rec, now);
+        Transition t = lifecycle.apply(rec, ((Act) d).action(),
+                new Outcome.Progress(new DeployProgress(DeployPhase.WRITING, 50, 200, "")), now);
+        assertThat(t.requeueAfter()).isEqualTo(LifecycleConfig.DEFAULT.pollInterval());
+        assertThat(t.next().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
+        assertThat(t.next().bytesWritten()).isEqualTo(50);
+        assertThat(t.next().message()).contains("25%");
+    }
+
+    private NodeRecord atStep(NodeInput in, dev.plinth.core.Step target) {
+        NodeRecord rec = registered(in);
+        for (int i = 0; i < 20; i++) {
+            Step s = settle(in, rec);
+            rec = s.record();
+            if (rec.step() == target) {
+                return rec;
+            }
+            rec = act(rec, s.decision(), Outcome.DONE);
+        }
+        throw new AssertionError("never reached " + target);
+    }
+
+    @Test
+    void aFailedVerificationGoesToErrorAndRetriesWithANewDeployAfterBackoff() {
+        NodeInput in = input(node, centos);
+        NodeRecord rec = atStep(in, dev.plinth.core.Step.WRITE_IMAGE);
+        String firstDeploy = rec.deployId();
+        Decision d = lifecycle.decide(in, rec, now);
+        rec = act(rec, d, new Outcome.Progress(new DeployProgress(DeployPhase.FAILED, 0, 0, "sha256 mismatch")));
+        assertThat(rec.state()).isEqualTo(ProvisioningState.ERROR);
+        assertThat(rec.errorKind()).isEqualTo(FailureKind.DEPLOY_FAILED);
+        assertThat(rec.errorMessage()).contains("sha256 mismatch");
+        assertThat(rec.image()).isNull();
+        assertThat(lifecycle.decide(in, rec, now)).isInstanceOf(Wait.class);
+
+        now = rec.notBefore().plusMillis(1);
+        Step retry = settle(in, rec);
+        assertThat(retry.record().state()).isEqualTo(ProvisioningState.PROVISIONING);
+        assertThat(retry.record().deployId()).isNotEqualTo(firstDeploy);
+        assertThat(retry.record().errorCount()).isEqualTo(1);
+    }
+
+    @Test
+    void retryableFailuresBackOffThenFailTheOperation() {
+        NodeInput in = input(node, centos);
+        NodeRecord rec = atStep(in, dev.plinth.core.Step.SET_BOOT_PXE);
+        List<Duration> delays = new ArrayList<>();
+        for (int i = 1; i < LifecycleConfig.DEFAULT.stepAttempts(); i++) {
+            Decision d = lifecycle.decide(in, rec, now);
+            Transition t = lifecycle.apply(rec, ((Act) d).action(),
+                    Outcome.failed(FailureKind.UNREACHABLE, "no answer"), now);
+            rec = t.next();
+            delays.add(t.requeueAfter());
+            assertThat(rec.state()).isEqualTo(ProvisioningState.PROVISIONING);
+            assertThat(lifecycle.decide(in, rec, now)).isInstanceOf(Wait.class);
+            now = rec.notBefore();
+        }
+        assertThat(delays).isSorted().doesNotHaveDuplicates();
+        Decision d = lifecycle.decide(in, rec, now);
+        rec = lifecycle.apply(rec, ((Act) d).action(), Outcome.failed(FailureKind.UNREACHABLE, "no answer"), now)
+                .next();
+        assertThat(rec.state()).isEqualTo(ProvisioningState.ERROR);
+        assertThat(rec.failedOperation()).isEqualTo(ProvisioningState.PROVISIONING);
+    }
+
+    @Test
+    void aWrongPasswordFailsRegistrationAtOnceWithoutRetryStorm() {
+        NodeInput in = input(node, centos);
+        Step s = settle(in, null);
+        NodeRecord rec = act(s.record(), s.decision(),
+                Outcome.failed(FailureKind.AUTHENTICATION, "BMC rejected the credentials"));
+        assertThat(rec.state()).isEqualTo(ProvisioningState.ERROR);
+        assertThat(rec.errorKind()).isEqualTo(FailureKind.AUTHENTICATION);
+        assertThat(Duration.between(now, rec.notBefore())).isGreaterThanOrEqualTo(LifecycleConfig.DEFAULT.errorBackoff());
+    }
+
+    @Test
+    void aSpecChangeRetriesAnErrorAtOnceAndResetsTheErrorCount() {
+        NodeInput in = input(node, centos);
+        Step s = settle(in, null);
+        NodeRecord rec = act(s.record(), s.decision(), Outcome.failed(FailureKind.AUTHENTICATION, "rejected"));
+        BareMetalNode fixed = new BareMetalNode(node.metadata(), new dev.plinth.api.BareMetalNodeSpec(
+                new dev.plinth.api.BmcSpec(node.spec().bmc().address(), "bmc-other", false),
+                node.spec().bootMACAddress(), true, node.spec().image(), node.spec().rootDeviceHints()));
+        Step retry = settle(input(fixed, centos), rec);
+        assertThat(retry.record().state()).isEqualTo(ProvisioningState.REGISTERING);
+        assertThat(retry.record().errorCount()).isZero();
+        assertThat(retry.decision()).isInstanceOf(Act.class);
+    }
+
+    @Test
+    void aNodeRemovedFromGitIsPoweredOffCleanedUpAndForgotten() {
+        NodeInput in = input(node, centos);
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        NodeInput gone = NodeInput.removed(node.name());
+        Step s = settle(gone, rec[0]);
+        assertThat(s.record().state()).isEqualTo(ProvisioningState.DEPROVISIONING);
+        assertThat(((Act) s.decision()).action()).isInstanceOf(Action.PowerOff.class);
+        NodeRecord off = act(s.record(), s.decision(), Outcome.DONE);
+        assertThat(off.powerState()).isEqualTo(PowerState.OFF);
+        Step clean = settle(gone, off);
+        assertThat(((Act) clean.decision()).action()).isInstanceOf(Action.CleanUp.class);
+        NodeRecord cleaned = act(clean.record(), clean.decision(), Outcome.DONE);
+        assertThat(lifecycle.decide(gone, cleaned, now)).isInstanceOf(Forget.class);
+    }
+
+    @Test
+    void aNodeRemovedBeforeItRegisteredIsForgottenWithoutTouchingIt() {
+        Step s = settle(input(node, centos), null);
+        assertThat(lifecycle.decide(NodeInput.removed(node.name()), s.record(), now)).isInstanceOf(Forget.class);
+    }
+
+    @Test
+    void provisionedNodesHealPowerAndBootDeviceDrift() {
+        NodeInput in = input(node, centos);
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        NodeRecord off = rec[0].toBuilder().powerState(PowerState.OFF).build();
+        assertThat(((Act) lifecycle.decide(in, off, now)).action()).isInstanceOf(Action.PowerOn.class);
+
+        BareMetalNode offline = Resources.node("compute-0", 0, "centos-9", false);
+        assertThat(((Act) lifecycle.decide(input(offline, centos), rec[0], now)).action())
+                .isInstanceOf(Action.PowerOff.class);
+
+        NodeRecord pxe = rec[0].toBuilder().bootDevice(BootDevice.PXE).build();
+        assertThat(((Act) lifecycle.decide(in, pxe, now)).action())
+                .isEqualTo(new Action.SetBootDevice(BootDevice.DISK, true));
+
+        assertThat(lifecycle.decide(in, rec[0], now)).isInstanceOf(Wait.class);
+        assertThat(((Act) lifecycle.decide(in, rec[0], now.plus(LifecycleConfig.DEFAULT.driftInterval())))
+                .action()).isInstanceOf(CheckPower.class);
+    }
+
+    @Test
+    void aNewImageReprovisionsOnlyOnceItIsReady() {
+        NodeInput in = input(node, centos);
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        NodeInput pending = new NodeInput(node.name(), node, rocky,
+                new ImageAvailability(ImageAvailability.Status.PENDING, "downloading"));
+        Step s = settle(pending, rec[0]);
+        assertThat(s.record().state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(s.record().message()).contains("keeps image centos-9").contains("downloading");
+        Step go = settle(input(node, rocky), s.record());
+        assertThat(go.record().state()).isEqualTo(ProvisioningState.PROVISIONING);
+        assertThat(go.record().targetImage()).isEqualTo(ImageRef.of(rocky));
+        assertThat(go.record().deploySerial()).isEqualTo(2);
+    }
+
+    @Test
+    void aDeployThatNeverFinishesTimesOut() {
+        NodeInput in = input(node, centos);
+        NodeRecord rec = atStep(in, dev.plinth.core.Step.WRITE_IMAGE);
+        now = now.plus(LifecycleConfig.DEFAULT.writeTimeout()).plusSeconds(1);
+        Step s = settle(in, rec);
+        assertThat(s.record().state()).isEqualTo(ProvisioningState.ERROR);
+        assertThat(s.record().errorKind()).isEqualTo(FailureKind.TIMEOUT);
+    }
+
+    @Test
+    void anOfflineNodeIsWrittenThenLeftOffWithoutWaitingForCheckIn() {
+        BareMetalNode offline = Resources.node("compute-0", 0, "centos-9", false);
+        NodeInput in = input(offline, centos);
+        NodeRecord[] rec = {registered(in)};
+        List<String> actions = provision(in, rec);
+        assertThat(actions).containsExactly("PrepareDeploy", "SetBootDevice", "Reboot", "ObserveDeploy",
+                "SwitchToLocalBoot", "PowerOff", "FinishDeploy");
+        assertThat(rec[0].state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(rec[0].powerState()).isEqualTo(PowerState.OFF);
+    }
+
+    @Test
+    void anAvailableNodeWithoutImageIsKeptOff() {
+        BareMetalNode spare = Resources.node("spare", 1, null, true);
+        NodeInput in = input(spare, null);
+        NodeRecord rec = registered(in).toBuilder().powerState(PowerState.ON).build();
+        Step s = settle(in, rec);
+        assertThat(s.record().message()).contains("no image");
+        assertThat(((Act) s.decision()).action()).isInstanceOf(Action.PowerOff.class);
+    }
+
+    @Test
+    void aCrashDuringARebootIsNotFollowedByASecondReboot() {
+        NodeInput in = input(node, centos);
+        NodeRecord rec = atStep(in, dev.plinth.core.Step.BOOT_DEPLOY_RAMDISK);
+        Decision d = lifecycle.decide(in, rec, now);
+        Action reboot = ((Act) d).action();
+        assertThat(reboot).isInstanceOf(Action.Reboot.class);
+        NodeRecord intent = lifecycle.beforeAct(rec, reboot).orElseThrow();
+        assertThat(intent.inFlight()).isEqualTo("Reboot");
+        // the controller dies here; the restarted one finds the intent and watches instead of rebooting again
+        Step resumed = settle(in, intent);
+        assertThat(resumed.record().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
+        assertThat(resumed.record().inFlight()).isNull();
+        assertThat(((Act) resumed.decision()).action()).isInstanceOf(Action.ObserveDeploy.class);
+        // idempotent calls need no intent
+        assertThat(lifecycle.beforeAct(rec, new Action.PowerOn())).isEmpty();
+    }
+
+    @Test
+    void aNodeThatFailedToLeaveAndIsBackInGitRegistersAgain() {
+        NodeInput in = input(node, centos);
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        NodeInput gone = NodeInput.removed(node.name());
+        Step leaving = settle(gone, rec[0]);
+        NodeRecord failed = act(leaving.record(), leaving.decision(),
+                Outcome.failed(FailureKind.AUTHENTICATION, "rejected"));
+        assertThat(failed.state()).isEqualTo(ProvisioningState.ERROR);
+        assertThat(failed.failedOperation()).isEqualTo(ProvisioningState.DEPROVISIONING);
+        // still gone: it keeps trying to leave after the backoff
+        now = failed.notBefore().plusMillis(1);
+        assertThat(settle(gone, failed).record().state()).isEqualTo(ProvisioningState.DEPROVISIONING);
+        // back in Git: it is registered again rather than powered off
+        Step back = settle(in, failed);
+        assertThat(back.record().state()).isEqualTo(ProvisioningState.REGISTERING);
+        assertThat(((Act) back.decision()).action()).isInstanceOf(CheckPower.class);
+    }
+}

@@ -1,0 +1,267 @@
+package dev.plinth.agent;
+
+import dev.plinth.driver.DeployPhase;
+import dev.plinth.json.Json;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP side of the agent protocol (AGENT-PROTOCOL.md): boot scripts, the ramdisk's files, deploy instructions,
+ * the agent's events and the installed OS's check-in, each authorised by its bearer token.
+ *
+ * <p>Log lines name the method and path only, never the query or a header: tokens stay out of the logs.
+ * Every change an agent or an installed OS reports wakes the node's reconciliation.
+ */
+final class AgentRoutes {
+    // the facade's name, so log lines keep the logger they had before the split
+    private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
+    /** Events and check-ins are a few short form fields. */
+    private static final int BODY_LIMIT = 64 * 1024;
+
+    private final AgentService.Config config;
+    private final AgentTokens tokens;
+    private final DeployRegistry registry;
+    private final IpxeScripts scripts;
+    private final Clock clock;
+
+    AgentRoutes(AgentService.Config config, AgentTokens tokens, DeployRegistry registry, IpxeScripts scripts,
+            Clock clock) {
+        this.config = config;
+        this.tokens = tokens;
+        this.registry = registry;
+        this.scripts = scripts;
+        this.clock = clock;
+    }
+
+    /** See {@link AgentService#mount}. */
+    void mount(Router router) {
+        router.get("/boot.ipxe").handler(ctx -> text(ctx, 200, scripts.chain()));
+        // blocking: these wait for the registry's monitor, and most write to the store
+        router.get("/v1/boot/:file").blockingHandler(this::bootScript);
+        router.get("/v1/ramdisk/vmlinuz").handler(ctx -> ramdisk(ctx, config.ramdiskKernel()));
+        router.get("/v1/ramdisk/initramfs.cpio.gz").handler(ctx -> ramdisk(ctx, config.ramdiskInitramfs()));
+        router.get("/v1/agent/deploys/:id").blockingHandler(this::instructions);
+        router.post("/v1/agent/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT));
+        router.post("/v1/agent/deploys/:id/events").blockingHandler(this::event);
+        router.post("/v1/agent/checkin").blockingHandler(this::checkin);
+    }
+
+    private void bootScript(RoutingContext ctx) {
+        String file = ctx.pathParam("file");
+        if (file == null || !file.endsWith(".ipxe")) {
+            text(ctx, 404, "not found\n");
+            return;
+        }
+        String script = scripts.forMac(IpxeScripts.macOfFileName(file));
+        // a node must never boot a stale script: it carries tokens, or local boot instead of a deploy
+        ctx.response().putHeader("Cache-Control", "no-store");
+        text(ctx, 200, script);
+    }
+
+    private void ramdisk(RoutingContext ctx, Path file) {
+        if (file == null) {
+            text(ctx, 404, "the deploy ramdisk is not configured on the controller\n");
+            return;
+        }
+        if (!Files.isRegularFile(file)) {
+            LOG.warn("deploy ramdisk file {} is missing", file);
+            text(ctx, 404, "the deploy ramdisk file is missing on the controller\n");
+            return;
+        }
+        ctx.response().putHeader("Content-Type", "application/octet-stream").sendFile(file.toString());
+    }
+
+    /**
+     * The deploy named in the path, if the request carries its deploy token and it is open; else answered.
+     * Caller holds the registry's monitor.
+     */
+    private Deploy authorizeDeploy(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        String presented = bearer(ctx);
+        Deploy d = registry.get(id);
+        if (d == null || !AgentTokens.same(tokens.deployToken(id), presented)) {
+            LOG.warn("rejected {} {} from {}: {}", ctx.request().method(), ctx.request().path(),
+                    ctx.request().remoteAddress(), d == null ? "unknown deploy" : "bad deploy token");
+            text(ctx, 401, "unauthorized\n");
+            return null;
+        }
+        if (d.closed) {
+            LOG.info("rejected {} {}: deploy {} is closed", ctx.request().method(), ctx.request().path(), id);
+            text(ctx, 401, "deploy closed\n");
+            return null;
+        }
+        if (d.phase.terminal()) {
+            LOG.info("rejected {} {}: deploy {} already {}", ctx.request().method(), ctx.request().path(), id,
+                    d.phase);
+            text(ctx, 409, "deploy already " + d.phase.name().toLowerCase(Locale.ROOT) + "\n");
+            return null;
+        }
+        return d;
+    }
+
+    private void instructions(RoutingContext ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        String node;
+        synchronized (registry) {
+            Deploy d = authorizeDeploy(ctx);
+            if (d == null) {
+                return;
+            }
+            body.put("imageUrl", config.advertisedBaseUrl() + d.imagePath);
+            body.put("sha256", d.sha256);
+            body.put("compression", d.compression);
+            body.put("rootDeviceHints", rootDeviceHints(d));
+            node = d.node;
+            if (d.phase == DeployPhase.WAITING) {
+                d.phase = DeployPhase.DOWNLOADING;
+                d.appendMessage("instructions fetched");
+                d.updated = clock.instant();
+                registry.persist();
+            } else {
+                node = null; // fetched again: nothing changed, nobody to wake
+            }
+            LOG.info("deploy {} of node {}: instructions served", d.deployId, d.node);
+        }
+        wake(node);
+        ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+                .end(Json.write(body));
+    }
+
+    private static Map<String, Object> rootDeviceHints(Deploy d) {
+        Map<String, Object> hints = new LinkedHashMap<>();
+        if (d.deviceName != null) {
+            hints.put("deviceName", d.deviceName);
+        }
+        if (d.minSizeGigabytes != null) {
+            hints.put("minSizeGigabytes", d.minSizeGigabytes);
+        }
+        // strings all: the ramdisk's JSON reading is grep/sed (AGENT-PROTOCOL.md)
+        putIfSet(hints, "model", d.model);
+        putIfSet(hints, "vendor", d.vendor);
+        putIfSet(hints, "serialNumber", d.serialNumber);
+        putIfSet(hints, "wwn", d.wwn);
+        putIfSet(hints, "rotational", d.rotational == null ? null : d.rotational.toString());
+        return hints;
+    }
+
+    private static void putIfSet(Map<String, Object> map, String key, String value) {
+        if (value != null) {
+            map.put(key, value);
+        }
+    }
+
+    private void event(RoutingContext ctx) {
+        Map<String, String> form = form(ctx);
+        String phase = form.getOrDefault("phase", "");
+        String node;
+        DeployReports.Answer answer;
+        synchronized (registry) {
+            Deploy d = authorizeDeploy(ctx);
+            if (d == null) {
+                return;
+            }
+            node = d.node;
+            answer = DeployReports.event(d, phase, form, clock);
+            if (answer == null) {
+                text(ctx, 400, "unknown phase\n");
+                return;
+            }
+            d.updated = clock.instant();
+            registry.persist();
+            if (d.phase == DeployPhase.FAILED) {
+                LOG.warn("deploy {} of node {} failed: {}", d.deployId, d.node, d.message);
+            } else {
+                LOG.info("deploy {} of node {}: {} ({} bytes)", d.deployId, d.node, phase, d.bytesWritten);
+            }
+        }
+        wake(node);
+        text(ctx, answer.status(), answer.body());
+    }
+
+    private void checkin(RoutingContext ctx) {
+        Map<String, String> form = form(ctx);
+        String presented = bearer(ctx);
+        String node;
+        DeployReports.Answer answer;
+        synchronized (registry) {
+            Deploy d = registry.ofCheckinToken(presented);
+            if (d == null) {
+                LOG.warn("rejected POST {} from {}: bad check-in token", ctx.request().path(),
+                        ctx.request().remoteAddress());
+                text(ctx, 401, "unauthorized\n");
+                return;
+            }
+            if (d.closed) {
+                LOG.info("rejected check-in for deploy {}: closed", d.deployId);
+                text(ctx, 401, "deploy closed\n");
+                return;
+            }
+            if (d.phase != DeployPhase.WRITTEN) {
+                LOG.info("rejected check-in for deploy {}: the deploy is {}, not written", d.deployId, d.phase);
+                text(ctx, 409, "deploy not written\n");
+                return;
+            }
+            node = d.node;
+            answer = DeployReports.checkIn(d, form, clock);
+            registry.persist();
+        }
+        wake(node);
+        text(ctx, answer.status(), answer.body());
+    }
+
+    /** Tells the engine about a reported change; a failing waker must not fail the agent's request. */
+    private void wake(String node) {
+        if (node == null) {
+            return;
+        }
+        try {
+            config.waker().wake(node);
+        } catch (RuntimeException e) {
+            LOG.warn("waking node {} failed: {}", node, e.toString());
+        }
+    }
+
+    private static String bearer(RoutingContext ctx) {
+        String h = ctx.request().getHeader("Authorization");
+        if (h == null || h.length() < 7 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return h.substring(7).trim();
+    }
+
+    /** The request body as {@code application/x-www-form-urlencoded}, whatever the Content-Type says. */
+    private static Map<String, String> form(RoutingContext ctx) {
+        Map<String, String> form = new HashMap<>();
+        String body = ctx.body() == null || ctx.body().buffer() == null ? "" : ctx.body().asString();
+        for (String pair : body.trim().split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String k = eq < 0 ? pair : pair.substring(0, eq);
+            String v = eq < 0 ? "" : pair.substring(eq + 1);
+            try {
+                form.put(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                form.put(k, v);
+            }
+        }
+        return form;
+    }
+
+    private static void text(RoutingContext ctx, int status, String body) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8").end(body);
+    }
+}

@@ -1,0 +1,195 @@
+package dev.plinth.agent;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import dev.plinth.api.RootDeviceHints;
+import dev.plinth.image.ImageCache;
+import dev.plinth.json.Json;
+import dev.plinth.store.StateStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The deploys the controller knows and what each node gets when it network-boots, persisted in the
+ * {@link StateStore} document {@value #DOCUMENT} on every change: a restarted controller keeps observing its
+ * deploys and accepting their tokens until they are closed.
+ *
+ * <p>Its monitor guards the state: callers that read a {@link Deploy}, change it and {@link #persist()} hold
+ * {@code synchronized (registry)} across all three, so a request sees no half-made change.
+ */
+final class DeployRegistry {
+    // the facade's name, so log lines keep the logger they had before the split
+    private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
+    static final String DOCUMENT = "agent-deploys";
+    /** Closed deploys kept per node (observable after they finished), newest first. */
+    private static final int KEEP_CLOSED_PER_NODE = 3;
+
+    /** What a node gets when it network-boots: the deploy script of {@code deployId}, or local boot when null. */
+    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
+    static final class NodeBoot {
+        String mac;
+        String deployId;
+    }
+
+    /** The persisted document. */
+    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
+    static final class Registry {
+        Map<String, Deploy> deploys = new LinkedHashMap<>();
+        Map<String, NodeBoot> boot = new LinkedHashMap<>();
+    }
+
+    private final StateStore store;
+    private final AgentTokens tokens;
+    private final Clock clock;
+    private final Registry registry;
+    /** Check-in token to deploy id, in memory only: the token is what identifies the deploy at check-in. */
+    private final Map<String, String> byCheckinToken = new HashMap<>();
+
+    DeployRegistry(StateStore store, AgentTokens tokens, Clock clock) {
+        this.store = store;
+        this.tokens = tokens;
+        this.clock = clock;
+        this.registry = store.getDocument(DOCUMENT).map(j -> Json.read(j, Registry.class)).orElseGet(Registry::new);
+        registry.deploys.keySet().forEach(id -> byCheckinToken.put(tokens.checkinToken(id), id));
+    }
+
+    synchronized long openCount() {
+        return registry.deploys.values().stream().filter(d -> !d.closed).count();
+    }
+
+    /** The deploy, or null; change it only while holding this registry's monitor. */
+    synchronized Deploy get(String deployId) {
+        return deployId == null ? null : registry.deploys.get(deployId);
+    }
+
+    /**
+     * Registers a new deploy of {@code node}, closing (superseding) the node's open ones; false when the id is
+     * known already (the engine repeats its calls).
+     */
+    synchronized boolean register(String deployId, String node, String mac, String imageName,
+            ImageCache.Served served, RootDeviceHints hints) {
+        if (registry.deploys.containsKey(deployId)) {
+            return false;
+        }
+        Instant now = clock.instant();
+        for (Deploy other : registry.deploys.values()) {
+            if (other.node.equals(node) && !other.closed) {
+                other.closed = true;
+                other.appendMessage("superseded by deploy " + deployId);
+                other.updated = now;
+                LOG.info("deploy {} of node {} superseded by deploy {}", other.deployId, other.node, deployId);
+            }
+        }
+        Deploy d = new Deploy();
+        d.deployId = deployId;
+        d.node = node;
+        d.mac = mac;
+        d.imageName = imageName;
+        d.sha256 = served.sha256();
+        d.imagePath = served.path();
+        d.compression = served.compression().yaml();
+        d.imageBytes = served.rawLength();
+        d.deviceName = hints.deviceName();
+        d.minSizeGigabytes = hints.minSizeGigabytes();
+        d.model = hints.model();
+        d.vendor = hints.vendor();
+        d.serialNumber = hints.serialNumber();
+        d.wwn = hints.wwn();
+        d.rotational = hints.rotational();
+        d.started = now;
+        d.updated = now;
+        registry.deploys.put(deployId, d);
+        byCheckinToken.put(tokens.checkinToken(deployId), deployId);
+        prune(node);
+        persist();
+        LOG.info("deploy {} of image {} to node {} registered", deployId, d.imageName, d.node);
+        return true;
+    }
+
+    /** Closes the deploy: its tokens are refused from now on, its progress stays observable. */
+    synchronized void close(String deployId) {
+        Deploy d = registry.deploys.get(deployId);
+        if (d == null || d.closed) {
+            return;
+        }
+        d.closed = true;
+        d.updated = clock.instant();
+        persist();
+        LOG.info("deploy {} of node {} closed ({})", deployId, d.node, d.phase);
+    }
+
+    /** Lets {@code node} network-boot into deploy {@code deployId}, or locally when it is null; true if changed. */
+    synchronized boolean setBoot(String node, String mac, String deployId) {
+        NodeBoot b = registry.boot.computeIfAbsent(node, n -> new NodeBoot());
+        if (Objects.equals(mac, b.mac) && Objects.equals(deployId, b.deployId)) {
+            return false;
+        }
+        b.mac = mac;
+        b.deployId = deployId;
+        persist();
+        return true;
+    }
+
+    /** Forgets the node: its boot choice and all its deploys, closed or not. */
+    synchronized void forget(String node) {
+        boolean changed = registry.boot.remove(node) != null;
+        changed |= registry.deploys.values().removeIf(d -> d.node.equals(node));
+        byCheckinToken.values().retainAll(registry.deploys.keySet());
+        if (changed) {
+            persist();
+            LOG.info("node {} forgotten by network boot and the deploy agent service", node);
+        }
+    }
+
+    /** The open, unfinished deploy the node with this MAC boots into; null when it boots locally. */
+    synchronized Deploy pendingDeployOf(String mac) {
+        if (mac == null) {
+            return null;
+        }
+        for (NodeBoot b : registry.boot.values()) {
+            if (!mac.equals(b.mac) || b.deployId == null) {
+                continue;
+            }
+            Deploy d = registry.deploys.get(b.deployId);
+            return d == null || d.closed || d.phase.terminal() ? null : d;
+        }
+        return null;
+    }
+
+    /** The deploy whose check-in token was presented, or null. */
+    synchronized Deploy ofCheckinToken(String presented) {
+        // the map lookup finds the candidate; the constant-time comparison decides
+        String id = presented == null ? null : byCheckinToken.get(presented);
+        Deploy d = id == null ? null : registry.deploys.get(id);
+        return d != null && AgentTokens.same(tokens.checkinToken(d.deployId), presented) ? d : null;
+    }
+
+    /** Writes the whole document: called after every change, with the monitor held. */
+    synchronized void persist() {
+        store.putDocument(DOCUMENT, Json.write(registry));
+    }
+
+    /** Keeps the newest closed deploys of a node only. Caller holds the monitor. */
+    private void prune(String node) {
+        List<Deploy> closed = new ArrayList<>();
+        for (Deploy d : registry.deploys.values()) {
+            if (d.node.equals(node) && d.closed) {
+                closed.add(d);
+            }
+        }
+        closed.sort(Comparator.comparing((Deploy d) -> d.started, Comparator.nullsFirst(Comparator.naturalOrder()))
+                .reversed());
+        for (int i = KEEP_CLOSED_PER_NODE; i < closed.size(); i++) {
+            registry.deploys.remove(closed.get(i).deployId);
+        }
+        byCheckinToken.values().retainAll(registry.deploys.keySet());
+    }
+}

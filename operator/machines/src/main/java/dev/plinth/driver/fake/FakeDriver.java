@@ -1,0 +1,347 @@
+package dev.plinth.driver.fake;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.plinth.driver.BootDevice;
+import dev.plinth.driver.BootDriver;
+import dev.plinth.driver.DeployDriver;
+import dev.plinth.driver.DeployPhase;
+import dev.plinth.driver.DeployProgress;
+import dev.plinth.driver.DeployRequest;
+import dev.plinth.driver.DriverException;
+import dev.plinth.driver.FailureKind;
+import dev.plinth.driver.NodeTarget;
+import dev.plinth.driver.NodeWaker;
+import dev.plinth.driver.PowerDriver;
+import dev.plinth.driver.PowerState;
+import dev.plinth.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * FAKE driver: simulated machines in this process, for tests, demos and scale benchmarks. Never touches a network.
+ * Time-based: a deploy finishes {@code deployDuration} after its ramdisk boots, whether anyone is watching or not.
+ * With a state directory it saves the machines, each with its action history, to {@code machines.json} after every
+ * change (one atomic rename), so a test can kill the controller, restart it and check that no deploy ran twice.
+ */
+public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, AutoCloseable {
+    private static final long IMAGE_BYTES = 1L << 30;
+    private static final String WAITING = "WAITING";
+    private static final String WRITTEN = "WRITTEN";
+    private static final String FAILED = "FAILED:";
+
+    private final FakeDriverConfig config;
+    private final Path stateDir;
+    private final NodeWaker waker;
+    private final Clock clock;
+    private final Map<String, FakeMachine> machines = new ConcurrentHashMap<>();
+    private final Random random = new Random(42);
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "fake-driver-timer");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public FakeDriver(FakeDriverConfig config, Path stateDir, NodeWaker waker, Clock clock) {
+        this.config = config;
+        this.stateDir = stateDir;
+        this.waker = waker;
+        this.clock = clock;
+        if (stateDir != null) {
+            load();
+        }
+    }
+
+    // --- power ------------------------------------------------------------------------------------------------
+
+    @Override
+    public PowerState powerState(NodeTarget node) throws DriverException {
+        return bmc(node, null, m -> m.power);
+    }
+
+    @Override
+    public Optional<BootDevice> bootDevice(NodeTarget node) throws DriverException {
+        return Optional.of(bmc(node, null, m -> m.bootDevice));
+    }
+
+    @Override
+    public void powerOn(NodeTarget node) throws DriverException {
+        bmc(node, "power.on", m -> {
+            if (m.power == PowerState.OFF) {
+                m.power = PowerState.ON;
+                boot(node.name(), m);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void powerOff(NodeTarget node) throws DriverException {
+        bmc(node, "power.off", m -> {
+            m.power = PowerState.OFF;
+            m.runningDeploy = null;
+            m.osBootedAt = 0;
+            return null;
+        });
+    }
+
+    @Override
+    public void reboot(NodeTarget node) throws DriverException {
+        bmc(node, "power.reboot", m -> {
+            m.power = PowerState.ON;
+            boot(node.name(), m);
+            return null;
+        });
+    }
+
+    @Override
+    public void setBootDevice(NodeTarget node, BootDevice device, boolean persistent) throws DriverException {
+        bmc(node, "boot.set " + device, m -> {
+            m.bootDevice = device;
+            return null;
+        });
+    }
+
+    // --- network boot -----------------------------------------------------------------------------------------
+
+    @Override
+    public void prepareDeployBoot(NodeTarget node, DeployRequest deploy) throws DriverException {
+        local(node, "netboot.deploy " + deploy.deployId(), m -> {
+            m.netbootDeploy = deploy.deployId();
+            m.netbootImage = deploy.imageName();
+            m.netbootChecksum = deploy.image().checksum();
+            return null;
+        });
+    }
+
+    @Override
+    public void prepareLocalBoot(NodeTarget node) throws DriverException {
+        local(node, "netboot.local", m -> {
+            m.netbootDeploy = null;
+            return null;
+        });
+    }
+
+    @Override
+    public void cleanUp(NodeTarget node) throws DriverException {
+        local(node, "netboot.cleanup", m -> {
+            m.netbootDeploy = null;
+            m.deployResults.clear();
+            return null;
+        });
+    }
+
+    // --- deploy -----------------------------------------------------------------------------------------------
+
+    @Override
+    public void start(NodeTarget node, DeployRequest deploy) throws DriverException {
+        local(node, null, m -> {
+            if (m.deployResults.putIfAbsent(deploy.deployId(), WAITING) == null) {
+                record(m, "deploy.start " + deploy.deployId());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public DeployProgress observe(NodeTarget node, String deployId) throws DriverException {
+        return local(node, null, m -> {
+            String result = m.deployResults.get(deployId);
+            if (result == null) {
+                return DeployProgress.of(DeployPhase.UNKNOWN);
+            }
+            if (result.equals(WRITTEN)) {
+                return new DeployProgress(DeployPhase.WRITTEN, IMAGE_BYTES, IMAGE_BYTES, "");
+            }
+            if (result.startsWith(FAILED)) {
+                return new DeployProgress(DeployPhase.FAILED, 0, IMAGE_BYTES, result.substring(FAILED.length()));
+            }
+            if (deployId.equals(m.runningDeploy)) {
+                long total = Math.max(1, config.deployDuration().toMillis());
+                long done = Math.min(total, clock.millis() - m.runningSince);
+                return new DeployProgress(DeployPhase.WRITING, IMAGE_BYTES * done / total, IMAGE_BYTES, "");
+            }
+            return DeployProgress.of(DeployPhase.WAITING);
+        });
+    }
+
+    @Override
+    public boolean checkedIn(NodeTarget node, String deployId) throws DriverException {
+        return local(node, null, m -> m.power == PowerState.ON && deployId.equals(m.diskDeploy) && m.osBootedAt > 0
+                && clock.millis() >= m.osBootedAt + config.bootDuration().toMillis());
+    }
+
+    @Override
+    public void finish(NodeTarget node, String deployId) throws DriverException {
+        local(node, null, m -> m.deployResults.remove(deployId));
+    }
+
+    // --- simulation -------------------------------------------------------------------------------------------
+
+    /** What a machine does on power-on: run the deploy ramdisk, or boot the OS on its disk. */
+    private void boot(String name, FakeMachine m) {
+        m.runningDeploy = null;
+        m.osBootedAt = 0;
+        if (m.bootDevice == BootDevice.PXE && m.netbootDeploy != null) {
+            m.runningDeploy = m.netbootDeploy;
+            m.runningImage = m.netbootImage;
+            m.runningChecksum = m.netbootChecksum;
+            m.runningSince = clock.millis();
+            record(m, "deploy.run " + m.runningDeploy + " image=" + m.runningImage);
+            wakeLater(name, config.deployDuration());
+        } else if (m.diskChecksum != null) {
+            m.osBootedAt = clock.millis();
+            wakeLater(name, config.bootDuration());
+        }
+    }
+
+    /** Applies what time has done since the last look: a running deploy finishes and the ramdisk powers off. */
+    private void advance(String name, FakeMachine m) {
+        if (m.runningDeploy != null && clock.millis() >= m.runningSince + config.deployDuration().toMillis()) {
+            String result;
+            if (config.corruptImages().contains(m.runningImage)) {
+                result = FAILED + "sha256 of the written image does not match " + m.runningChecksum;
+            } else {
+                result = WRITTEN;
+                m.diskDeploy = m.runningDeploy;
+                m.diskImage = m.runningImage;
+                m.diskChecksum = m.runningChecksum;
+            }
+            if (m.deployResults.containsKey(m.runningDeploy)) {
+                m.deployResults.put(m.runningDeploy, result);
+            }
+            record(m, "deploy.done " + m.runningDeploy + " " + (result.equals(WRITTEN) ? "written" : "failed"));
+            m.runningDeploy = null;
+            m.power = PowerState.OFF;
+        }
+    }
+
+    private void wakeLater(String name, Duration after) {
+        timers.schedule(() -> waker.wake(name), Math.max(1, after.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    @FunctionalInterface
+    private interface MachineOp<T> {
+        T apply(FakeMachine m);
+    }
+
+    /** A BMC call: latency, injected failures, then the operation. */
+    private <T> T bmc(NodeTarget node, String op, MachineOp<T> body) throws DriverException {
+        sleep(config.callLatency());
+        String bmc = node.bmc().address();
+        if (config.unreachableNodes().contains(node.name())) {
+            throw new DriverException(FailureKind.UNREACHABLE, "no answer from BMC " + bmc + " (fake driver)");
+        }
+        if (config.wrongPasswordNodes().contains(node.name())) {
+            throw new DriverException(FailureKind.AUTHENTICATION,
+                    "BMC " + bmc + " rejected the credentials of user " + node.credentials().username());
+        }
+        if (config.flakyCallRate() > 0 && flaky()) {
+            throw new DriverException(FailureKind.UNREACHABLE, "no answer from BMC " + bmc + " (injected)");
+        }
+        return local(node, op, body);
+    }
+
+    private synchronized boolean flaky() {
+        return random.nextDouble() < config.flakyCallRate();
+    }
+
+    /** A controller-side call (network boot, deploy registry): no BMC involved. */
+    private <T> T local(NodeTarget node, String op, MachineOp<T> body) {
+        FakeMachine m = machines.computeIfAbsent(node.name(), k -> new FakeMachine());
+        Object lock = stateDir != null ? this : m;
+        synchronized (lock) {
+            advance(node.name(), m);
+            T result = body.apply(m);
+            if (op != null) {
+                record(m, op);
+            }
+            save();
+            return result;
+        }
+    }
+
+    private void record(FakeMachine m, String line) {
+        m.history.add(clock.millis() + " " + line);
+    }
+
+    /** Every action so far, oldest first: {@code <epoch ms> <node> <action> [detail]}. */
+    public List<String> journal() {
+        List<String> all = new ArrayList<>();
+        machines.forEach((name, m) -> {
+            synchronized (stateDir != null ? this : m) {
+                m.history.forEach(h -> {
+                    int space = h.indexOf(' ');
+                    all.add(h.substring(0, space) + " " + name + h.substring(space));
+                });
+            }
+        });
+        all.sort(java.util.Comparator.comparingLong(l -> Long.parseLong(l.substring(0, l.indexOf(' ')))));
+        return all;
+    }
+
+    public Optional<FakeMachine> machine(String name) {
+        return Optional.ofNullable(machines.get(name));
+    }
+
+    private void save() {
+        if (stateDir == null) {
+            return;
+        }
+        try {
+            Path tmp = stateDir.resolve("machines.json.tmp");
+            Files.writeString(tmp, Json.write(machines));
+            Files.move(tmp, stateDir.resolve("machines.json"), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void load() {
+        try {
+            Files.createDirectories(stateDir);
+            Path file = stateDir.resolve("machines.json");
+            if (Files.exists(file)) {
+                machines.putAll(Json.MAPPER.readValue(Files.readString(file),
+                        new TypeReference<Map<String, FakeMachine>>() { }));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load fake machines from " + stateDir, e);
+        }
+        // machines kept running while we were away: make sure someone looks when they finish
+        machines.forEach((name, m) -> {
+            if (m.runningDeploy != null || m.osBootedAt > 0) {
+                wakeLater(name, config.deployDuration().plus(config.bootDuration()));
+            }
+        });
+    }
+
+    private static void sleep(Duration d) {
+        if (!d.isZero()) {
+            try {
+                Thread.sleep(d.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+    }
+}

@@ -1,0 +1,488 @@
+package dev.plinth.agent;
+
+import dev.plinth.testkit.TestBytes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.plinth.api.Compression;
+import dev.plinth.api.DiskImage;
+import dev.plinth.api.DiskImageSpec;
+import dev.plinth.api.ImageFormat;
+import dev.plinth.api.ObjectMeta;
+import dev.plinth.api.RootDeviceHints;
+import dev.plinth.driver.DeployPhase;
+import dev.plinth.driver.DeployProgress;
+import dev.plinth.driver.DeployRequest;
+import dev.plinth.driver.NodeTarget;
+import dev.plinth.image.ImageCache;
+import dev.plinth.testkit.InMemoryStateStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** The agent protocol through real HTTP (Vert.x on 127.0.0.1), with the JDK HttpClient playing the agent. */
+class AgentServiceTest {
+    private static final String MAC1 = "52:54:00:AA:bb:01";
+    private static final String MAC2 = "52:54:00:aa:bb:02";
+
+    @TempDir Path tmp;
+
+    private Vertx vertx;
+    private HttpServer server;
+    private volatile Router router;
+    private String base;
+    private ImageCache cache;
+    private InMemoryStateStore store;
+    private AgentService agent;
+    private final List<String> woken = new CopyOnWriteArrayList<>();
+    private final Set<String> seenTokens = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private ListAppender<ILoggingEvent> logs;
+    private Logger agentLogger;
+    private final byte[] raw = new byte[256 * 1024 + 3];
+    private DiskImage image;
+    private byte[] gz;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        agentLogger = (Logger) LoggerFactory.getLogger("dev.plinth");
+        agentLogger.setLevel(Level.INFO);
+        agentLogger.setAdditive(false); // captured, not printed
+        logs = new ListAppender<>();
+        logs.start();
+        agentLogger.addAppender(logs);
+
+        new Random(7).nextBytes(raw);
+        gz = TestBytes.gzip(raw);
+        Path src = tmp.resolve("web.raw.gz");
+        Files.write(src, gz);
+        image = new DiskImage(ObjectMeta.named("web"),
+                new DiskImageSpec(src.toUri().toString(), "sha256:" + TestBytes.sha256(raw), ImageFormat.RAW, Compression.GZ));
+        cache = new ImageCache(tmp.resolve("cache"), 2, Duration.ofMinutes(10), Clock.systemUTC());
+        cache.setImages(List.of(image));
+        await().atMost(20, TimeUnit.SECONDS).until(() -> cache.availability(image).ready());
+
+        Files.writeString(tmp.resolve("vmlinuz"), "kernel bytes");
+        Files.writeString(tmp.resolve("initramfs.cpio.gz"), "initramfs bytes");
+        store = new InMemoryStateStore();
+
+        vertx = Vertx.vertx();
+        server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+                .requestHandler(req -> router.handle(req))
+                .listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        base = "http://127.0.0.1:" + server.actualPort();
+        agent = newAgent();
+    }
+
+    private AgentService newAgent() {
+        AgentService a = new AgentService(new AgentService.Config(base, tmp.resolve("vmlinuz"),
+                tmp.resolve("initramfs.cpio.gz"), "console=ttyS0", woken::add, cache, store,
+                tmp.resolve("keys/agent.key")));
+        Router r = Router.router(vertx);
+        cache.mount(r);
+        a.mount(r);
+        router = r;
+        return a;
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            // no token ever reached a log line, the store or toString
+            List<String> lines = new ArrayList<>();
+            for (ILoggingEvent e : logs.list) {
+                lines.add(e.getFormattedMessage());
+                if (e.getThrowableProxy() != null) {
+                    lines.add(e.getThrowableProxy().getMessage());
+                }
+            }
+            String doc = store.getDocument(AgentService.DOCUMENT).orElse("");
+            for (String token : seenTokens) {
+                assertThat(lines).noneMatch(l -> l != null && l.contains(token));
+                assertThat(doc).doesNotContain(token);
+                assertThat(agent.toString()).doesNotContain(token);
+            }
+        } finally {
+            agentLogger.detachAppender(logs);
+            agentLogger.setLevel(null);
+            agentLogger.setAdditive(true);
+            cache.close();
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    // --- helpers ---
+
+    private static NodeTarget node(String name, String mac) {
+        return new NodeTarget(name, null, null, mac);
+    }
+
+    private DeployRequest deploy(String id) {
+        return new DeployRequest(id, "web", image.spec(), new RootDeviceHints("/dev/vda", null, "QEMU", "disk-1",
+                null, 2, false));
+    }
+
+    private void deployTo(NodeTarget node, String id) throws Exception {
+        agent.start(node, deploy(id));
+        agent.prepareDeployBoot(node, deploy(id));
+    }
+
+    private record Tokens(String deploy, String checkin) {}
+
+    private Tokens tokensFrom(String script) {
+        Matcher t = Pattern.compile("plinth\\.token=(\\S+)").matcher(script);
+        Matcher c = Pattern.compile("plinth\\.checkin=(\\S+)").matcher(script);
+        assertThat(t.find()).as(script).isTrue();
+        assertThat(c.find()).as(script).isTrue();
+        seenTokens.add(t.group(1));
+        seenTokens.add(c.group(1));
+        return new Tokens(t.group(1), c.group(1));
+    }
+
+    private HttpResponse<String> get(String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String token, String form) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String script(String mac) throws Exception {
+        HttpResponse<String> r = get("/v1/boot/" + mac + ".ipxe", null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+
+    private Tokens tokens(String mac) throws Exception {
+        return tokensFrom(script(mac));
+    }
+
+    // --- tests ---
+
+    @Test
+    void perMacScriptOfAPendingDeployCarriesKernelTokensAndInitrd() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "web-0-1-abc");
+
+        assertThat(get("/boot.ipxe", null).body())
+                .isEqualTo("#!ipxe\nchain " + base + "/v1/boot/${mac}.ipxe\n");
+
+        String script = script("52:54:00:aa:bb:01");
+        Tokens t = tokensFrom(script);
+        assertThat(t.deploy()).matches("[0-9a-f]{64}").isNotEqualTo(t.checkin());
+        assertThat(script).startsWith("#!ipxe\n")
+                .contains("echo Plinth: deploying web to web-0 (deploy web-0-1-abc)\n")
+                .contains("kernel " + base + "/v1/ramdisk/vmlinuz console=ttyS0 quiet plinth.api=" + base
+                        + " plinth.deploy=web-0-1-abc plinth.token=" + t.deploy() + " plinth.node=web-0 plinth.checkin="
+                        + t.checkin() + " BOOTIF=01-${mac:hexhyp}\n")
+                .contains("initrd " + base + "/v1/ramdisk/initramfs.cpio.gz\n")
+                .endsWith("boot\n");
+        // iPXE percent-encodes the colons; case does not matter
+        assertThat(script("52%3A54%3A00%3AAA%3ABB%3A01")).isEqualTo(script);
+        // another MAC boots locally
+        assertThat(script("52%3A54%3A00%3Aaa%3Abb%3A02")).isEqualTo("#!ipxe\necho Plinth: local boot\nexit\n");
+        assertThat(script("not-a-mac")).isEqualTo(AgentService.LOCAL_BOOT);
+
+        HttpResponse<String> kernel = get("/v1/ramdisk/vmlinuz", null);
+        assertThat(kernel.statusCode()).isEqualTo(200);
+        assertThat(kernel.body()).isEqualTo("kernel bytes");
+        assertThat(kernel.headers().firstValueAsLong("Content-Length")).hasValue(12);
+        assertThat(get("/v1/ramdisk/initramfs.cpio.gz", null).body()).isEqualTo("initramfs bytes");
+
+        // local boot from now on
+        agent.prepareLocalBoot(n1);
+        assertThat(script("52:54:00:aa:bb:01")).isEqualTo(AgentService.LOCAL_BOOT);
+        agent.cleanUp(n1);
+        assertThat(script("52:54:00:aa:bb:01")).isEqualTo(AgentService.LOCAL_BOOT);
+        assertThat(agent.observe(n1, "web-0-1-abc").phase()).isEqualTo(DeployPhase.UNKNOWN);
+    }
+
+    @Test
+    void withoutARamdiskTheScriptSaysSo() throws Exception {
+        AgentService bare = new AgentService(new AgentService.Config(base, null, null, "", woken::add, cache, store,
+                tmp.resolve("keys/agent.key")));
+        Router r = Router.router(vertx);
+        bare.mount(r);
+        router = r;
+        agent = bare;
+        bare.prepareDeployBoot(node("web-0", MAC1), deploy("d1"));
+        String s = script(MAC1);
+        assertThat(s).contains("the deploy ramdisk is not configured").doesNotContain("plinth.token");
+        assertThat(get("/v1/ramdisk/vmlinuz", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void instructionsNeedTheDeploysOwnToken() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        NodeTarget n2 = node("web-1", MAC2);
+        deployTo(n1, "d1");
+        deployTo(n2, "d2");
+        Tokens t1 = tokens(MAC1);
+        Tokens t2 = tokens(MAC2);
+
+        assertThat(get("/v1/agent/deploys/d1", null).statusCode()).isEqualTo(401);
+        assertThat(get("/v1/agent/deploys/d1", "0".repeat(64)).statusCode()).isEqualTo(401);
+        assertThat(get("/v1/agent/deploys/d1", t2.deploy()).statusCode()).isEqualTo(401);
+        assertThat(get("/v1/agent/deploys/d1", t1.checkin()).statusCode()).isEqualTo(401);
+        assertThat(get("/v1/agent/deploys/nope", t1.deploy()).statusCode()).isEqualTo(401);
+        assertThat(logs.list).anyMatch(e -> e.getLevel() == Level.WARN
+                && e.getFormattedMessage().contains("rejected GET /v1/agent/deploys/d1"));
+
+        HttpResponse<String> ok = get("/v1/agent/deploys/d1?x=1", t1.deploy());
+        assertThat(ok.statusCode()).isEqualTo(200);
+        String path = cache.servedPath(image).orElseThrow();
+        assertThat(ok.body()).isEqualTo("{\"imageUrl\":\"" + base + path + "\",\"sha256\":\"" + TestBytes.sha256(raw)
+                + "\",\"compression\":\"gz\",\"rootDeviceHints\":{\"deviceName\":\"/dev/vda\",\"minSizeGigabytes\":2,"
+                + "\"vendor\":\"QEMU\",\"serialNumber\":\"disk-1\",\"rotational\":\"false\"}}");
+        assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.DOWNLOADING);
+        assertThat(woken).contains("web-0");
+
+        // the image URL in the instructions serves the verified image
+        HttpResponse<byte[]> img = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(img.statusCode()).isEqualTo(200);
+        assertThat(img.body()).isEqualTo(gz);
+        assertThat(logs.list).noneMatch(e -> e.getFormattedMessage().contains("x=1"));
+    }
+
+    @Test
+    void eventsMoveTheDeployThroughWritingToWritten() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        assertThat(agent.observe(n1, "d1")).isEqualTo(new DeployProgress(DeployPhase.WAITING, 0, raw.length, ""));
+        assertThat(agent.observe(n1, "other").phase()).isEqualTo(DeployPhase.UNKNOWN);
+
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=booted&ip=10.0.2.15&interface=eth0&uptime=3")
+                .statusCode()).isEqualTo(200);
+        assertThat(agent.observe(n1, "d1").message()).contains("10.0.2.15");
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=writing&bytes=0&disk=%2Fdev%2Fvda")
+                .statusCode()).isEqualTo(200);
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=writing&bytes=131072").statusCode())
+                .isEqualTo(200);
+        DeployProgress writing = agent.observe(n1, "d1");
+        assertThat(writing.phase()).isEqualTo(DeployPhase.WRITING);
+        assertThat(writing.bytesWritten()).isEqualTo(131072);
+        assertThat(writing.bytesTotal()).isEqualTo(raw.length);
+        assertThat(writing.phaseMillis()).containsOnlyKeys("bootToAgent");
+        woken.clear();
+        HttpResponse<String> written = post("/v1/agent/deploys/d1/events", t.deploy(), "phase=written&bytes="
+                + raw.length + "&sha256=" + TestBytes.sha256(raw) + "&disk=%2Fdev%2Fvda&writeCentiseconds=120&uptime=9");
+        assertThat(written.statusCode()).isEqualTo(200);
+        DeployProgress p = agent.observe(n1, "d1");
+        assertThat(p.phase()).isEqualTo(DeployPhase.WRITTEN);
+        assertThat(p.bytesWritten()).isEqualTo(raw.length);
+        assertThat(p.message()).contains("/dev/vda");
+        assertThat(p.phaseMillis()).containsEntry("downloadAndWrite", 1200L).containsKeys("bootToAgent", "verify");
+        assertThat(woken).containsExactly("web-0");
+
+        // the deploy script is no longer served, the token is spent
+        assertThat(script(MAC1)).isEqualTo(AgentService.LOCAL_BOOT);
+        String replay = "phase=written&bytes=" + raw.length + "&sha256=" + TestBytes.sha256(raw);
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), replay).statusCode()).isEqualTo(409);
+        assertThat(get("/v1/agent/deploys/d1", t.deploy()).statusCode()).isEqualTo(409);
+        agent.finish(n1, "d1");
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), replay).statusCode()).isEqualTo(401);
+        assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.WRITTEN);
+    }
+
+    @Test
+    void aWrittenWithAWrongChecksumFailsTheDeploy() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        String bad = "ab".repeat(32);
+        HttpResponse<String> r = post("/v1/agent/deploys/d1/events", t.deploy(),
+                "phase=written&bytes=" + raw.length + "&sha256=" + bad);
+        assertThat(r.statusCode()).isEqualTo(409);
+        DeployProgress p = agent.observe(n1, "d1");
+        assertThat(p.phase()).isEqualTo(DeployPhase.FAILED);
+        assertThat(p.message()).isEqualTo("agent wrote " + bad + ", expected " + TestBytes.sha256(raw));
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=written&bytes=" + raw.length + "&sha256="
+                + TestBytes.sha256(raw)).statusCode()).isEqualTo(409);
+        assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.FAILED);
+    }
+
+    @Test
+    void anAgentFailureIsReported() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=failed&message=no+disk+matches+the+hints")
+                .statusCode()).isEqualTo(200);
+        assertThat(agent.observe(n1, "d1")).isEqualTo(new DeployProgress(DeployPhase.FAILED, 0, raw.length,
+                "agent: no disk matches the hints"));
+    }
+
+    @Test
+    void aSupersededDeploysTokensAreRejected() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens old = tokens(MAC1);
+        deployTo(n1, "d2");
+        Tokens fresh = tokens(MAC1);
+        assertThat(script(MAC1)).contains("plinth.deploy=d2 ");
+        assertThat(get("/v1/agent/deploys/d1", old.deploy()).statusCode()).isEqualTo(401);
+        assertThat(post("/v1/agent/deploys/d1/events", old.deploy(), "phase=writing&bytes=5").statusCode())
+                .isEqualTo(401);
+        assertThat(get("/v1/agent/deploys/d2", fresh.deploy()).statusCode()).isEqualTo(200);
+        assertThat(agent.observe(n1, "d1").message()).contains("superseded by deploy d2");
+        // start is idempotent
+        agent.start(n1, deploy("d2"));
+        assertThat(get("/v1/agent/deploys/d2", fresh.deploy()).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theInstalledOsChecksInWithItsOwnToken() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        // before the image is written, a check-in means nothing
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0").statusCode()).isEqualTo(409);
+        post("/v1/agent/deploys/d1/events", t.deploy(), "phase=written&bytes=" + raw.length + "&sha256=" + TestBytes.sha256(raw));
+        agent.prepareLocalBoot(n1);
+
+        assertThat(post("/v1/agent/checkin", t.deploy(), "image=web&node=web-0").statusCode()).isEqualTo(401);
+        assertThat(post("/v1/agent/checkin", null, "image=web&node=web-0").statusCode()).isEqualTo(401);
+        assertThat(agent.checkedIn(n1, "d1")).isFalse();
+
+        woken.clear();
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=db&node=web-0&ip=10.0.2.15").statusCode())
+                .isEqualTo(409);
+        assertThat(agent.checkedIn(n1, "d1")).isFalse();
+        assertThat(agent.observe(n1, "d1").message()).isEqualTo("node checked in running image 'db', expected 'web'");
+        assertThat(woken).containsExactly("web-0");
+
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0&ip=10.0.2.15").statusCode())
+                .isEqualTo(200);
+        assertThat(agent.checkedIn(n1, "d1")).isTrue();
+        assertThat(woken).containsExactly("web-0", "web-0");
+
+        agent.finish(n1, "d1");
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0").statusCode()).isEqualTo(401);
+        assertThat(agent.checkedIn(n1, "d1")).isTrue();
+    }
+
+    @Test
+    void aRestartedServiceKeepsTheDeployAndItsTokens() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        post("/v1/agent/deploys/d1/events", t.deploy(), "phase=writing&bytes=4096");
+        String before = script(MAC1);
+
+        agent.close();
+        agent = newAgent();
+        assertThat(agent.observe(n1, "d1")).isEqualTo(new DeployProgress(DeployPhase.WRITING, 4096, raw.length,
+                "writing"));
+        assertThat(script(MAC1)).isEqualTo(before);
+        assertThat(get("/v1/agent/deploys/d1", t.deploy()).statusCode()).isEqualTo(200);
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=written&bytes=" + raw.length + "&sha256="
+                + TestBytes.sha256(raw)).statusCode()).isEqualTo(200);
+        assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.WRITTEN);
+
+        agent = newAgent();
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0").statusCode()).isEqualTo(200);
+        assertThat(agent.checkedIn(n1, "d1")).isTrue();
+        agent.finish(n1, "d1");
+
+        agent = newAgent();
+        assertThat(agent.checkedIn(n1, "d1")).isTrue();
+        assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.WRITTEN);
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0").statusCode()).isEqualTo(401);
+    }
+
+    /** The ramdisk's HTTP client is busybox wget: the same calls as e2e/lab/guest/lib.sh makes them. */
+    @Test
+    void busyboxWgetSpeaksTheProtocol() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.plinth.testkit.IpmiSimFixture.onPath("busybox"),
+                "busybox not installed");
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        String instructions = busybox("wget", "-q", "-O", "-", "--header", "Authorization: Bearer " + t.deploy(),
+                base + "/v1/agent/deploys/d1");
+        assertThat(instructions).contains("\"compression\":\"gz\"");
+        String url = instructions.replaceAll("(?s).*\"imageUrl\":\"([^\"]*)\".*", "$1");
+        Path img = tmp.resolve("fetched.gz");
+        busybox("wget", "-q", "-O", img.toString(), url);
+        assertThat(Files.readAllBytes(img)).isEqualTo(gz);
+        busybox("wget", "-q", "-O", "-", "--header", "Authorization: Bearer " + t.deploy(), "--post-data",
+                "phase=writing&bytes=65536&disk=%2Fdev%2Fvda", base + "/v1/agent/deploys/d1/events");
+        assertThat(agent.observe(n1, "d1").bytesWritten()).isEqualTo(65536);
+        busybox("wget", "-q", "-O", "-", "--header", "Authorization: Bearer " + t.deploy(), "--post-data",
+                "phase=written&bytes=" + raw.length + "&sha256=" + TestBytes.sha256(raw), base + "/v1/agent/deploys/d1/events");
+        assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.WRITTEN);
+        busybox("wget", "-q", "-O", "-", "--header", "Authorization: Bearer " + t.checkin(), "--post-data",
+                "image=web&node=web-0&ip=10.0.2.15", base + "/v1/agent/checkin");
+        assertThat(agent.checkedIn(n1, "d1")).isTrue();
+    }
+
+    private static String busybox(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("busybox"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", args.length > 0 ? args[args.length - 1] : "")).isZero();
+        return out;
+    }
+
+    @Test
+    void theKeyFileIsPrivateAndTokensDependOnIt() throws Exception {
+        Path key = tmp.resolve("keys/agent.key");
+        assertThat(Files.size(key)).isEqualTo(32);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+        AgentTokens a = AgentTokens.fromKeyFile(key);
+        AgentTokens b = AgentTokens.fromKeyFile(tmp.resolve("other.key"));
+        assertThat(a.deployToken("d1")).isEqualTo(AgentTokens.fromKeyFile(key).deployToken("d1"))
+                .isNotEqualTo(b.deployToken("d1")).isNotEqualTo(a.checkinToken("d1"))
+                .isNotEqualTo(a.deployToken("d2"));
+        assertThat(a.toString()).doesNotContain(a.deployToken("d1"));
+    }
+
+    // --- data ---
+
+}

@@ -1,0 +1,190 @@
+package dev.plinth.runtime;
+
+import dev.plinth.agent.AgentService;
+import dev.plinth.api.DesiredState;
+import dev.plinth.driver.Drivers;
+import dev.plinth.driver.NodeWaker;
+import dev.plinth.driver.SchemePowerDriver;
+import dev.plinth.driver.ipmi.IpmiPowerDriver;
+import dev.plinth.image.ImageCache;
+import io.vertx.ext.web.Router;
+import java.util.Map;
+import java.util.function.Consumer;
+import dev.plinth.driver.fake.FakeDriver;
+import dev.plinth.engine.EngineConfig;
+import dev.plinth.reconcile.ImageCatalog;
+import dev.plinth.engine.NodeController;
+import dev.plinth.engine.NodeListener;
+import dev.plinth.core.NodeLifecycle;
+import dev.plinth.revision.RevisionTracker;
+import dev.plinth.runtime.http.HttpApi;
+import dev.plinth.runtime.http.WebhookVerifier;
+import dev.plinth.secrets.file.LocalSecretsFile;
+import dev.plinth.source.GitSource;
+import dev.plinth.source.GitSourceConfig;
+import dev.plinth.source.RevisionWatcher;
+import dev.plinth.source.Snapshot;
+import dev.plinth.source.SourceException;
+import dev.plinth.store.sqlite.SqliteStateStore;
+import dev.plinth.store.StateStore;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Standalone mode, wired: Git in, SQLite for actual state, drivers (IPMI + iPXE + deploy agent + image cache, or the
+ * FAKE driver), the node controller and the HTTP API. A thin shell; every decision is made in {@code core}.
+ */
+public final class Standalone implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Standalone.class);
+
+    /** Closed first to last: the reverse of the order they were created in, so the store closes last. */
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final NodeController controller;
+    private final RevisionTracker revisions;
+    private final StatusService status;
+    private final FakeDriver fake;
+    private final HttpApi http;
+    private final ImageCatalog images;
+    private final List<Consumer<Router>> mounts = new ArrayList<>();
+    private ImageCache imageCache;
+
+    public Standalone(StandaloneOptions o, NodeListener listener) {
+        Clock clock = Clock.systemUTC();
+        try {
+            StateStore store = new SqliteStateStore(o.stateDir().resolve("plinth.db"), o.durable());
+            closeables.add(0, store);
+            Metrics metrics = new Metrics();
+            NodeController[] self = new NodeController[1];
+            NodeWaker waker = name -> self[0].wake(name);
+            NodeListener listeners = (before, after) -> {
+                metrics.changed(before, after);
+                listener.changed(before, after);
+            };
+            Drivers drivers;
+            switch (o.driver()) {
+                case "fake" -> {
+                    LOG.warn("FAKE driver: machines are simulated in this process; no BMC or network is touched");
+                    fake = new FakeDriver(o.fake(), o.fakePersistent() ? o.stateDir().resolve("fake") : null, waker,
+                            clock);
+                    closeables.add(0, fake);
+                    drivers = new Drivers(fake, fake, fake);
+                    images = ImageCatalog.ALWAYS_READY;
+                }
+                case "ipmi" -> {
+                    fake = null;
+                    if (o.metal() == null) {
+                        throw new IllegalArgumentException("driver ipmi needs the advertised URL and the ramdisk");
+                    }
+                    ImageCache cache = new ImageCache(o.stateDir().resolve("images"));
+                    closeables.add(0, cache);
+                    AgentService agent = new AgentService(new AgentService.Config(o.metal().advertisedUrl(),
+                            o.metal().ramdiskKernel(), o.metal().ramdiskInitrd(), o.metal().kernelArgs(), waker, cache,
+                            store, o.stateDir().resolve("agent.key")));
+                    closeables.add(0, agent);
+                    IpmiPowerDriver ipmi = new IpmiPowerDriver();
+                    closeables.add(0, ipmi);
+                    drivers = new Drivers(new SchemePowerDriver(Map.of("ipmi", ipmi)), agent, agent);
+                    images = cache;
+                    mounts.add(cache::mount);
+                    mounts.add(agent::mount);
+                    imageCache = cache;
+                }
+                default -> throw new IllegalArgumentException("unknown driver \"" + o.driver()
+                        + "\": expected ipmi or fake");
+            }
+            controller = new NodeController(new NodeLifecycle(o.lifecycle()), drivers,
+                    new LocalSecretsFile(o.secretsFile()), images, store, clock,
+                    new EngineConfig(o.workers(), 32, Duration.ofMinutes(5)), listeners);
+            self[0] = controller;
+            closeables.add(0, controller);
+            if (imageCache != null) {
+                imageCache.setListener(controller::wakeUsersOf);
+            }
+            metrics.watch(() -> controller);
+            revisions = new RevisionTracker(store, this::putInForce, clock);
+            revisions.restored().ifPresent(d -> {
+                LOG.info("resuming revision {} from the state store", d.revision());
+                putInForce(d);
+            });
+            controller.start();
+
+            GitSource source = new GitSource(GitSourceConfig.of(o.repoUrl(), o.stateDir().resolve("git"))
+                    .withBranch(o.branch()).withPath(o.path()).withPollInterval(o.pollInterval()));
+            closeables.add(0, source);
+            RevisionWatcher watcher = new RevisionWatcher(source, o.pollInterval(), new RevisionWatcher.Listener() {
+                @Override
+                public void onSnapshot(Snapshot s) {
+                    boolean ok = revisions.offer(s.commitId(), s.message(), s.files()).isOk();
+                    metrics.revision(ok);
+                }
+
+                @Override
+                public void onFetchError(SourceException e) {
+                    LOG.warn("fetch from {} failed: {}", source.config().redactedUrl(), e.getMessage());
+                }
+            }, clock);
+            closeables.add(0, watcher);
+            status = new StatusService(controller, revisions, store, images, watcher);
+            Vertx vertx = Vertx.vertx();
+            closeables.add(0, () -> vertx.close().toCompletionStage().toCompletableFuture().get());
+            WebhookVerifier verifier = new WebhookVerifier(o.webhookSecret());
+            if (!verifier.enabled()) {
+                LOG.info("webhook accepts unsigned calls (set a webhook secret to require signatures)");
+            }
+            http = new HttpApi(vertx, o.listenHost(), o.listenPort(), status, metrics.registry(),
+                    () -> revisions.inForce().isPresent(), verifier, watcher::triggerNow, mounts);
+            closeables.add(0, http);
+            watcher.start(revisions.inForce().map(d -> d.revision()).orElse(null));
+            LOG.info("plinth standalone: watching {} ({} {}), API on http://{}:{}", source.config().redactedUrl(),
+                    o.branch(), o.path().isEmpty() ? "/" : o.path(), o.listenHost(), http.port());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Images first, so that nodes find their image already queued for download. */
+    private void putInForce(DesiredState state) {
+        if (imageCache != null) {
+            imageCache.setImages(state.images().values());
+        }
+        controller.setDesired(state);
+    }
+
+    public NodeController controller() {
+        return controller;
+    }
+
+    public RevisionTracker revisions() {
+        return revisions;
+    }
+
+    public StatusService status() {
+        return status;
+    }
+
+    public FakeDriver fakeDriver() {
+        return fake;
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+        closeables.clear();
+    }
+}

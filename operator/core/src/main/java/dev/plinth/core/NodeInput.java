@@ -4,9 +4,9 @@ import dev.plinth.api.BareMetalNode;
 import dev.plinth.api.DiskImage;
 
 /**
- * The desired side of one node at one instant.
+ * The desired side of one node at one instant, whatever the source (a Git revision, a custom resource).
  *
- * @param node the node's spec in the revision in force; null when the node left Git
+ * @param node the node's spec in the desired state in force; null when the node was removed from it
  * @param image the image it should run (its own or its role's); null for none
  * @param imageAvailability whether {@code image} can be served; READY when image is null
  */
@@ -16,7 +16,8 @@ public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageA
         return new NodeInput(name, null, null, ImageAvailability.READY);
     }
 
-    public boolean inGit() {
+    /** Whether the node is in the desired state (false: it was removed and is to be deprovisioned). */
+    public boolean isDesired() {
         return node != null;
     }
 

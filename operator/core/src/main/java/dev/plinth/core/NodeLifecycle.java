@@ -50,12 +50,12 @@ public final class NodeLifecycle {
 
     public Decision decide(NodeInput in, NodeRecord rec, Instant now) {
         if (rec == null) {
-            return in.inGit()
+            return in.isDesired()
                     ? new Persist(NodeRecord.registering(in.name(), in.node().spec().bmc(),
                             in.node().spec().bootMACAddress(), in.fingerprint(), now))
                     : new Forget();
         }
-        if (!in.inGit()) {
+        if (!in.isDesired()) {
             return leave(rec, now);
         }
         var spec = in.node().spec();
@@ -181,13 +181,13 @@ public final class NodeLifecycle {
             case PREPARE_DEPLOY -> new Act(new PrepareDeploy(new DeployRequest(rec.deployId(), in.image().name(),
                     in.image().spec(), in.node().spec().rootDeviceHints())));
             case SET_BOOT_PXE -> new Act(new SetBootDevice(BootDevice.PXE, false));
-            case BOOT_DEPLOY_RAMDISK -> new Act(new Reboot());
+            case BOOT_DEPLOY_RAMDISK -> reboot(rec, now);
             case WRITE_IMAGE -> overdue(rec, now, config.writeTimeout())
                     ? new Persist(failOperation(rec, FailureKind.TIMEOUT,
                             "no verified image within " + config.writeTimeout(), now))
                     : new Act(new ObserveDeploy(rec.deployId()));
             case SET_BOOT_DISK -> new Act(new SwitchToLocalBoot());
-            case BOOT_IMAGE -> new Act(in.online() ? new Reboot() : new PowerOff());
+            case BOOT_IMAGE -> in.online() ? reboot(rec, now) : new Act(new PowerOff());
             case AWAIT_CHECK_IN -> overdue(rec, now, config.checkInTimeout())
                     ? new Persist(failOperation(rec, FailureKind.TIMEOUT,
                             "the written OS did not check in within " + config.checkInTimeout(), now))
@@ -226,14 +226,11 @@ public final class NodeLifecycle {
     // --- calls that must not be repeated ----------------------------------------------------------------------
 
     /**
-     * The record to store before making {@code action}, when the action is not idempotent (a reboot: doing it twice
-     * restarts a deploy that is already writing). Empty when the action can simply be repeated after a crash.
+     * A reboot is not idempotent (doing it twice restarts a deploy that is already writing): the decision carries the
+     * intent record, marked in flight, that the host persists before making the call.
      */
-    public java.util.Optional<NodeRecord> beforeAct(NodeRecord rec, Action action) {
-        if (action instanceof Reboot) {
-            return java.util.Optional.of(rec.toBuilder().inFlight(action.label()).build());
-        }
-        return java.util.Optional.empty();
+    private static Act reboot(NodeRecord rec, Instant now) {
+        return new Act(new Reboot(), rec.toBuilder().inFlight(new InFlight(InFlight.Call.REBOOT, now)).build());
     }
 
     /**
@@ -242,10 +239,12 @@ public final class NodeLifecycle {
      * time; calling again would risk doing the work twice.
      */
     private NodeRecord recoverInFlight(NodeRecord rec, Instant now) {
-        Action action = new Reboot();
-        NodeRecord next = apply(rec, action, Outcome.DONE, now).next();
-        return next.toBuilder().message("resumed after a restart: the reboot may have happened, watching for it")
-                .build();
+        Action call = switch (rec.inFlight().call()) {
+            case REBOOT -> new Reboot();
+        };
+        NodeRecord next = apply(rec, call, Outcome.DONE, now).next();
+        return next.toBuilder().message("resumed after a restart: the " + call.label().toLowerCase()
+                + " may have happened, watching for it").build();
     }
 
     // --- outcomes ----------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import java.util.Map;
  * @param timings milliseconds per completed step of the current or last operation
  * @param message why the node waits, in words (empty when it does not)
  * @param inFlight a non-idempotent driver call that was started and not yet seen to finish (a crash in between
- *     leaves it set): the restarted controller verifies its effect instead of calling again
+ *     leaves it set): the restarted controller verifies its effect instead of calling again; null for none
  */
 public record NodeRecord(
         String name,
@@ -59,7 +59,7 @@ public record NodeRecord(
         String specFingerprint,
         Map<Step, Long> timings,
         String message,
-        String inFlight,
+        InFlight inFlight,
         Instant updatedAt) {
 
     public NodeRecord {
@@ -110,7 +110,7 @@ public record NodeRecord(
         private String specFingerprint;
         private Map<Step, Long> timings = new EnumMap<>(Step.class);
         private String message = "";
-        private String inFlight;
+        private InFlight inFlight;
         private Instant updatedAt;
 
         public Builder(String name) {
@@ -178,7 +178,7 @@ public record NodeRecord(
         public Builder timings(Map<Step, Long> v) { timings = new EnumMap<>(Step.class); timings.putAll(v); return this; }
         public Builder timing(Step s, long millis) { timings.put(s, millis); return this; }
         public Builder message(String v) { message = v; return this; }
-        public Builder inFlight(String v) { inFlight = v; return this; }
+        public Builder inFlight(InFlight v) { inFlight = v; return this; }
         public Builder updatedAt(Instant v) { updatedAt = v; return this; }
 
         public Builder clearError() {

@@ -1,29 +1,32 @@
 package dev.plinth.store;
 
 import dev.plinth.core.NodeRecord;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
- * Where actual state lives: node records, their history, and small named documents (the revision in force, the
- * rejected ones). Standalone mode uses {@link SqliteStateStore}; operator mode keeps the same data in CR status.
- * Every write is durable against a crash of the controller process before the method returns.
+ * Every store port in one object, for hosts whose single backing store serves them all (standalone: one SQLite
+ * file). Code that uses state depends on the narrow port it needs, not on this.
  */
-public interface StateStore extends AutoCloseable {
-    Map<String, NodeRecord> loadNodes();
+public interface StateStore extends NodeStatusStore, NodeHistory, RevisionStore, DeployRegistryStore, AutoCloseable {
 
-    /** Stores the record and, when {@code event} is not null, appends it to the node's history, atomically. */
-    void saveNode(NodeRecord record, NodeEvent event);
+    /**
+     * Stores the record, then appends the event (null for none). A store that can do both in one transaction does;
+     * nothing may depend on it, since history is best-effort.
+     */
+    default long saveNode(NodeRecord record, long expectedVersion, NodeEvent event) {
+        long version = saveNode(record, expectedVersion);
+        if (event != null) {
+            append(event);
+        }
+        return version;
+    }
 
-    void deleteNode(String name, NodeEvent event);
-
-    /** The newest {@code limit} events of a node, oldest first. */
-    List<NodeEvent> events(String node, int limit);
-
-    Optional<String> getDocument(String key);
-
-    void putDocument(String key, String json);
+    /** Deletes the record, then appends the event, as {@link #saveNode(NodeRecord, long, NodeEvent)}. */
+    default void deleteNode(String name, long expectedVersion, NodeEvent event) {
+        deleteNode(name, expectedVersion);
+        if (event != null) {
+            append(event);
+        }
+    }
 
     @Override
     void close();

@@ -314,15 +314,19 @@ class NodeLifecycleTest {
         Decision d = lifecycle.decide(in, rec, now);
         Action reboot = ((Act) d).action();
         assertThat(reboot).isInstanceOf(Action.Reboot.class);
-        NodeRecord intent = lifecycle.beforeAct(rec, reboot).orElseThrow();
-        assertThat(intent.inFlight()).isEqualTo("Reboot");
+        // the decision itself carries the intent to persist before the call
+        assertThat(((Act) d).persistFirst()).isTrue();
+        NodeRecord intent = ((Act) d).intent();
+        assertThat(intent.inFlight()).isEqualTo(new InFlight(InFlight.Call.REBOOT, now));
+        assertThat(intent.toBuilder().inFlight(null).build()).isEqualTo(rec);
         // the controller dies here; the restarted one finds the intent and watches instead of rebooting again
         Step resumed = settle(in, intent);
         assertThat(resumed.record().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
         assertThat(resumed.record().inFlight()).isNull();
         assertThat(((Act) resumed.decision()).action()).isInstanceOf(Action.ObserveDeploy.class);
+        assertThat(resumed.record().message()).contains("the reboot may have happened");
         // idempotent calls need no intent
-        assertThat(lifecycle.beforeAct(rec, new Action.PowerOn())).isEmpty();
+        assertThat(((Act) resumed.decision()).persistFirst()).isFalse();
     }
 
     @Test

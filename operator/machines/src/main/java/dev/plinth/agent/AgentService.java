@@ -14,7 +14,7 @@ import dev.plinth.driver.FailureKind;
 import dev.plinth.driver.NodeTarget;
 import dev.plinth.driver.NodeWaker;
 import dev.plinth.image.ImageCache;
-import dev.plinth.store.StateStore;
+import dev.plinth.store.DeployRegistryStore;
 import io.vertx.ext.web.Router;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Tokens are derived from a secret key file ({@link AgentTokens}), never stored, and appear only in the
  * per-MAC iPXE script of a pending deploy: never in logs, exceptions, status, the store or {@code toString}.
- * The registry of deploys is kept in the {@link StateStore} document {@value #DOCUMENT}, written on every change,
+ * The registry of deploys is kept in the {@link DeployRegistryStore}, written on every change,
  * so a restarted controller keeps observing its deploys and accepting their tokens until they are closed.
  *
  * <p>Every change an agent or an installed OS reports calls {@link NodeWaker#wake}; the engine's own calls do not.
@@ -42,7 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentService implements BootDriver, DeployDriver, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
-    public static final String DOCUMENT = DeployRegistry.DOCUMENT;
     static final Pattern DEPLOY_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     static final String LOCAL_BOOT = IpxeScripts.LOCAL_BOOT;
 
@@ -53,11 +52,11 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
      * @param extraKernelArgs appended to the ramdisk's command line, e.g. {@code console=ttyS0}; may be empty
      * @param waker told about every change an agent reports
      * @param images where the images are served from
-     * @param store keeps the deploy registry ({@value #DOCUMENT})
+     * @param store keeps the deploy registry
      * @param keyFile 32 random bytes the tokens are derived from; created (0600) when missing
      */
     public record Config(String advertisedBaseUrl, Path ramdiskKernel, Path ramdiskInitramfs, String extraKernelArgs,
-            NodeWaker waker, ImageCache images, StateStore store, Path keyFile) {
+            NodeWaker waker, ImageCache images, DeployRegistryStore store, Path keyFile) {
         public Config {
             if (advertisedBaseUrl == null || !advertisedBaseUrl.matches("https?://[^\\s/]+(/[^\\s]*)?")) {
                 throw new IllegalArgumentException("advertisedBaseUrl must be http(s)://HOST[:PORT], not "

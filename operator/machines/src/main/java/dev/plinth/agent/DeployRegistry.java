@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import dev.plinth.api.RootDeviceHints;
 import dev.plinth.image.ImageCache;
 import dev.plinth.json.Json;
-import dev.plinth.store.StateStore;
+import dev.plinth.store.DeployRegistryStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The deploys the controller knows and what each node gets when it network-boots, persisted in the
- * {@link StateStore} document {@value #DOCUMENT} on every change: a restarted controller keeps observing its
+ * {@link DeployRegistryStore} on every change: a restarted controller keeps observing its
  * deploys and accepting their tokens until they are closed.
  *
  * <p>Its monitor guards the state: callers that read a {@link Deploy}, change it and {@link #persist()} hold
@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
 final class DeployRegistry {
     // the facade's name, so log lines keep the logger they had before the split
     private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
-    static final String DOCUMENT = "agent-deploys";
     /** Closed deploys kept per node (observable after they finished), newest first. */
     private static final int KEEP_CLOSED_PER_NODE = 3;
 
@@ -46,18 +45,18 @@ final class DeployRegistry {
         Map<String, NodeBoot> boot = new LinkedHashMap<>();
     }
 
-    private final StateStore store;
+    private final DeployRegistryStore store;
     private final AgentTokens tokens;
     private final Clock clock;
     private final Registry registry;
     /** Check-in token to deploy id, in memory only: the token is what identifies the deploy at check-in. */
     private final Map<String, String> byCheckinToken = new HashMap<>();
 
-    DeployRegistry(StateStore store, AgentTokens tokens, Clock clock) {
+    DeployRegistry(DeployRegistryStore store, AgentTokens tokens, Clock clock) {
         this.store = store;
         this.tokens = tokens;
         this.clock = clock;
-        this.registry = store.getDocument(DOCUMENT).map(j -> Json.read(j, Registry.class)).orElseGet(Registry::new);
+        this.registry = store.loadDeployRegistry().map(j -> Json.read(j, Registry.class)).orElseGet(Registry::new);
         registry.deploys.keySet().forEach(id -> byCheckinToken.put(tokens.checkinToken(id), id));
     }
 
@@ -174,7 +173,7 @@ final class DeployRegistry {
 
     /** Writes the whole document: called after every change, with the monitor held. */
     synchronized void persist() {
-        store.putDocument(DOCUMENT, Json.write(registry));
+        store.saveDeployRegistry(Json.write(registry));
     }
 
     /** Keeps the newest closed deploys of a node only. Caller holds the monitor. */

@@ -128,7 +128,7 @@ class AgentServiceTest {
                     lines.add(e.getThrowableProxy().getMessage());
                 }
             }
-            String doc = store.getDocument(AgentService.DOCUMENT).orElse("");
+            String doc = store.loadDeployRegistry().orElse("");
             for (String token : seenTokens) {
                 assertThat(lines).noneMatch(l -> l != null && l.contains(token));
                 assertThat(doc).doesNotContain(token);

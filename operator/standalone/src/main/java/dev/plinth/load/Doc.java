@@ -1,5 +1,7 @@
 package dev.plinth.load;
 
+import dev.plinth.core.Problem;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

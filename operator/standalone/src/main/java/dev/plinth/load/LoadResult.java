@@ -1,5 +1,7 @@
 package dev.plinth.load;
 
+import dev.plinth.core.Problem;
+
 import dev.plinth.api.DesiredState;
 import java.util.List;
 

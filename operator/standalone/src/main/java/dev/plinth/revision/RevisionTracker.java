@@ -1,11 +1,12 @@
 package dev.plinth.revision;
 
+import dev.plinth.core.RevisionStatus;
+
 import dev.plinth.api.DesiredState;
 import dev.plinth.load.DesiredStateLoader;
 import dev.plinth.load.LoadResult;
 import dev.plinth.load.SourceFile;
-import dev.plinth.json.Json;
-import dev.plinth.store.StateStore;
+import dev.plinth.store.RevisionStore;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,24 +22,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class RevisionTracker {
     private static final Logger LOG = LoggerFactory.getLogger(RevisionTracker.class);
-    static final String STATUS_KEY = "revisions";
-    static final String DESIRED_KEY = "desired";
     private static final int REJECTED_KEPT = 20;
 
-    private final StateStore store;
+    private final RevisionStore store;
     private final DesiredStateLoader loader = new DesiredStateLoader();
     private final Consumer<DesiredState> apply;
     private final Clock clock;
     private RevisionStatus status;
     private DesiredState inForce;
 
-    public RevisionTracker(StateStore store, Consumer<DesiredState> apply, Clock clock) {
+    public RevisionTracker(RevisionStore store, Consumer<DesiredState> apply, Clock clock) {
         this.store = store;
         this.apply = apply;
         this.clock = clock;
-        this.status = store.getDocument(STATUS_KEY).map(j -> Json.read(j, RevisionStatus.class))
-                .orElse(RevisionStatus.NONE);
-        this.inForce = store.getDocument(DESIRED_KEY).map(j -> Json.read(j, DesiredState.class)).orElse(null);
+        this.status = store.revisionStatus();
+        this.inForce = store.inForce().orElse(null);
     }
 
     /** The desired state stored by the last run, if any: apply it before the first new revision arrives. */
@@ -54,10 +52,9 @@ public final class RevisionTracker {
         LoadResult result = loader.load(revision, files);
         if (result.isOk()) {
             DesiredState state = result.state();
-            store.putDocument(DESIRED_KEY, Json.write(state));
             status = new RevisionStatus(new RevisionStatus.Applied(revision, description, clock.instant(),
                     state.nodes().size(), state.images().size(), state.clouds().size()), status.rejected());
-            store.putDocument(STATUS_KEY, Json.write(status));
+            store.putInForce(state, status);
             inForce = state;
             LOG.info("revision {} in force: {} nodes, {} images, {} clouds", shortId(revision),
                     state.nodes().size(), state.images().size(), state.clouds().size());
@@ -68,7 +65,7 @@ public final class RevisionTracker {
             status.rejected().stream().filter(r -> !r.revision().equals(revision)).limit(REJECTED_KEPT - 1)
                     .forEach(rejected::add);
             status = new RevisionStatus(status.inForce(), rejected);
-            store.putDocument(STATUS_KEY, Json.write(status));
+            store.putRevisionStatus(status);
             LOG.warn("revision {} rejected with {} problem(s); {} stays in force", shortId(revision),
                     result.problems().size(), inForce == null ? "nothing" : shortId(inForce.revision()));
             result.problems().forEach(p -> LOG.warn("  {}", p));

@@ -1,5 +1,7 @@
 package dev.plinth.runtime;
 
+import dev.plinth.runtime.status.StatusService;
+
 import dev.plinth.agent.AgentService;
 import dev.plinth.api.DesiredState;
 import dev.plinth.driver.Drivers;

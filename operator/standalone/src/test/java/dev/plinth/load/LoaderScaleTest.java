@@ -1,5 +1,7 @@
 package dev.plinth.load;
 
+import dev.plinth.core.Problem;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.plinth.revision;
 
+import dev.plinth.core.RevisionStatus;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.plinth.api.DesiredState;

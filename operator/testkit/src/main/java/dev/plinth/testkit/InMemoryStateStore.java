@@ -1,9 +1,12 @@
 package dev.plinth.testkit;
 
+import dev.plinth.api.DesiredState;
+import dev.plinth.core.NodeRecord;
+import dev.plinth.core.RevisionStatus;
 import dev.plinth.store.NodeEvent;
 import dev.plinth.store.StateStore;
-
-import dev.plinth.core.NodeRecord;
+import dev.plinth.store.StoreConflictException;
+import dev.plinth.store.Versioned;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -13,44 +16,93 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A store that keeps nothing across restarts: for unit tests and scale benchmarks only. */
+/**
+ * A store that keeps nothing across restarts of the JVM: for unit tests and scale benchmarks only. {@link #reopen()}
+ * gives another instance over the same data, as a restarted controller would open its database again.
+ */
 public final class InMemoryStateStore implements StateStore {
-    private final Map<String, NodeRecord> nodes = new ConcurrentHashMap<>();
-    private final Map<String, Deque<NodeEvent>> events = new ConcurrentHashMap<>();
-    private final Map<String, String> documents = new ConcurrentHashMap<>();
+    private static final int EVENTS_KEPT_PER_NODE = 50;
 
-    @Override
-    public Map<String, NodeRecord> loadNodes() {
-        return new HashMap<>(nodes);
+    private static final class Data {
+        final Map<String, Versioned<NodeRecord>> nodes = new HashMap<>();
+        final Map<String, Deque<NodeEvent>> events = new ConcurrentHashMap<>();
+        volatile DesiredState inForce;
+        volatile DesiredState lastStable;
+        volatile RevisionStatus revisions = RevisionStatus.NONE;
+        volatile String deploys;
+    }
+
+    private final Data data;
+
+    public InMemoryStateStore() {
+        this(new Data());
+    }
+
+    private InMemoryStateStore(Data data) {
+        this.data = data;
+    }
+
+    /** The same data through a new instance. */
+    public InMemoryStateStore reopen() {
+        return new InMemoryStateStore(data);
     }
 
     @Override
-    public void saveNode(NodeRecord record, NodeEvent event) {
-        nodes.put(record.name(), record);
-        remember(event);
+    public Map<String, Versioned<NodeRecord>> loadNodes() {
+        synchronized (data.nodes) {
+            return new HashMap<>(data.nodes);
+        }
     }
 
     @Override
-    public void deleteNode(String name, NodeEvent event) {
-        nodes.remove(name);
-        remember(event);
+    public Optional<Versioned<NodeRecord>> loadNode(String name) {
+        synchronized (data.nodes) {
+            return Optional.ofNullable(data.nodes.get(name));
+        }
     }
 
-    private void remember(NodeEvent event) {
-        if (event != null) {
-            Deque<NodeEvent> q = events.computeIfAbsent(event.node(), k -> new ArrayDeque<>());
-            synchronized (q) {
-                q.addLast(event);
-                if (q.size() > 50) {
-                    q.removeFirst();
-                }
+    @Override
+    public long saveNode(NodeRecord record, long expectedVersion) {
+        synchronized (data.nodes) {
+            long stored = storedVersion(record.name());
+            if (stored != expectedVersion) {
+                throw new StoreConflictException("node " + record.name(), expectedVersion, stored);
+            }
+            data.nodes.put(record.name(), new Versioned<>(record, stored + 1));
+            return stored + 1;
+        }
+    }
+
+    @Override
+    public void deleteNode(String name, long expectedVersion) {
+        synchronized (data.nodes) {
+            long stored = storedVersion(name);
+            if (stored != Versioned.ABSENT && stored != expectedVersion) {
+                throw new StoreConflictException("node " + name, expectedVersion, stored);
+            }
+            data.nodes.remove(name);
+        }
+    }
+
+    private long storedVersion(String name) {
+        Versioned<NodeRecord> v = data.nodes.get(name);
+        return v == null ? Versioned.ABSENT : v.version();
+    }
+
+    @Override
+    public void append(NodeEvent event) {
+        Deque<NodeEvent> q = data.events.computeIfAbsent(event.node(), k -> new ArrayDeque<>());
+        synchronized (q) {
+            q.addLast(event);
+            if (q.size() > EVENTS_KEPT_PER_NODE) {
+                q.removeFirst();
             }
         }
     }
 
     @Override
     public List<NodeEvent> events(String node, int limit) {
-        Deque<NodeEvent> q = events.getOrDefault(node, new ArrayDeque<>());
+        Deque<NodeEvent> q = data.events.getOrDefault(node, new ArrayDeque<>());
         synchronized (q) {
             List<NodeEvent> all = new ArrayList<>(q);
             return all.subList(Math.max(0, all.size() - limit), all.size());
@@ -58,13 +110,44 @@ public final class InMemoryStateStore implements StateStore {
     }
 
     @Override
-    public Optional<String> getDocument(String key) {
-        return Optional.ofNullable(documents.get(key));
+    public Optional<DesiredState> inForce() {
+        return Optional.ofNullable(data.inForce);
     }
 
     @Override
-    public void putDocument(String key, String json) {
-        documents.put(key, json);
+    public synchronized void putInForce(DesiredState state, RevisionStatus status) {
+        data.inForce = state;
+        data.revisions = status;
+    }
+
+    @Override
+    public RevisionStatus revisionStatus() {
+        return data.revisions;
+    }
+
+    @Override
+    public void putRevisionStatus(RevisionStatus status) {
+        data.revisions = status;
+    }
+
+    @Override
+    public Optional<DesiredState> lastStable() {
+        return Optional.ofNullable(data.lastStable);
+    }
+
+    @Override
+    public void putLastStable(DesiredState state) {
+        data.lastStable = state;
+    }
+
+    @Override
+    public Optional<String> loadDeployRegistry() {
+        return Optional.ofNullable(data.deploys);
+    }
+
+    @Override
+    public void saveDeployRegistry(String document) {
+        data.deploys = document;
     }
 
     @Override

@@ -2,11 +2,11 @@ package dev.plinth.testkit;
 
 import dev.plinth.store.StateStore;
 
-class InMemoryStateStoreTest extends StateStoreContract {
-    private final InMemoryStateStore store = new InMemoryStateStore();
+class InMemoryStateStoreTest implements StoreContracts {
+    private final InMemoryStateStore data = new InMemoryStateStore();
 
     @Override
-    protected StateStore store() {
-        return store;
+    public StateStore openStore() {
+        return data.reopen();
     }
 }

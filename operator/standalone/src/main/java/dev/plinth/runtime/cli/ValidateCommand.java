@@ -3,7 +3,7 @@ package dev.plinth.runtime.cli;
 import dev.plinth.api.DesiredState;
 import dev.plinth.load.DesiredStateLoader;
 import dev.plinth.load.LoadResult;
-import dev.plinth.load.Problem;
+import dev.plinth.core.Problem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

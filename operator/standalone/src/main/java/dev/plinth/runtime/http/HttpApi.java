@@ -1,6 +1,6 @@
 package dev.plinth.runtime.http;
 
-import dev.plinth.runtime.StatusService;
+import dev.plinth.runtime.status.StatusService;
 import dev.plinth.json.Json;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;

@@ -1,11 +1,14 @@
 package dev.plinth.store.sqlite;
 
+import dev.plinth.api.DesiredState;
+import dev.plinth.core.NodeRecord;
+import dev.plinth.core.RevisionStatus;
 import dev.plinth.json.Json;
 import dev.plinth.store.NodeEvent;
 import dev.plinth.store.StateStore;
+import dev.plinth.store.StoreConflictException;
 import dev.plinth.store.StoreException;
-
-import dev.plinth.core.NodeRecord;
+import dev.plinth.store.Versioned;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,14 +29,21 @@ import java.util.Optional;
  * The embedded store of standalone mode: one SQLite database in write-ahead-log mode (see docs/state-store.md for
  * why SQLite). A committed transaction survives {@code kill -9} of the controller; with {@code durable=true} it also
  * survives power loss (fsync on every commit, slower). One connection, writes serialised: SQLite allows one writer
- * anyway, and a write here takes tens of microseconds.
+ * anyway, and a write here takes tens of microseconds. Every port of {@link StateStore} lives here; the documents
+ * table holds each singleton (revision in force, last stable, revision status, deploy registry) under a private key.
  */
 public final class SqliteStateStore implements StateStore {
-    private static final int SCHEMA_VERSION = 1;
+    private static final int SCHEMA_VERSION = 2;
     private static final int EVENTS_KEPT = 200_000;
+    private static final String DESIRED = "desired";
+    private static final String LAST_STABLE = "last-stable";
+    private static final String REVISIONS = "revisions";
+    private static final String DEPLOYS = "agent-deploys";
 
     private final Connection db;
-    private final PreparedStatement upsertNode;
+    private final PreparedStatement selectVersion;
+    private final PreparedStatement insertNode;
+    private final PreparedStatement updateNode;
     private final PreparedStatement deleteNode;
     private final PreparedStatement insertEvent;
     private long eventsSincePrune;
@@ -46,11 +56,12 @@ public final class SqliteStateStore implements StateStore {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=" + (durable ? "FULL" : "NORMAL"));
                 s.execute("PRAGMA busy_timeout=5000");
-                migrate(s);
+                SqliteSchema.migrate(s, SCHEMA_VERSION);
             }
             db.setAutoCommit(false);
-            upsertNode = db.prepareStatement("INSERT INTO nodes(name, record) VALUES(?, ?) "
-                    + "ON CONFLICT(name) DO UPDATE SET record = excluded.record");
+            selectVersion = db.prepareStatement("SELECT version FROM nodes WHERE name = ?");
+            insertNode = db.prepareStatement("INSERT INTO nodes(name, record, version) VALUES(?, ?, 1)");
+            updateNode = db.prepareStatement("UPDATE nodes SET record = ?, version = version + 1 WHERE name = ?");
             deleteNode = db.prepareStatement("DELETE FROM nodes WHERE name = ?");
             insertEvent = db.prepareStatement("INSERT INTO events(node, at, type, message) VALUES(?, ?, ?, ?)");
         } catch (Exception e) {
@@ -58,31 +69,15 @@ public final class SqliteStateStore implements StateStore {
         }
     }
 
-    private static void migrate(Statement s) throws SQLException {
-        int version;
-        try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
-            version = rs.getInt(1);
-        }
-        if (version > SCHEMA_VERSION) {
-            throw new SQLException("database schema " + version + " is newer than this Plinth (" + SCHEMA_VERSION
-                    + "): upgrade Plinth or point it at another state directory");
-        }
-        if (version < 1) {
-            s.execute("CREATE TABLE IF NOT EXISTS nodes(name TEXT PRIMARY KEY, record TEXT NOT NULL)");
-            s.execute("CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY AUTOINCREMENT, node TEXT NOT NULL,"
-                    + " at TEXT NOT NULL, type TEXT NOT NULL, message TEXT NOT NULL)");
-            s.execute("CREATE INDEX IF NOT EXISTS events_by_node ON events(node, id)");
-            s.execute("CREATE TABLE IF NOT EXISTS documents(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-            s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
-        }
-    }
+    // --- node status ---------------------------------------------------------------------------------------------
 
     @Override
-    public synchronized Map<String, NodeRecord> loadNodes() {
-        Map<String, NodeRecord> out = new HashMap<>();
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT name, record FROM nodes")) {
+    public synchronized Map<String, Versioned<NodeRecord>> loadNodes() {
+        Map<String, Versioned<NodeRecord>> out = new HashMap<>();
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("SELECT name, record, version FROM nodes")) {
             while (rs.next()) {
-                out.put(rs.getString(1), Json.read(rs.getString(2), NodeRecord.class));
+                out.put(rs.getString(1), new Versioned<>(Json.read(rs.getString(2), NodeRecord.class), rs.getLong(3)));
             }
             db.commit();
         } catch (SQLException e) {
@@ -92,22 +87,83 @@ public final class SqliteStateStore implements StateStore {
     }
 
     @Override
-    public synchronized void saveNode(NodeRecord record, NodeEvent event) {
-        try {
-            upsertNode.setString(1, record.name());
-            upsertNode.setString(2, Json.write(record));
-            upsertNode.executeUpdate();
-            insert(event);
-            db.commit();
+    public synchronized Optional<Versioned<NodeRecord>> loadNode(String name) {
+        try (PreparedStatement q = db.prepareStatement("SELECT record, version FROM nodes WHERE name = ?")) {
+            q.setString(1, name);
+            try (ResultSet rs = q.executeQuery()) {
+                Optional<Versioned<NodeRecord>> out = rs.next()
+                        ? Optional.of(new Versioned<>(Json.read(rs.getString(1), NodeRecord.class), rs.getLong(2)))
+                        : Optional.empty();
+                db.commit();
+                return out;
+            }
         } catch (SQLException e) {
-            rollback();
-            throw new StoreException("cannot save node " + record.name() + ": " + e.getMessage(), e);
+            throw new StoreException("cannot read node " + name + ": " + e.getMessage(), e);
         }
     }
 
     @Override
-    public synchronized void deleteNode(String name, NodeEvent event) {
+    public synchronized long saveNode(NodeRecord record, long expectedVersion) {
+        return saveNode(record, expectedVersion, null);
+    }
+
+    /**
+     * Stores the record and appends the event in one transaction. Standalone's own guarantee (its crash test counts
+     * events); the ports do not require it, since Kubernetes cannot give it.
+     */
+    @Override
+    public synchronized long saveNode(NodeRecord record, long expectedVersion, NodeEvent event) {
         try {
+            long version = writeNode(record, expectedVersion);
+            insert(event);
+            db.commit();
+            return version;
+        } catch (SQLException e) {
+            rollback();
+            throw new StoreException("cannot save node " + record.name() + ": " + e.getMessage(), e);
+        } catch (StoreConflictException e) {
+            rollback();
+            throw e;
+        }
+    }
+
+    private long writeNode(NodeRecord record, long expectedVersion) throws SQLException {
+        long stored = storedVersion(record.name());
+        if (stored != expectedVersion) {
+            throw new StoreConflictException("node " + record.name(), expectedVersion, stored);
+        }
+        if (stored == Versioned.ABSENT) {
+            insertNode.setString(1, record.name());
+            insertNode.setString(2, Json.write(record));
+            insertNode.executeUpdate();
+        } else {
+            updateNode.setString(1, Json.write(record));
+            updateNode.setString(2, record.name());
+            updateNode.executeUpdate();
+        }
+        return stored + 1;
+    }
+
+    private long storedVersion(String name) throws SQLException {
+        selectVersion.setString(1, name);
+        try (ResultSet rs = selectVersion.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : Versioned.ABSENT;
+        }
+    }
+
+    @Override
+    public synchronized void deleteNode(String name, long expectedVersion) {
+        deleteNode(name, expectedVersion, null);
+    }
+
+    /** Deletes the record and appends the event in one transaction (see {@link #saveNode(NodeRecord, long, NodeEvent)}). */
+    @Override
+    public synchronized void deleteNode(String name, long expectedVersion, NodeEvent event) {
+        try {
+            long stored = storedVersion(name);
+            if (stored != Versioned.ABSENT && stored != expectedVersion) {
+                throw new StoreConflictException("node " + name, expectedVersion, stored);
+            }
             deleteNode.setString(1, name);
             deleteNode.executeUpdate();
             insert(event);
@@ -115,6 +171,22 @@ public final class SqliteStateStore implements StateStore {
         } catch (SQLException e) {
             rollback();
             throw new StoreException("cannot delete node " + name + ": " + e.getMessage(), e);
+        } catch (StoreConflictException e) {
+            rollback();
+            throw e;
+        }
+    }
+
+    // --- node history --------------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized void append(NodeEvent event) {
+        try {
+            insert(event);
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw new StoreException("cannot append an event of " + event.node() + ": " + e.getMessage(), e);
         }
     }
 
@@ -155,8 +227,60 @@ public final class SqliteStateStore implements StateStore {
         return out;
     }
 
+    // --- revisions -----------------------------------------------------------------------------------------------
+
     @Override
-    public synchronized Optional<String> getDocument(String key) {
+    public synchronized Optional<DesiredState> inForce() {
+        return document(DESIRED).map(j -> Json.read(j, DesiredState.class));
+    }
+
+    @Override
+    public synchronized void putInForce(DesiredState state, RevisionStatus status) {
+        try {
+            put(DESIRED, Json.write(state));
+            put(REVISIONS, Json.write(status));
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw new StoreException("cannot put revision " + state.revision() + " in force: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized RevisionStatus revisionStatus() {
+        return document(REVISIONS).map(j -> Json.read(j, RevisionStatus.class)).orElse(RevisionStatus.NONE);
+    }
+
+    @Override
+    public synchronized void putRevisionStatus(RevisionStatus status) {
+        putDocument(REVISIONS, Json.write(status));
+    }
+
+    @Override
+    public synchronized Optional<DesiredState> lastStable() {
+        return document(LAST_STABLE).map(j -> Json.read(j, DesiredState.class));
+    }
+
+    @Override
+    public synchronized void putLastStable(DesiredState state) {
+        putDocument(LAST_STABLE, Json.write(state));
+    }
+
+    // --- deploy registry -----------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized Optional<String> loadDeployRegistry() {
+        return document(DEPLOYS);
+    }
+
+    @Override
+    public synchronized void saveDeployRegistry(String document) {
+        putDocument(DEPLOYS, document);
+    }
+
+    // --- documents -----------------------------------------------------------------------------------------------
+
+    private Optional<String> document(String key) {
         try (PreparedStatement q = db.prepareStatement("SELECT value FROM documents WHERE key = ?")) {
             q.setString(1, key);
             try (ResultSet rs = q.executeQuery()) {
@@ -169,17 +293,22 @@ public final class SqliteStateStore implements StateStore {
         }
     }
 
-    @Override
-    public synchronized void putDocument(String key, String json) {
+    private void putDocument(String key, String json) {
+        try {
+            put(key, json);
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw new StoreException("cannot write " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void put(String key, String json) throws SQLException {
         try (PreparedStatement u = db.prepareStatement("INSERT INTO documents(key, value) VALUES(?, ?) "
                 + "ON CONFLICT(key) DO UPDATE SET value = excluded.value")) {
             u.setString(1, key);
             u.setString(2, json);
             u.executeUpdate();
-            db.commit();
-        } catch (SQLException e) {
-            rollback();
-            throw new StoreException("cannot write " + key + ": " + e.getMessage(), e);
         }
     }
 

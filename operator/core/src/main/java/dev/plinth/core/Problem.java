@@ -1,4 +1,4 @@
-package dev.plinth.load;
+package dev.plinth.core;
 
 /**
  * One thing wrong with a revision.

@@ -1,4 +1,4 @@
-package dev.plinth.runtime;
+package dev.plinth.runtime.status;
 
 import dev.plinth.api.BareMetalNode;
 import dev.plinth.api.Cloud;
@@ -8,7 +8,7 @@ import dev.plinth.api.DiskImage;
 import dev.plinth.core.NodeRecord;
 import dev.plinth.reconcile.ImageCatalog;
 import dev.plinth.engine.NodeController;
-import dev.plinth.revision.RevisionStatus;
+import dev.plinth.core.RevisionStatus;
 import dev.plinth.revision.RevisionTracker;
 import dev.plinth.source.RevisionWatcher;
 import dev.plinth.store.StateStore;

@@ -1,4 +1,4 @@
-package dev.plinth.runtime;
+package dev.plinth.runtime.status;
 
 import dev.plinth.core.NodeRecord;
 import dev.plinth.store.NodeEvent;

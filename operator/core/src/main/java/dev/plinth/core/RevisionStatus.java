@@ -1,6 +1,5 @@
-package dev.plinth.revision;
+package dev.plinth.core;
 
-import dev.plinth.load.Problem;
 import java.time.Instant;
 import java.util.List;
 

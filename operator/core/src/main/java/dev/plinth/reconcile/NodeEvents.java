@@ -1,0 +1,43 @@
+package dev.plinth.reconcile;
+
+import dev.plinth.core.NodeRecord;
+import dev.plinth.store.NodeEvent;
+import java.time.Instant;
+import java.util.Objects;
+
+/** The event for a record change: one for each state change, step change and new error, none for progress. */
+public final class NodeEvents {
+    public static final String STATE = "State";
+    public static final String ERROR = "Error";
+    public static final String STEP = "Step";
+    public static final String RETRY = "Retry";
+    public static final String FORGOTTEN = "Forgotten";
+
+    private NodeEvents() {}
+
+    /** The event worth recording when {@code before} (null for a new node) becomes {@code after}, or null. */
+    public static NodeEvent between(NodeRecord before, NodeRecord after) {
+        String message = null;
+        String type = STATE;
+        if (before == null) {
+            message = "registered";
+        } else if (before.state() != after.state()) {
+            message = before.state() + " -> " + after.state();
+            if (after.errorMessage() != null && after.errorCount() > before.errorCount()) {
+                type = ERROR;
+                message += ": " + after.errorMessage() + " (" + after.errorKind() + ")";
+            }
+        } else if (!Objects.equals(before.step(), after.step()) && after.step() != null) {
+            type = STEP;
+            message = after.state() + "/" + after.step();
+        } else if (after.attempt() > before.attempt()) {
+            type = RETRY;
+            message = after.message();
+        }
+        return message == null ? null : new NodeEvent(after.updatedAt(), after.name(), type, message);
+    }
+
+    public static NodeEvent forgotten(String node, Instant at) {
+        return new NodeEvent(at, node, FORGOTTEN, "removed from the desired state and no longer managed");
+    }
+}

@@ -94,7 +94,7 @@ public final class LifecycleTable {
         Map<List<ProvisioningState>, Edge> byMove = new HashMap<>();
         for (Edge e : edges) {
             if (byMove.put(Arrays.asList(e.from(), e.to()), e) != null) {
-                throw new ExceptionInInitializerError("two events for one move: " + e);
+                throw new IllegalStateException("two events for one move: " + e);
             }
         }
         return byMove;

@@ -35,7 +35,7 @@ import java.time.Instant;
  * The node state machine, as pure functions: {@link #decide} maps (desired input, recorded state, now) to the next
  * thing to do, and {@link #apply} maps an action's outcome to the next record. No I/O, no clock, no randomness, so
  * every transition is unit-testable and a restarted controller makes the same decision from the same record.
- * docs/node-lifecycle.md describes the same machine in words.
+ * The moves it may make are data, in {@link LifecycleTable}; docs/node-lifecycle.md draws and describes them.
  */
 public final class NodeLifecycle {
     private final LifecycleConfig config;
@@ -48,7 +48,21 @@ public final class NodeLifecycle {
         return config;
     }
 
+    /**
+     * What to do next for the node. A record to persist, or the record's end, has passed {@link LifecycleTable}:
+     * this and {@link #apply} are the one place every move is checked against it.
+     */
     public Decision decide(NodeInput in, NodeRecord rec, Instant now) {
+        Decision d = decideUnchecked(in, rec, now);
+        if (d instanceof Persist p) {
+            LifecycleTable.check(rec, p.next());
+        } else if (d instanceof Forget && rec != null) {
+            LifecycleTable.check(rec, null);
+        }
+        return d;
+    }
+
+    private Decision decideUnchecked(NodeInput in, NodeRecord rec, Instant now) {
         if (rec == null) {
             return in.isDesired()
                     ? new Persist(NodeRecord.registering(in.name(), in.node().spec().bmc(),
@@ -249,8 +263,17 @@ public final class NodeLifecycle {
 
     // --- outcomes ----------------------------------------------------------------------------------------------
 
-    /** The record after {@code action} (decided for {@code rec}) came out as {@code outcome}. */
+    /**
+     * The record after {@code action} (decided for {@code rec}) came out as {@code outcome}, checked against
+     * {@link LifecycleTable}.
+     */
     public Transition apply(NodeRecord rec, Action action, Outcome outcome, Instant now) {
+        Transition t = applyUnchecked(rec, action, outcome, now);
+        LifecycleTable.check(rec, t.next());
+        return t;
+    }
+
+    private Transition applyUnchecked(NodeRecord rec, Action action, Outcome outcome, Instant now) {
         if (outcome instanceof Outcome.Failed f) {
             return fail(rec, f.kind(), f.message(), now);
         }

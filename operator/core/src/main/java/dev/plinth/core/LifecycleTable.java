@@ -1,0 +1,155 @@
+package dev.plinth.core;
+
+import static dev.plinth.core.ProvisioningState.AVAILABLE;
+import static dev.plinth.core.ProvisioningState.DEPROVISIONING;
+import static dev.plinth.core.ProvisioningState.ERROR;
+import static dev.plinth.core.ProvisioningState.PROVISIONED;
+import static dev.plinth.core.ProvisioningState.PROVISIONING;
+import static dev.plinth.core.ProvisioningState.REGISTERING;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The node state machine as data: its states ({@link ProvisioningState}), the events that move a node between them
+ * and the moves allowed. {@link NodeLifecycle} decides when an event has happened; every record it hands out passes
+ * {@link #check} first, so a move this table does not list fails loudly instead of being stored.
+ * docs/node-lifecycle.md draws the same table (a test keeps the two equal).
+ *
+ * <p>A null state stands for "no record": a node entering the machine comes from null, a forgotten one goes to null.
+ * Each (from, to) pair has exactly one event, so a move names its own cause.
+ */
+public final class LifecycleTable {
+    private LifecycleTable() {}
+
+    /** What moves a node from one state to another. The label is the diagram's word for it. */
+    public enum Event {
+        /** The node appeared in the desired state. */
+        REGISTERED("registered"),
+        /** Its BMC answered with the configured credentials. */
+        BMC_ANSWERED("BMC answered"),
+        /** An image to run is ready to be served. */
+        IMAGE_READY("image ready"),
+        /** The desired image differs from the one on disk (name or checksum), and the new one is ready. */
+        IMAGE_CHANGED("image changed"),
+        /** The node has no image to run any more. */
+        IMAGE_REMOVED("image removed"),
+        /** The written image was verified and the OS checked in (or was left off): the deploy is finished. */
+        DEPLOYED("deployed"),
+        /** A step failed past its retries, failed for good, or timed out. */
+        FAILED("failed"),
+        /** The backoff after a failure elapsed, or the spec changed. */
+        RETRIED("retried"),
+        /** The node left the desired state. */
+        REMOVED("removed"),
+        /** Powered off and cleaned up: nothing of the node is left to forget. */
+        DEPROVISIONED("deprovisioned");
+
+        private final String label;
+
+        Event(String label) { this.label = label; }
+
+        public String label() { return label; }
+    }
+
+    /** One allowed move. {@code from} null: the node enters; {@code to} null: its record is forgotten. */
+    public record Edge(ProvisioningState from, Event event, ProvisioningState to) {
+        @Override
+        public String toString() {
+            return name(from, "[*]") + " --" + event.label() + "--> " + name(to, "[*]");
+        }
+    }
+
+    private static final List<Edge> EDGES = List.of(
+            new Edge(null, Event.REGISTERED, REGISTERING),
+            new Edge(REGISTERING, Event.BMC_ANSWERED, AVAILABLE),
+            new Edge(REGISTERING, Event.FAILED, ERROR),
+            // it was never managed: nothing to power off or clean up
+            new Edge(REGISTERING, Event.REMOVED, null),
+            new Edge(AVAILABLE, Event.IMAGE_READY, PROVISIONING),
+            new Edge(AVAILABLE, Event.REMOVED, DEPROVISIONING),
+            new Edge(PROVISIONING, Event.DEPLOYED, PROVISIONED),
+            new Edge(PROVISIONING, Event.FAILED, ERROR),
+            new Edge(PROVISIONING, Event.IMAGE_REMOVED, AVAILABLE),
+            new Edge(PROVISIONING, Event.REMOVED, DEPROVISIONING),
+            new Edge(PROVISIONED, Event.IMAGE_CHANGED, PROVISIONING),
+            new Edge(PROVISIONED, Event.IMAGE_REMOVED, AVAILABLE),
+            new Edge(PROVISIONED, Event.REMOVED, DEPROVISIONING),
+            new Edge(DEPROVISIONING, Event.FAILED, ERROR),
+            new Edge(DEPROVISIONING, Event.DEPROVISIONED, null),
+            // a failed registration, or a failed leave of a node that is desired again: start over as a new node
+            new Edge(ERROR, Event.RETRIED, REGISTERING),
+            // a failed deploy: a fresh one starts from AVAILABLE once the image is ready
+            new Edge(ERROR, Event.RETRIED, AVAILABLE),
+            new Edge(ERROR, Event.REMOVED, DEPROVISIONING),
+            new Edge(ERROR, Event.REMOVED, null));
+
+    private static final Map<List<ProvisioningState>, Edge> BY_MOVE = index(EDGES);
+
+    private static Map<List<ProvisioningState>, Edge> index(List<Edge> edges) {
+        Map<List<ProvisioningState>, Edge> byMove = new HashMap<>();
+        for (Edge e : edges) {
+            if (byMove.put(Arrays.asList(e.from(), e.to()), e) != null) {
+                throw new IllegalStateException("two events for one move: " + e);
+            }
+        }
+        return byMove;
+    }
+
+    /** Every allowed move, in the order the diagram draws them. */
+    public static List<Edge> edges() {
+        return EDGES;
+    }
+
+    /** The allowed move from {@code from} to {@code to} (either may be null, see above), if there is one. */
+    public static Optional<Edge> find(ProvisioningState from, ProvisioningState to) {
+        return Optional.ofNullable(BY_MOVE.get(Arrays.asList(from, to)));
+    }
+
+    /** The steps of {@code operation} in the order they run; empty for a state that is not an operation. */
+    public static List<Step> steps(ProvisioningState operation) {
+        return Arrays.stream(Step.values()).filter(s -> s.operation() == operation).toList();
+    }
+
+    /**
+     * Checks that {@code next} may follow {@code prev} (either null for no record): a change of state must be an
+     * allowed move, a step must belong to its record's state, and within one operation the steps only go forward
+     * (or start over at the first, when the operation is begun again).
+     *
+     * @throws IllegalStateException naming the node, from and to, when it may not
+     */
+    public static void check(NodeRecord prev, NodeRecord next) {
+        ProvisioningState from = prev == null ? null : prev.state();
+        ProvisioningState to = next == null ? null : next.state();
+        String node = next != null ? next.name() : prev != null ? prev.name() : "?";
+        if (from != to && find(from, to).isEmpty()) {
+            throw new IllegalStateException("node " + node + ": illegal transition " + name(from, "(new)") + " -> "
+                    + name(to, "(forgotten)") + ": not in the lifecycle table");
+        }
+        if (next == null || next.step() == null) {
+            return;
+        }
+        if (next.step().operation() != to) {
+            throw new IllegalStateException("node " + node + ": illegal transition " + describe(prev) + " -> "
+                    + describe(next) + ": step " + next.step() + " belongs to " + next.step().operation());
+        }
+        Step was = from == to ? prev.step() : null;
+        List<Step> order = steps(to);
+        if (was != null && order.indexOf(next.step()) < order.indexOf(was) && next.step() != order.get(0)) {
+            throw new IllegalStateException("node " + node + ": illegal transition " + describe(prev) + " -> "
+                    + describe(next) + ": steps run in the order " + order);
+        }
+    }
+
+    private static String describe(NodeRecord r) {
+        return r == null ? "(new)" : r.step() == null ? r.state().name() : r.state() + "/" + r.step();
+    }
+
+    private static String name(ProvisioningState s, String none) {
+        return Objects.toString(s, none);
+    }
+}

@@ -41,27 +41,10 @@ public record DesiredState(
     }
 
     /**
-     * The image a node should run: its own {@code spec.image}, else the image of the first Cloud role (in document
-     * order) whose selector matches the node's labels. Empty when neither names one.
+     * The image a node should run: its own {@code spec.image}, else the image of the one Cloud role that selects it.
+     * Empty when neither names one. {@link RoleResolver} decides; this is a shortcut to it.
      */
     public Optional<DiskImage> imageFor(BareMetalNode node) {
-        ResourceRef ref = node.spec().image();
-        if (ref == null) {
-            ref = roleImageFor(node);
-        }
-        return ref == null ? Optional.empty() : Optional.ofNullable(images.get(ref.name()));
-    }
-
-    private ResourceRef roleImageFor(BareMetalNode node) {
-        for (Cloud cloud : clouds.values()) {
-            for (CloudRole role : cloud.spec().roles()) {
-                if (role.image() != null && role.nodeSelector() != null
-                        && !role.nodeSelector().matchLabels().isEmpty()
-                        && role.nodeSelector().matches(node.metadata().labels())) {
-                    return role.image();
-                }
-            }
-        }
-        return null;
+        return RoleResolver.imageFor(this, node);
     }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.Tag;
@@ -53,9 +54,20 @@ final class CloudReader {
         Integer count = r.integer("count", true, 0, Integer.MAX_VALUE, "an integer >= 0");
         Fields selector = r.mapping("nodeSelector", false, List.of("matchLabels"),
                 "a mapping like {matchLabels: {role: compute}}");
-        LabelSelector nodeSelector = selector.present()
-                ? new LabelSelector(selector.stringMap("matchLabels", "a map of labels like {role: compute}"))
-                : null;
+        LabelSelector nodeSelector = null;
+        if (selector.present()) {
+            Map<String, String> labels = selector.stringMap("matchLabels", "a map of labels like {role: compute}");
+            Node written = selector.value("matchLabels", false, "a map of labels like {role: compute}");
+            if (labels.isEmpty() && (written == null
+                    || written instanceof MappingNode m && m.getValue().isEmpty())) {
+                // Kubernetes reads an empty selector as "every node"; here that would claim (and re-image) the
+                // whole fleet, and reading it as "no node" would surprise whoever wrote it. Refuse it instead.
+                r.report("nodeSelector", "empty nodeSelector: it would select no node (not every node);"
+                        + " expected matchLabels with at least one label like {role: compute},"
+                        + " or no nodeSelector for a role that has no nodes yet");
+            }
+            nodeSelector = new LabelSelector(labels);
+        }
         ResourceRef image = MetadataReader.imageRef(r, "image", true);
         RolloutPolicy rollout = rollout(r.mapping("rollout", false, List.of("maxUnavailable"),
                 "a mapping like {maxUnavailable: 1}"));

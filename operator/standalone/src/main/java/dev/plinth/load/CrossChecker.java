@@ -1,20 +1,27 @@
 package dev.plinth.load;
 
 import dev.plinth.api.BareMetalNode;
+import dev.plinth.api.Cloud;
+import dev.plinth.api.CloudRole;
 import dev.plinth.api.DiskImage;
+import dev.plinth.api.RoleResolver;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Rules that span documents: unique names per kind, unique boot MACs and BMC addresses across nodes, and image
- * references that resolve. One hash map per rule keeps this linear in the number of documents.
+ * Rules that span documents: unique names per kind, unique boot MACs and BMC addresses across nodes, image
+ * references that resolve, and no node selected by two roles. One hash map per rule keeps this linear in the number
+ * of documents (the role rule: in nodes times roles).
  */
 final class CrossChecker {
     private CrossChecker() {}
 
     static void check(List<Parsed> parsed) {
+        overlappingRoles(parsed);
         Map<String, Map<String, Parsed>> namesByKind = new HashMap<>();
         Map<String, Parsed> macs = new HashMap<>();
         Map<String, Parsed> bmcs = new HashMap<>();
@@ -35,6 +42,59 @@ final class CrossChecker {
                 }
             }
         }
+    }
+
+    /** A role as written: its document and its index in {@code spec.roles}. */
+    private record RoleAt(Parsed cloud, int index, CloudRole role) {
+        String path() {
+            return "spec.roles[" + index + "].nodeSelector";
+        }
+
+        String describe() {
+            return "role " + Fields.quote(role.name()) + " of cloud " + Fields.quote(cloud.resource().name());
+        }
+    }
+
+    /**
+     * A node selected by two roles belongs to neither ({@link RoleResolver}): refuse the revision, once per pair of
+     * roles, at the later role's selector, naming the earlier one and a node both select.
+     */
+    private static void overlappingRoles(List<Parsed> parsed) {
+        List<RoleAt> roles = new ArrayList<>();
+        for (Parsed p : parsed) {
+            if (p.resource() instanceof Cloud cloud && cloud.spec() != null && cloud.metadata() != null) {
+                for (int i = 0; i < cloud.spec().roles().size(); i++) {
+                    roles.add(new RoleAt(p, i, cloud.spec().roles().get(i)));
+                }
+            }
+        }
+        if (roles.size() < 2) return;
+        // keyed by the indices in `roles` of the two roles, earlier first
+        Map<List<Integer>, List<String>> overlaps = new LinkedHashMap<>();
+        for (Parsed p : parsed) {
+            if (!(p.resource() instanceof BareMetalNode node) || node.metadata() == null) continue;
+            List<Integer> selecting = new ArrayList<>(1);
+            for (int r = 0; r < roles.size(); r++) {
+                if (RoleResolver.selects(roles.get(r).role(), node.metadata().labels())) {
+                    selecting.add(r);
+                }
+            }
+            for (int i = 1; i < selecting.size(); i++) {
+                for (int j = 0; j < i; j++) {
+                    overlaps.computeIfAbsent(List.of(selecting.get(j), selecting.get(i)), k -> new ArrayList<>())
+                            .add(node.name());
+                }
+            }
+        }
+        overlaps.forEach((pair, nodes) -> {
+            RoleAt first = roles.get(pair.get(0));
+            RoleAt later = roles.get(pair.get(1));
+            String more = nodes.size() > 1 ? " (and " + (nodes.size() - 1) + " more)" : "";
+            later.cloud().doc().problem(later.cloud().doc().lineOf(later.path()), later.path(),
+                    later.describe() + " selects node " + Fields.quote(nodes.get(0)) + more + " that "
+                            + first.describe() + " at " + first.cloud().doc().where(first.path())
+                            + " selects too: expected each node to be selected by at most one role");
+        });
     }
 
     private static void uniqueName(Map<String, Parsed> names, Parsed p) {

@@ -1,5 +1,7 @@
 package dev.plinth.load;
 
+import dev.plinth.core.Problem;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.plinth.api.BareMetalNode;
@@ -141,6 +143,49 @@ class DesiredStateLoaderTest {
         assertThat(result.problems().get(3).message()).contains("already defined at nodes/a.yaml:3");
         assertThat(result.problems().get(5).message()).contains("node \"node-0\" at nodes/a.yaml:5");
         assertThat(result.problems().get(6).message()).contains("node \"node-0\" at nodes/a.yaml:6");
+    }
+
+    @Test
+    void rolesOfTwoCloudsInTwoFilesThatSelectOneNodeAreRefusedNamingBoth() {
+        String image = """
+                apiVersion: plinth.dev/v1alpha1
+                kind: DiskImage
+                metadata: {name: centos-9}
+                spec: {url: "http://images.example/c.raw", checksum: "sha256:%s"}
+                ---
+                apiVersion: plinth.dev/v1alpha1
+                kind: BareMetalNode
+                metadata: {name: n0, labels: {rack: r1, role: compute}}
+                spec: {bmc: {address: "ipmi://10.0.0.1", credentialsName: b}, bootMACAddress: "52:54:00:00:00:01"}
+                """.formatted(SHA);
+        String cloud = """
+                apiVersion: plinth.dev/v1alpha1
+                kind: Cloud
+                metadata: {name: %s}
+                spec:
+                  roles:
+                    - name: %s
+                      count: 1
+                      nodeSelector: {matchLabels: %s}
+                      image: {name: centos-9}
+                """;
+        LoadResult result = loader.load("r", List.of(new SourceFile("a.yaml", image),
+                new SourceFile("clouds/over.yaml", cloud.formatted("overcloud", "compute", "{role: compute}")),
+                new SourceFile("clouds/under.yaml", cloud.formatted("undercloud", "rack1", "{rack: r1}"))));
+
+        assertThat(result.problems()).hasSize(1);
+        Problem p = result.problems().get(0);
+        assertThat(p.file()).isEqualTo("clouds/under.yaml");
+        assertThat(p.line()).isEqualTo(8);
+        assertThat(p.message()).isEqualTo("role \"rack1\" of cloud \"undercloud\" selects node \"n0\" that role"
+                + " \"compute\" of cloud \"overcloud\" at clouds/over.yaml:8 selects too: expected each node to be"
+                + " selected by at most one role");
+
+        // Disjoint selectors load, and each role gets its own node.
+        LoadResult ok = loader.load("r", List.of(new SourceFile("a.yaml", image),
+                new SourceFile("clouds/over.yaml", cloud.formatted("overcloud", "compute", "{role: compute}")),
+                new SourceFile("clouds/under.yaml", cloud.formatted("undercloud", "rack2", "{rack: r2}"))));
+        assertThat(ok.problems()).isEmpty();
     }
 
     @Test

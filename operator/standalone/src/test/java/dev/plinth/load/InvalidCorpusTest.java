@@ -111,6 +111,13 @@ class InvalidCorpusTest {
                     "-2 is out of range: expected an integer >= 0 or a percentage from 0% to 100%"),
             new Case("duplicate-role-name.yaml", 20, "spec.roles[2].name",
                     "duplicate role name \"compute\": already used by spec.roles[0] at line 14"),
+            new Case("empty-node-selector.yaml", 16, "spec.roles[0].nodeSelector",
+                    "empty nodeSelector: it would select no node (not every node); expected matchLabels with at"
+                            + " least one label"),
+            new Case("overlapping-role-selectors.yaml", 38, "spec.roles[1].nodeSelector",
+                    "role \"gpu\" of cloud \"overcloud\" selects node \"gpu-0\" (and 1 more) that role"
+                            + " \"compute\" of cloud \"overcloud\" at overlapping-role-selectors.yaml:34 selects"
+                            + " too: expected each node to be selected by at most one role"),
             new Case("bad-health-check-port.yaml", 17, "spec.roles[0].healthCheck.tcpPort",
                     "70000 is out of range: expected a TCP port from 1 to 65535"),
             new Case("bad-health-check-timeout.yaml", 17, "spec.roles[0].healthCheck.timeoutSeconds",

@@ -47,6 +47,18 @@ final class StatusCommand implements Callable<Integer> {
                         image.path("availability").asText(), image.path("message").asText(), image.path("usedBy"));
             }
         }
+        for (JsonNode cloud : api.get("/api/v1/clouds")) {
+            for (JsonNode role : cloud.path("roles")) {
+                // only roles that need attention: too few members, or nodes no role can claim
+                if (role.path("shortfall").asInt() > 0 || role.path("ambiguous").size() > 0) {
+                    System.out.printf("Role %s/%s: %d of %d nodes selected%s%n", cloud.path("name").asText(),
+                            role.path("name").asText(), role.path("selected").asInt(), role.path("count").asInt(),
+                            role.path("ambiguous").size() > 0
+                                    ? "; also selected by another role, so in neither: " + role.path("ambiguous")
+                                    : "");
+                }
+            }
+        }
         System.out.printf("Nodes: %s  converged: %s%n%n", summary.path("nodesByState"), summary.path("converged"));
         Table t = new Table("NAME", "STATE", "STEP", "POWER", "IMAGE", "WANTS", "LAST OP", "MESSAGE");
         for (JsonNode n : api.get("/api/v1/nodes")) {

@@ -18,6 +18,7 @@ public record NodeView(
         String image,
         String desiredImage,
         String targetImage,
+        boolean settled,
         String message,
         Error error,
         Progress progress,
@@ -31,13 +32,15 @@ public record NodeView(
 
     public record Progress(String phase, long bytesWritten, long bytesTotal) {}
 
-    static NodeView of(NodeRecord r, boolean inGit, boolean online, String desiredImage, List<NodeEvent> events) {
+    /** @param settled see {@link dev.plinth.core.fleet.Settled}: the one definition status and the CLI share */
+    static NodeView of(NodeRecord r, boolean inGit, boolean online, String desiredImage, boolean settled,
+            List<NodeEvent> events) {
         Map<String, Long> timings = new java.util.LinkedHashMap<>();
         r.timings().forEach((k, v) -> timings.put(k.name(), v));
         return new NodeView(r.name(), inGit, r.state().name(), r.step() == null ? null : r.step().name(),
                 r.powerState().name(), online, r.bootDevice() == null ? null : r.bootDevice().name(),
                 r.image() == null ? null : r.image().name(), desiredImage,
-                r.targetImage() == null ? null : r.targetImage().name(), r.message(),
+                r.targetImage() == null ? null : r.targetImage().name(), settled, r.message(),
                 r.errorKind() == null ? null : new Error(r.errorKind().name(), r.errorMessage(), r.errorCount(),
                         r.notBefore()),
                 r.deployPhase() == null ? null : new Progress(r.deployPhase().name(), r.bytesWritten(),

@@ -1,11 +1,13 @@
 package dev.plinth.runtime.status;
 
 import dev.plinth.api.BareMetalNode;
-import dev.plinth.api.Cloud;
 import dev.plinth.api.CloudRole;
 import dev.plinth.api.DesiredState;
 import dev.plinth.api.DiskImage;
+import dev.plinth.api.RoleResolver;
+import dev.plinth.api.RoleResolver.RoleId;
 import dev.plinth.core.NodeRecord;
+import dev.plinth.core.fleet.Settled;
 import dev.plinth.reconcile.ImageCatalog;
 import dev.plinth.engine.NodeController;
 import dev.plinth.core.RevisionStatus;
@@ -62,32 +64,9 @@ public final class StatusService {
                 s.lastError() == null ? null : s.lastError().getMessage());
     }
 
-    /** A revision is in force, every node in Git is settled on what Git asks for, and nothing outside Git is still managed. */
+    /** A revision is in force and the fleet is {@linkplain Settled#converged converged} on it. */
     public boolean converged() {
-        if (revisions.inForce().isEmpty()) {
-            return false;
-        }
-        DesiredState d = controller.desired();
-        if (controller.records().size() != d.nodes().size()) {
-            return false;
-        }
-        for (BareMetalNode n : d.nodes().values()) {
-            Optional<NodeRecord> r = controller.record(n.name());
-            Optional<DiskImage> image = d.imageFor(n);
-            if (r.isEmpty() || !settled(r.get(), image)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean settled(NodeRecord r, Optional<DiskImage> image) {
-        return switch (r.state()) {
-            case PROVISIONED -> image.isPresent() && r.image() != null
-                    && r.image().checksum().equals(image.get().spec().checksum());
-            case AVAILABLE -> image.isEmpty();
-            default -> false;
-        };
+        return revisions.inForce().isPresent() && Settled.converged(controller.desired(), controller.records());
     }
 
     public List<NodeView> nodes() {
@@ -106,8 +85,10 @@ public final class StatusService {
 
     private static NodeView view(DesiredState d, NodeRecord r, List<dev.plinth.store.NodeEvent> events) {
         BareMetalNode n = d.nodes().get(r.name());
-        String desiredImage = n == null ? null : d.imageFor(n).map(DiskImage::name).orElse(null);
-        return NodeView.of(r, n != null, n != null && n.spec().online(), desiredImage, events);
+        DiskImage desiredImage = n == null ? null : d.imageFor(n).orElse(null);
+        boolean settled = n != null && Settled.settled(r, desiredImage, n.spec().online());
+        return NodeView.of(r, n != null, n != null && n.spec().online(),
+                desiredImage == null ? null : desiredImage.name(), settled, events);
     }
 
     public record ImageView(String name, String url, String checksum, String format, String compression,
@@ -116,8 +97,8 @@ public final class StatusService {
     public List<ImageView> images() {
         DesiredState d = controller.desired();
         Map<String, List<String>> users = new TreeMap<>();
-        d.nodes().values().forEach(n -> d.imageFor(n).ifPresent(i ->
-                users.computeIfAbsent(i.name(), k -> new ArrayList<>()).add(n.name())));
+        RoleResolver.resolve(d).placements().values().stream().filter(p -> p.image() != null).forEach(p ->
+                users.computeIfAbsent(p.image().name(), k -> new ArrayList<>()).add(p.node()));
         List<ImageView> out = new ArrayList<>();
         for (DiskImage i : d.images().values()) {
             var a = images.availability(i);
@@ -128,29 +109,39 @@ public final class StatusService {
         return out;
     }
 
-    public record RoleView(String name, int count, String image, int selected, Map<String, Long> nodesByState) {}
+    /**
+     * One role as status shows it.
+     *
+     * @param selected the role's members (see {@link RoleResolver}); {@code shortfall} of them are missing to reach
+     *     {@code count}
+     * @param ambiguous nodes this role selects that another role selects too, which therefore belong to neither
+     */
+    public record RoleView(String name, int count, String image, int selected, int shortfall,
+            List<String> ambiguous, Map<String, Long> nodesByState) {}
 
     public record CloudView(String name, List<RoleView> roles) {}
 
     public List<CloudView> clouds() {
         DesiredState d = controller.desired();
-        List<CloudView> out = new ArrayList<>();
-        for (Cloud c : d.clouds().values()) {
-            List<RoleView> roles = new ArrayList<>();
-            for (CloudRole role : c.spec().roles()) {
-                Map<String, Long> byState = new LinkedHashMap<>();
-                int selected = 0;
-                for (BareMetalNode n : d.nodes().values()) {
-                    if (role.nodeSelector() != null && role.nodeSelector().matches(n.metadata().labels())) {
-                        selected++;
-                        controller.record(n.name()).ifPresent(r -> byState.merge(r.state().name(), 1L, Long::sum));
-                    }
-                }
-                roles.add(new RoleView(role.name(), role.count(), role.image() == null ? null : role.image().name(),
-                        selected, byState));
+        RoleResolver.Resolution resolution = RoleResolver.resolve(d);
+        Map<String, List<RoleView>> byCloud = new LinkedHashMap<>();
+        d.clouds().keySet().forEach(c -> byCloud.put(c, new ArrayList<>()));
+        Map<RoleId, CloudRole> roles = new LinkedHashMap<>();
+        d.clouds().values().forEach(c -> c.spec().roles().forEach(r -> roles.put(new RoleId(c.name(), r.name()), r)));
+        for (RoleResolver.RoleCount count : resolution.roles()) {
+            Map<String, Long> byState = new LinkedHashMap<>();
+            for (String member : count.members()) {
+                controller.record(member).ifPresent(r -> byState.merge(r.state().name(), 1L, Long::sum));
             }
-            out.add(new CloudView(c.name(), roles));
+            List<String> ambiguous = resolution.ambiguous().stream()
+                    .filter(p -> p.selectedBy().contains(count.role())).map(RoleResolver.Placement::node).toList();
+            CloudRole role = roles.get(count.role());
+            byCloud.get(count.role().cloud()).add(new RoleView(role.name(), role.count(),
+                    role.image() == null ? null : role.image().name(), count.members().size(), count.shortfall(),
+                    ambiguous, byState));
         }
+        List<CloudView> out = new ArrayList<>();
+        byCloud.forEach((name, views) -> out.add(new CloudView(name, views)));
         return out;
     }
 

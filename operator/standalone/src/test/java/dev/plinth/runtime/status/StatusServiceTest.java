@@ -1,0 +1,181 @@
+package dev.plinth.runtime.status;
+
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.plinth.api.Cloud;
+import dev.plinth.api.CloudRole;
+import dev.plinth.api.CloudSpec;
+import dev.plinth.api.DesiredState;
+import dev.plinth.api.HealthCheck;
+import dev.plinth.api.LabelSelector;
+import dev.plinth.api.ObjectMeta;
+import dev.plinth.api.Resource;
+import dev.plinth.api.ResourceRef;
+import dev.plinth.api.RolloutPolicy;
+import dev.plinth.core.ImageRef;
+import dev.plinth.core.LifecycleConfig;
+import dev.plinth.core.NodeLifecycle;
+import dev.plinth.core.NodeRecord;
+import dev.plinth.core.ProvisioningState;
+import dev.plinth.driver.BootDevice;
+import dev.plinth.driver.Drivers;
+import dev.plinth.driver.PowerState;
+import dev.plinth.driver.fake.FakeDriver;
+import dev.plinth.driver.fake.FakeDriverConfig;
+import dev.plinth.engine.EngineConfig;
+import dev.plinth.engine.NodeController;
+import dev.plinth.engine.NodeListener;
+import dev.plinth.load.SourceFile;
+import dev.plinth.reconcile.ImageCatalog;
+import dev.plinth.revision.RevisionTracker;
+import dev.plinth.testkit.InMemoryStateStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Status over a real controller, revision tracker and store, with records put in the store beforehand and no
+ * workers started, so what status says is not racing the engine.
+ */
+class StatusServiceTest {
+    static final String SUM = "sha256:" + "a".repeat(64);
+    static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
+
+    private final InMemoryStateStore store = new InMemoryStateStore();
+    private final FakeDriver fake = new FakeDriver(FakeDriverConfig.INSTANT, null, name -> {}, Clock.systemUTC());
+    private NodeController controller;
+
+    @AfterEach
+    void close() {
+        if (controller != null) {
+            controller.close();
+        }
+        fake.close();
+    }
+
+    private StatusService status(String yaml) {
+        controller = new NodeController(new NodeLifecycle(LifecycleConfig.DEFAULT), new Drivers(fake, fake, fake),
+                name -> Optional.empty(), ImageCatalog.ALWAYS_READY, store, Clock.systemUTC(),
+                new EngineConfig(1, 8, Duration.ofSeconds(1)), NodeListener.NONE);
+        RevisionTracker revisions = new RevisionTracker(store, controller::setDesired, Clock.systemUTC());
+        assertThat(revisions.offer("c1", "test", List.of(new SourceFile("fleet.yaml", yaml))).problems()).isEmpty();
+        return new StatusService(controller, revisions, store, ImageCatalog.ALWAYS_READY, null);
+    }
+
+    private void provisioned(String node, String image) {
+        store.saveNode(new NodeRecord.Builder(node).state(ProvisioningState.PROVISIONED)
+                .image(new ImageRef(image, SUM)).powerState(PowerState.ON).bootDevice(BootDevice.DISK)
+                .checkedAt(NOW).updatedAt(NOW).build(), dev.plinth.store.Versioned.ABSENT);
+    }
+
+    @Test
+    void aSelectorlessRoleSelectsNoNodeAndTheRoleShowsItsShortfall() {
+        provisioned("compute-0", "centos-9");
+        provisioned("storage-0", "centos-9");
+        StatusService status = status(image("centos-9") + node("compute-0", 1, "compute", null)
+                + node("storage-0", 2, "storage", "centos-9") + """
+                ---
+                apiVersion: plinth.dev/v1alpha1
+                kind: Cloud
+                metadata: {name: overcloud}
+                spec:
+                  roles:
+                    - name: compute
+                      count: 2
+                      nodeSelector: {matchLabels: {role: compute}}
+                      image: {name: centos-9}
+                    - name: spare
+                      count: 1
+                      image: {name: centos-9}
+                """);
+
+        Map<String, StatusService.RoleView> roles = new java.util.HashMap<>();
+        status.clouds().get(0).roles().forEach(r -> roles.put(r.name(), r));
+
+        assertThat(roles.get("compute").selected()).isEqualTo(1);
+        assertThat(roles.get("compute").shortfall()).isEqualTo(1);
+        assertThat(roles.get("compute").nodesByState()).isEqualTo(Map.of("PROVISIONED", 1L));
+        assertThat(roles.get("spare").selected()).isZero();
+        assertThat(roles.get("spare").shortfall()).isEqualTo(1);
+        assertThat(roles.get("spare").nodesByState()).isEmpty();
+        assertThat(status.images().get(0).usedBy()).containsExactly("compute-0", "storage-0");
+        assertThat(status.converged()).isTrue();
+        assertThat(status.nodes()).allSatisfy(n -> assertThat(n.settled()).isTrue());
+    }
+
+    @Test
+    void anEmptySelectorSelectsNoNodeEvenInAStateTheLoaderDidNotBuild() {
+        // The loader refuses `matchLabels: {}`; another host might not. Status once counted every node as selected
+        // by such a role while the engine gave none of them its image.
+        provisioned("compute-0", "centos-9");
+        StatusService status = status(image("centos-9") + node("compute-0", 1, "compute", "centos-9"));
+        DesiredState loaded = controller.desired();
+        CloudRole empty = new CloudRole("everything", 1, new LabelSelector(Map.of()), new ResourceRef("centos-9"),
+                RolloutPolicy.DEFAULT, HealthCheck.DEFAULT);
+        List<Resource> resources = new ArrayList<>(loaded.images().values());
+        resources.addAll(loaded.nodes().values());
+        resources.add(new Cloud(ObjectMeta.named("overcloud"), new CloudSpec(List.of(empty))));
+        controller.setDesired(DesiredState.of("c2", resources));
+
+        StatusService.RoleView role = status.clouds().get(0).roles().get(0);
+
+        assertThat(role.selected()).isZero();
+        assertThat(role.shortfall()).isEqualTo(1);
+        assertThat(role.nodesByState()).isEmpty();
+        assertThat(controller.desired().imageFor(loaded.nodes().get("compute-0")).orElseThrow().name())
+                .isEqualTo("centos-9");
+    }
+
+    @Test
+    void theSameChecksumUnderAnotherImageNameIsNotConverged() {
+        // The disk holds "centos-9"; Git now names the same bytes "centos-9-gold". The lifecycle re-provisions
+        // (it compares name and checksum), so status must not call the fleet converged (it compared the checksum).
+        provisioned("compute-0", "centos-9");
+        StatusService status = status(image("centos-9-gold") + node("compute-0", 1, "compute", "centos-9-gold"));
+
+        assertThat(status.converged()).isFalse();
+        NodeView view = status.node("compute-0", 0).orElseThrow();
+        assertThat(view.settled()).isFalse();
+        assertThat(view.image()).isEqualTo("centos-9");
+        assertThat(view.desiredImage()).isEqualTo("centos-9-gold");
+    }
+
+    @Test
+    void aRecordForANodeNoLongerInGitKeepsTheFleetUnconverged() {
+        provisioned("compute-0", "centos-9");
+        provisioned("gone-0", "centos-9");
+        StatusService status = status(image("centos-9") + node("compute-0", 1, "compute", "centos-9"));
+
+        assertThat(status.converged()).isFalse();
+        assertThat(status.node("gone-0", 0).orElseThrow().settled()).isFalse();
+        assertThat(status.node("compute-0", 0).orElseThrow().settled()).isTrue();
+    }
+
+    private static String image(String name) {
+        return """
+                apiVersion: plinth.dev/v1alpha1
+                kind: DiskImage
+                metadata: {name: %s}
+                spec: {url: "http://images.example/c9.raw", checksum: "%s"}
+                """.formatted(name, SUM);
+    }
+
+    private static String node(String name, int i, String role, String image) {
+        return """
+                ---
+                apiVersion: plinth.dev/v1alpha1
+                kind: BareMetalNode
+                metadata: {name: %s, labels: {role: %s}}
+                spec:
+                  bmc: {address: "ipmi://10.0.0.%d:623", credentialsName: bmc-%s}
+                  bootMACAddress: "52:54:00:00:00:%02d"
+                %s""".formatted(name, role, i, name, i, image == null ? "" : "  image: {name: " + image + "}\n");
+    }
+}

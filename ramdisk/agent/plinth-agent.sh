@@ -1,6 +1,6 @@
 #!/bin/sh
 # Plinth deploy agent (busybox sh), run from the deploy ramdisk's /init.
-# Wire protocol: see e2e/lab/AGENT-PROTOCOL.md. Tokens are never printed.
+# Wire protocol: ramdisk/PROTOCOL.md. Tokens are never printed.
 set -u
 . /lib/plinth-lib.sh
 

@@ -67,7 +67,6 @@ final class ContractFixture {
 
     /** Sends every exchange of {@code t} to {@code base} in order; the problems found, each naming its exchange. */
     static List<String> replay(Transcript t, String base, Map<String, String> vars) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         List<String> problems = new java.util.ArrayList<>();
         for (Transcript.Exchange x : t.exchanges()) {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + Transcript.fill(x.path(), vars)))
@@ -76,6 +75,8 @@ final class ContractFixture {
             if (x.method().equals("POST")) {
                 b.POST(HttpRequest.BodyPublishers.ofString(x.body(s -> Transcript.fill(s, vars))));
             }
+            // a client per request: no pooled connection outlives an exchange (the stub speaks HTTP/1.0)
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             Map<String, String> headers = new LinkedHashMap<>();
             r.headers().map().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));

@@ -31,7 +31,7 @@ final class ControllerOptions {
     @Option(names = "--ramdisk-kernel", description = "Deploy ramdisk kernel (ramdisk/build.sh builds it).")
     Path ramdiskKernel;
 
-    @Option(names = "--ramdisk-initrd", description = "Deploy ramdisk initramfs.")
+    @Option(names = "--ramdisk-initrd", description = "Deploy ramdisk initramfs (ramdisk/build.sh builds it).")
     Path ramdiskInitrd;
 
     @Option(names = "--kernel-args", defaultValue = "console=ttyS0", description = "Extra ramdisk kernel arguments (default: ${DEFAULT-VALUE}).")

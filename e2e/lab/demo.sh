@@ -14,7 +14,7 @@ fallback() {
 }
 [[ $(id -u) -eq 0 ]] || fallback "it needs root for its network namespace and packages"
 "$lab/install-packages.sh" >&2
-"$lab/build-ramdisk.sh" >&2
+"$repo/ramdisk/build.sh" >&2
 for image in alpha beta; do
   [[ -f "$lab_dir/images/$image.sha256" ]] || "$lab/build-test-image.sh" "$image" >&2
 done

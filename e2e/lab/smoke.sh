@@ -74,7 +74,7 @@ cleanup() {
 }
 
 # 0. artifacts (built if missing)
-[ -f "$LAB_DIR/ramdisk/initramfs.cpio.gz" ] || "$LAB_SRC/build-ramdisk.sh"
+[ -f "$LAB_DIR/ramdisk/initramfs.cpio.gz" ] || "$LAB_SRC/../../ramdisk/build.sh"
 for i in $VMLIST; do
     [ -f "$LAB_DIR/images/$(image_of "$i").raw" ] || "$LAB_SRC/build-test-image.sh" "$(image_of "$i")" >/dev/null
 done
@@ -120,7 +120,7 @@ trap cleanup EXIT INT TERM
 step "lab up ($NVMS VM(s): namespace, BMCs, disks)"
 
 # 2. stub API inside the namespace
-( exec ip netns exec "$LAB_NS" python3 "$LAB_SRC/stub_api.py" --port "$LAB_PORT" --dir "$S" \
+( exec ip netns exec "$LAB_NS" python3 "$LAB_SRC/../../ramdisk/protocol/stub_api.py" --port "$LAB_PORT" --dir "$S" \
     --deploys-file "$S/deploys.json" --format "$FORMAT" > "$S/stub.log" 2>&1 ) &
 echo $! > "$S/stub.pid"
 wait_for 10 "stub API" "$LAB" exec python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$LAB_PORT/boot.ipxe', timeout=1)" 2>/dev/null

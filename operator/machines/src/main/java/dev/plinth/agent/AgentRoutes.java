@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP side of the agent protocol (AGENT-PROTOCOL.md): boot scripts, the ramdisk's files, deploy instructions,
+ * The HTTP side of the agent protocol (ramdisk/PROTOCOL.md): boot scripts, the ramdisk's files, deploy instructions,
  * the agent's events and the installed OS's check-in, each authorised by its bearer token.
  *
  * <p>Log lines name the method and path only, never the query or a header: tokens stay out of the logs.
@@ -147,7 +147,7 @@ final class AgentRoutes {
         if (d.minSizeGigabytes != null) {
             hints.put("minSizeGigabytes", d.minSizeGigabytes);
         }
-        // strings all: the ramdisk's JSON reading is grep/sed (AGENT-PROTOCOL.md)
+        // strings all: the ramdisk's JSON reading is grep/sed (ramdisk/PROTOCOL.md)
         putIfSet(hints, "model", d.model);
         putIfSet(hints, "vendor", d.vendor);
         putIfSet(hints, "serialNumber", d.serialNumber);

@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the ramdisk's events and the installed OS's check-in (AGENT-PROTOCOL.md) do to a deploy, apart from HTTP:
+ * What the ramdisk's events and the installed OS's check-in (ramdisk/PROTOCOL.md) do to a deploy, apart from HTTP:
  * the phase it moves to, the message node status shows, and the answer the reporter gets.
  * Callers hold the registry's monitor and persist afterwards.
  */

@@ -7,7 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The iPXE scripts nodes network-boot with (AGENT-PROTOCOL.md, section 1): the chain script every node gets, and
+ * The iPXE scripts nodes network-boot with (ramdisk/PROTOCOL.md, section 1): the chain script every node gets, and
  * per MAC either the deploy script of its pending deploy or local boot.
  *
  * <p>The deploy script is the only place tokens ever leave the controller; nothing here logs it.

@@ -434,7 +434,7 @@ class AgentServiceTest {
         assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0").statusCode()).isEqualTo(401);
     }
 
-    /** The ramdisk's HTTP client is busybox wget: the same calls as e2e/lab/guest/lib.sh makes them. */
+    /** The ramdisk's HTTP client is busybox wget: the same calls as ramdisk/agent/lib.sh makes them. */
     @Test
     void busyboxWgetSpeaksTheProtocol() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.plinth.testkit.IpmiSimFixture.onPath("busybox"),

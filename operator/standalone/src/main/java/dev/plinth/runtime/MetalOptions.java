@@ -6,7 +6,7 @@ import java.nio.file.Path;
  * What the real-machine drivers need: how nodes reach this controller, and the deploy ramdisk they boot.
  *
  * @param advertisedUrl the controller's HTTP address as the nodes see it, e.g. {@code http://10.0.2.2:8080}
- * @param ramdiskKernel {@code vmlinuz} built by {@code e2e/lab/build-ramdisk.sh}
+ * @param ramdiskKernel {@code vmlinuz} built by {@code ramdisk/build.sh}
  * @param ramdiskInitrd {@code initramfs.cpio.gz} built by the same script
  * @param kernelArgs extra kernel arguments for the ramdisk, e.g. {@code console=ttyS0}
  */

@@ -28,10 +28,10 @@ final class ControllerOptions {
     @Option(names = "--advertise-url", description = "How machines reach this controller's HTTP port (default: http://LISTEN).")
     String advertiseUrl;
 
-    @Option(names = "--ramdisk-kernel", description = "Deploy ramdisk kernel (e2e/lab/build-ramdisk.sh builds it).")
+    @Option(names = "--ramdisk-kernel", description = "Deploy ramdisk kernel (ramdisk/build.sh builds it).")
     Path ramdiskKernel;
 
-    @Option(names = "--ramdisk-initrd", description = "Deploy ramdisk initramfs.")
+    @Option(names = "--ramdisk-initrd", description = "Deploy ramdisk initramfs (ramdisk/build.sh builds it).")
     Path ramdiskInitrd;
 
     @Option(names = "--kernel-args", defaultValue = "console=ttyS0", description = "Extra ramdisk kernel arguments (default: ${DEFAULT-VALUE}).")

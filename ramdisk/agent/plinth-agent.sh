@@ -1,8 +1,12 @@
 #!/bin/sh
 # Plinth deploy agent (busybox sh), run from the deploy ramdisk's /init.
-# Wire protocol: see e2e/lab/AGENT-PROTOCOL.md. Tokens are never printed.
+# Wire protocol: ramdisk/PROTOCOL.md. Tokens are never printed.
 set -u
-. /lib/plinth-lib.sh
+# Test seam, unset in the ramdisk: PLINTH_AGENT_ROOT=DIR runs the agent on a host (AgentContractTest in
+# operator/machines): /lib, /proc/cmdline, /proc/sys, /sys/block, /dev and /tmp are taken under DIR, the network
+# is loopback (no DHCP), and the agent exits (0 done, 1 failed) instead of powering off or staying up.
+R=${PLINTH_AGENT_ROOT:-}
+. "$R/lib/plinth-lib.sh"
 
 T0=$(now_cs)
 say() { echo "plinth-agent: $*"; }
@@ -31,7 +35,7 @@ event() {
         http_post "$EVENTS_URL" "$TOKEN" "$body" && return 0
         tries=$((tries + 1)); sleep 1
     done
-    say "warning: could not post event ($(head -c 200 /tmp/wget.err 2>/dev/null))"
+    say "warning: could not post event ($(head -c 200 $R/tmp/wget.err 2>/dev/null))"
     return 1
 }
 
@@ -39,6 +43,7 @@ fail() {
     say "FAILED: $*"
     [ -n "${NET_IF:-}" ] && event phase=failed "message=$*" || true
     sync
+    [ -z "$R" ] || exit 1
     if [ "$ONFAIL" = poweroff ]; then poweroff -f; fi
     say "staying up for inspection (plinth.onfail=poweroff to power off instead)"
     while :; do sleep 3600; done
@@ -49,18 +54,18 @@ say "node=${NODE:-?} deploy=$DEPLOY api=$API (started after $(since 0)s of uptim
 
 # 1. network
 t=$(now_cs)
-net_up "$BOOTIF" || fail "DHCP failed on all interfaces"
+if [ -n "$R" ]; then NET_IF=lo; NET_IP=127.0.0.1; else net_up "$BOOTIF" || fail "DHCP failed on all interfaces"; fi
 say "network: $NET_IF $NET_IP ($(since "$t")s)"
 event phase=booted "ip=$NET_IP" "interface=$NET_IF" "uptime=$(since 0)" || true
 
 # 2. instructions
 t=$(now_cs)
-http_get "$API/v1/agent/deploys/$DEPLOY" "$TOKEN" /tmp/deploy || fail "GET deploy instructions failed: $(head -c 200 /tmp/wget.err)"
+http_get "$API/v1/agent/deploys/$DEPLOY" "$TOKEN" $R/tmp/deploy || fail "GET deploy instructions failed: $(head -c 200 $R/tmp/wget.err)"
 # field NAME: from key=value lines (optionally dotted, e.g. rootDeviceHints.deviceName) or flat/nested JSON.
 field() {
-    v=$(sed -n "s/^[[:space:]]*\([A-Za-z]*\.\)\{0,1\}$1[[:space:]]*=[[:space:]]*//p" /tmp/deploy | head -1)
+    v=$(sed -n "s/^[[:space:]]*\([A-Za-z]*\.\)\{0,1\}$1[[:space:]]*=[[:space:]]*//p" $R/tmp/deploy | head -1)
     if [ -z "$v" ]; then
-        v=$(tr -d '\n' < /tmp/deploy | grep -o "\"$1\"[[:space:]]*:[[:space:]]*\(\"[^\"]*\"\|[0-9.]*\)" | head -1 \
+        v=$(tr -d '\n' < $R/tmp/deploy | grep -o "\"$1\"[[:space:]]*:[[:space:]]*\(\"[^\"]*\"\|[0-9.]*\)" | head -1 \
             | sed 's/^[^:]*:[[:space:]]*//; s/^"//; s/"$//')
     fi
     printf '%s' "$v" | tr -d '\r'
@@ -85,7 +90,7 @@ say "instructions: compression=$COMPRESSION hints: deviceName=${HINT_NAME:-any} 
 sysattr() {
     d=$1; shift
     for a in "$@"; do
-        if [ -r "/sys/block/$d/$a" ]; then sed 's/^[[:space:]]*//; s/[[:space:]]*$//' "/sys/block/$d/$a"; return 0; fi
+        if [ -r "$R/sys/block/$d/$a" ]; then sed 's/^[[:space:]]*//; s/[[:space:]]*$//' "$R/sys/block/$d/$a"; return 0; fi
     done
     return 0
 }
@@ -95,10 +100,10 @@ hint_ok() {
     [ "$(printf '%s' "$1" | tr 'A-Z' 'a-z')" = "$(printf '%s' "$2" | tr 'A-Z' 'a-z')" ]
 }
 pick_disk() {
-    for d in $(ls /sys/block | sort); do
+    for d in $(ls $R/sys/block | sort); do
         case "$d" in vd*|sd*|hd*|xvd*|nvme*n*) ;; *) continue ;; esac
-        [ "$(cat /sys/block/$d/removable 2>/dev/null)" = 1 ] && continue
-        [ "$(cat /sys/block/$d/ro 2>/dev/null)" = 1 ] && continue
+        [ "$(cat $R/sys/block/$d/removable 2>/dev/null)" = 1 ] && continue
+        [ "$(cat $R/sys/block/$d/ro 2>/dev/null)" = 1 ] && continue
         sz=$(disk_bytes "$d"); [ "$sz" -gt 0 ] || continue
         if [ -n "$HINT_NAME" ] && [ "$d" != "${HINT_NAME#/dev/}" ]; then continue; fi
         if [ -n "$HINT_MIN" ] && [ "$sz" -lt $(( ${HINT_MIN%.*} * 1073741824 )) ]; then continue; fi
@@ -119,7 +124,7 @@ pick_disk() {
 }
 n=0
 until DISK=$(pick_disk); do  # block devices may still be probing
-    n=$((n + 1)); [ $n -lt 30 ] || fail "no disk matches the root device hints (have: $(ls /sys/block | tr '\n' ' '))"
+    n=$((n + 1)); [ $n -lt 30 ] || fail "no disk matches the root device hints (have: $(ls $R/sys/block | tr '\n' ' '))"
     sleep 0.2
 done
 DEV=/dev/$DISK
@@ -129,7 +134,7 @@ say "target disk: $DEV ($DISK_BYTES bytes)"
 # optional: raw dd write speed on this disk, for comparison (plinth.bench=MiB)
 if [ -n "$BENCH" ]; then
     t=$(now_cs)
-    dd if=/dev/zero of="$DEV" bs=1048576 count="$BENCH" conv=fsync 2>/dev/null
+    dd if=/dev/zero of="$R$DEV" bs=1048576 count="$BENCH" conv=fsync 2>/dev/null
     el=$(( $(now_cs) - t )); [ $el -gt 0 ] || el=1
     say "bench: plain dd of $BENCH MiB zeros: $(since "$t")s"
     event phase=bench "bytes=$((BENCH * 1048576))" "centiseconds=$el" || true
@@ -141,30 +146,30 @@ fi
 t=$(now_cs)
 CHUNK_MIB=16
 MAX_BYTES=$((DISK_BYTES - CONFIG_SIZE))
-rm -f /tmp/rc.* /tmp/progress /tmp/count /tmp/write.err
+rm -f $R/tmp/rc.* $R/tmp/progress $R/tmp/count $R/tmp/write.err
 case "$COMPRESSION" in none) DECOMP=cat ;; gz) DECOMP="gzip -dc" ;; xz) DECOMP="xz -dc" ;; esac
 write_stream() {
     total=0; k=0
     while :; do
-        dd of=/tmp/chunk bs=1048576 count=$CHUNK_MIB iflag=fullblock 2>/dev/null \
-            || { echo "reading the stream failed" > /tmp/write.err; return 1; }
-        sz=$(stat -c %s /tmp/chunk)
+        dd of=$R/tmp/chunk bs=1048576 count=$CHUNK_MIB iflag=fullblock 2>/dev/null \
+            || { echo "reading the stream failed" > $R/tmp/write.err; return 1; }
+        sz=$(stat -c %s $R/tmp/chunk)
         [ "$sz" -gt 0 ] || break
         if [ $((total + sz)) -gt $MAX_BYTES ]; then
-            echo "image larger than $MAX_BYTES bytes (disk size minus the 1 MiB config block)" > /tmp/write.err
+            echo "image larger than $MAX_BYTES bytes (disk size minus the 1 MiB config block)" > $R/tmp/write.err
             return 1
         fi
-        dd if=/tmp/chunk of="$DEV" bs=1048576 seek=$((k * CHUNK_MIB)) conv=notrunc 2>/tmp/dd.err \
-            || { echo "writing $DEV at $total failed: $(tail -c 200 /tmp/dd.err)" > /tmp/write.err; return 1; }
+        dd if=$R/tmp/chunk of="$R$DEV" bs=1048576 seek=$((k * CHUNK_MIB)) conv=notrunc 2>$R/tmp/dd.err \
+            || { echo "writing $DEV at $total failed: $(tail -c 200 $R/tmp/dd.err)" > $R/tmp/write.err; return 1; }
         total=$((total + sz)); k=$((k + 1))
-        echo "$total" > /tmp/progress
+        echo "$total" > $R/tmp/progress
         [ "$sz" -eq $((CHUNK_MIB * 1048576)) ] || break
     done
-    rm -f /tmp/chunk
-    echo "$total" > /tmp/count
+    rm -f $R/tmp/chunk
+    echo "$total" > $R/tmp/count
 }
-{ wget -q -O - "$IMAGE_URL" 2>/tmp/wget.img.err; echo $? > /tmp/rc.wget; } \
-  | { $DECOMP; echo $? > /tmp/rc.decomp; } \
+{ wget -q -O - "$IMAGE_URL" 2>$R/tmp/wget.img.err; echo $? > $R/tmp/rc.wget; } \
+  | { $DECOMP; echo $? > $R/tmp/rc.decomp; } \
   | write_stream &
 WPID=$!
 event phase=writing bytes=0 "disk=$DEV" || true
@@ -172,27 +177,27 @@ i=0
 while kill -0 "$WPID" 2>/dev/null; do  # poll often, report every ~2 s
     sleep 0.2; i=$((i + 1))
     [ $((i % 10)) = 0 ] || continue
-    w=$(cat /tmp/progress 2>/dev/null)
+    w=$(cat $R/tmp/progress 2>/dev/null)
     [ -n "$w" ] && event phase=writing "bytes=$w" || true
 done
 wait "$WPID"; rc_w=$?
-rc_wget=$(cat /tmp/rc.wget 2>/dev/null || echo 99)
-rc_dec=$(cat /tmp/rc.decomp 2>/dev/null || echo 99)
-rm -f /tmp/chunk
-[ ! -s /tmp/write.err ] || fail "$(cat /tmp/write.err)"
-[ "$rc_wget" = 0 ] || fail "image download failed (wget rc=$rc_wget: $(head -c 200 /tmp/wget.img.err))"
+rc_wget=$(cat $R/tmp/rc.wget 2>/dev/null || echo 99)
+rc_dec=$(cat $R/tmp/rc.decomp 2>/dev/null || echo 99)
+rm -f $R/tmp/chunk
+[ ! -s $R/tmp/write.err ] || fail "$(cat $R/tmp/write.err)"
+[ "$rc_wget" = 0 ] || fail "image download failed (wget rc=$rc_wget: $(head -c 200 $R/tmp/wget.img.err))"
 [ "$rc_dec" = 0 ] || fail "decompression ($COMPRESSION) failed (rc=$rc_dec)"
 [ "$rc_w" = 0 ] || fail "writer failed (rc=$rc_w)"
-BYTES=$(cat /tmp/count 2>/dev/null)
+BYTES=$(cat $R/tmp/count 2>/dev/null)
 [ -n "$BYTES" ] && [ "$BYTES" -gt 0 ] || fail "wrote no bytes (empty image?)"
-sync; blockdev --flushbufs "$DEV" 2>/dev/null
+sync; blockdev --flushbufs "$R$DEV" 2>/dev/null
 WRITE_CS=$(( $(now_cs) - t ))
 say "wrote $BYTES bytes to $DEV in $(since "$t")s"
 
 # 5. verify: drop caches, re-read exactly BYTES bytes
 t=$(now_cs)
-echo 3 > /proc/sys/vm/drop_caches
-GOT=$(dd if="$DEV" bs=1048576 count="$BYTES" iflag=count_bytes 2>/dev/null | sha256sum | cut -d' ' -f1)
+echo 3 > $R/proc/sys/vm/drop_caches
+GOT=$(dd if="$R$DEV" bs=1048576 count="$BYTES" iflag=count_bytes 2>/dev/null | sha256sum | cut -d' ' -f1)
 if [ "$GOT" != "$SHA256" ]; then
     fail "sha256 mismatch: expected $SHA256, read back $GOT over $BYTES bytes"
 fi
@@ -208,15 +213,16 @@ OFF=$(( DISK_BYTES / 512 - CONFIG_SIZE / 512 ))
     echo "deploy=$DEPLOY"
     echo "checkin=$CHECKIN"
     echo "END"
-} > /tmp/config.blk
-dd if=/dev/zero of="$DEV" bs=512 seek="$OFF" count=$((CONFIG_SIZE / 512)) 2>/dev/null || fail "cannot clear the config block"
-dd if=/tmp/config.blk of="$DEV" bs=512 seek="$OFF" conv=notrunc,sync 2>/dev/null || fail "cannot write the config block"
-rm -f /tmp/config.blk
-sync; blockdev --flushbufs "$DEV" 2>/dev/null
+} > $R/tmp/config.blk
+dd if=/dev/zero of="$R$DEV" bs=512 seek="$OFF" count=$((CONFIG_SIZE / 512)) 2>/dev/null || fail "cannot clear the config block"
+dd if=$R/tmp/config.blk of="$R$DEV" bs=512 seek="$OFF" conv=notrunc,sync 2>/dev/null || fail "cannot write the config block"
+rm -f $R/tmp/config.blk
+sync; blockdev --flushbufs "$R$DEV" 2>/dev/null
 say "config block written at sector $OFF ($(since "$t")s)"
 
 event phase=written "bytes=$BYTES" "sha256=$GOT" "disk=$DEV" "writeCentiseconds=$WRITE_CS" "uptime=$(since 0)" \
     || say "warning: final event not delivered"
 say "done in $(since "$T0")s; powering off"
 sync
+[ -z "$R" ] || exit 0
 poweroff -f

@@ -7,7 +7,7 @@ since() { e=$(( $(now_cs) - $1 )); printf '%d.%02d' $((e / 100)) $((e % 100)); }
 
 # cmdline_get NAME: value of NAME=value on the kernel command line (empty if absent)
 cmdline_get() {
-    for w in $(cat /proc/cmdline); do
+    for w in $(cat "${PLINTH_AGENT_ROOT:-}/proc/cmdline"); do
         case "$w" in "$1="*) echo "${w#*=}"; return 0 ;; esac
     done
     return 0
@@ -54,13 +54,13 @@ net_up() {
 
 # http_get URL TOKEN OUTFILE: GET with bearer token (token never echoed). Returns wget's status.
 http_get() {
-    timeout "${HTTP_TIMEOUT:-30}" wget -q -O "$3" --header "Authorization: Bearer $2" "$1" 2>/tmp/wget.err
+    timeout "${HTTP_TIMEOUT:-30}" wget -q -O "$3" --header "Authorization: Bearer $2" "$1" 2>"${PLINTH_AGENT_ROOT:-}/tmp/wget.err"
 }
 # http_post URL TOKEN BODY: POST a form-urlencoded body with bearer token.
 http_post() {
-    timeout "${HTTP_TIMEOUT:-30}" wget -q -O /tmp/post.out --header "Authorization: Bearer $2" \
-        --post-data "$3" "$1" 2>/tmp/wget.err
+    timeout "${HTTP_TIMEOUT:-30}" wget -q -O "${PLINTH_AGENT_ROOT:-}/tmp/post.out" --header "Authorization: Bearer $2" \
+        --post-data "$3" "$1" 2>"${PLINTH_AGENT_ROOT:-}/tmp/wget.err"
 }
 
 # find disk helpers: size in bytes of /dev/NAME from /sys/block
-disk_bytes() { echo $(( $(cat "/sys/block/$1/size") * 512 )); }
+disk_bytes() { echo $(( $(cat "${PLINTH_AGENT_ROOT:-}/sys/block/$1/size") * 512 )); }

@@ -1,0 +1,237 @@
+package dev.plinth.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real deploy agent (ramdisk/agent/plinth-agent.sh) under {@code busybox sh}, against a replay server that
+ * answers from ramdisk/protocol/happy-path.exchanges and checks every request the agent makes against it.
+ *
+ * <p>The agent runs on this host through its test seam {@code PLINTH_AGENT_ROOT}: its /proc/cmdline, /sys/block,
+ * /dev and /tmp are under a temporary directory, and its "disk" is a sparse file there. (Without the seam it would
+ * read the host's real /proc/cmdline, find no plinth.api and fail before touching any disk.)
+ */
+class AgentContractTest {
+    private static final long DISK_BYTES = 2L << 30; // minSizeGigabytes=2 in the fixture's hints
+    private static final int CONFIG_SIZE = 1 << 20;
+
+    private final ContractFixture fixture = new ContractFixture();
+    @TempDir Path tmp;
+
+    @Test
+    void theAgentSpeaksTheRecordedProtocolAndWritesTheDisk() throws Exception {
+        Path busybox = busybox();
+        Transcript t = ContractFixture.transcripts().stream().filter(x -> x.name().equals("happy-path.exchanges"))
+                .findFirst().orElseThrow();
+        List<Transcript.Exchange> agentSide = t.exchanges().stream().filter(Transcript.Exchange::byAgent).toList();
+        assertThat(agentSide).extracting(Transcript.Exchange::title).hasSize(5);
+
+        Replay replay = new Replay(agentSide);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", replay::handle);
+        server.start();
+        try {
+            Map<String, String> vars = fixture.vars();
+            String api = "http://127.0.0.1:" + server.getAddress().getPort();
+            vars.put("api", api);
+            vars.put("imageUrl", api + "/images/web.raw.gz");
+            vars.put("token.d1", hex(32, 1));
+            vars.put("checkin.d1", hex(32, 2));
+            replay.vars = s -> Transcript.fill(s, vars);
+
+            Path root = fakeRoot(busybox, "console=ttyS0 quiet plinth.api=" + api + " plinth.deploy=d1 plinth.token="
+                    + vars.get("token.d1") + " plinth.node=web-0 plinth.checkin=" + vars.get("checkin.d1")
+                    + " BOOTIF=01-52-54-00-aa-bb-01");
+            Path agent = ContractFixture.repoRoot().resolve("ramdisk/agent/plinth-agent.sh");
+            ProcessBuilder pb = new ProcessBuilder(busybox.toString(), "sh", agent.toString())
+                    .redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile());
+            pb.environment().clear();
+            pb.environment().put("PATH", root.resolve("bin").toString());
+            pb.environment().put("PLINTH_AGENT_ROOT", root.toString());
+            Process p = pb.start();
+            boolean exited = p.waitFor(120, TimeUnit.SECONDS);
+            if (!exited) {
+                p.destroyForcibly();
+            }
+            String log = Files.readString(tmp.resolve("agent.log"));
+            assertThat(exited).as(log).isTrue();
+            assertThat(replay.problems).as(log).isEmpty();
+            assertThat(p.exitValue()).as(log).isZero();
+            assertThat(replay.done()).as("every required exchange happened; agent log:\n" + log).isTrue();
+            assertThat(log).contains("target disk: /dev/vda").doesNotContain(vars.get("token.d1"))
+                    .doesNotContain(vars.get("checkin.d1"));
+
+            // the image, byte for byte, then the config block in the last MiB
+            try (RandomAccessFile disk = new RandomAccessFile(root.resolve("dev/vda").toFile(), "r")) {
+                assertThat(disk.length()).isEqualTo(DISK_BYTES);
+                byte[] head = new byte[fixture.raw.length];
+                disk.readFully(head);
+                assertThat(head).isEqualTo(fixture.raw);
+                byte[] config = new byte[512];
+                disk.seek(DISK_BYTES - CONFIG_SIZE);
+                disk.readFully(config);
+                assertThat(new String(config, StandardCharsets.US_ASCII)).startsWith("PLINTH-CONFIG-V1\napi=" + api
+                        + "\nnode=web-0\ndeploy=d1\ncheckin=" + vars.get("checkin.d1") + "\nEND\n\0");
+            }
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void theReplayServerRefusesARequestTheTranscriptDoesNotHave() throws Exception {
+        // the checker must be able to fail: another phase, a missing field, an extra field, a wrong token
+        Transcript.Exchange x = ContractFixture.transcripts().stream()
+                .filter(t -> t.name().equals("happy-path.exchanges")).findFirst().orElseThrow().exchanges().stream()
+                .filter(e -> e.title().startsWith("written")).findFirst().orElseThrow();
+        UnaryOperator<String> vars = s -> Transcript.fill(s, Map.of("token.d1", "t", "bytes", "3", "sha256", "ab"));
+        Map<String, String> auth = Map.of("authorization", "Bearer t", "content-type",
+                "application/x-www-form-urlencoded");
+        String ok = "phase=written&bytes=3&sha256=ab&disk=%2Fdev%2Fvda&writeCentiseconds=7&uptime=1";
+        assertThat(x.checkRequest("POST", "/v1/agent/deploys/d1/events", auth, ok, vars)).isEmpty();
+        assertThat(x.checkRequest("POST", "/v1/agent/deploys/d1/events", auth, ok.replace("written", "failed"), vars))
+                .hasSize(1);
+        assertThat(x.checkRequest("POST", "/v1/agent/deploys/d1/events", auth, ok.replace("&uptime=1", ""), vars))
+                .containsExactly("form field uptime missing");
+        assertThat(x.checkRequest("POST", "/v1/agent/deploys/d1/events", auth, ok + "&extra=1", vars)).hasSize(1);
+        assertThat(x.checkRequest("POST", "/v1/agent/deploys/d1/events", Map.of("authorization", "Bearer u",
+                "content-type", "application/x-www-form-urlencoded"), ok, vars))
+                .containsExactly("header Authorization is not the recorded one");
+    }
+
+    /** Answers the agent from the transcript in order; an optional exchange may repeat or be left out. */
+    private final class Replay {
+        final List<Transcript.Exchange> expected;
+        final List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile UnaryOperator<String> vars;
+        private int next;
+
+        Replay(List<Transcript.Exchange> expected) {
+            this.expected = expected;
+        }
+
+        synchronized boolean done() {
+            return expected.subList(next, expected.size()).stream().allMatch(Transcript.Exchange::agentOptional);
+        }
+
+        void handle(HttpExchange ex) throws IOException {
+            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String path = ex.getRequestURI().getRawPath();
+            if (ex.getRequestMethod().equals("GET") && path.equals("/images/web.raw.gz")) {
+                send(ex, 200, "application/octet-stream", fixture.gz);
+                return;
+            }
+            Map<String, String> headers = new LinkedHashMap<>();
+            ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
+            Transcript.Exchange match = match(ex.getRequestMethod(), path, headers, body);
+            if (match == null) {
+                send(ex, 400, "text/plain", "not in the transcript\n".getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            send(ex, match.status(), match.contentType(), match.answer(vars).getBytes(StandardCharsets.UTF_8));
+        }
+
+        private synchronized Transcript.Exchange match(String method, String path, Map<String, String> headers,
+                String body) {
+            while (next < expected.size()) {
+                Transcript.Exchange x = expected.get(next);
+                List<String> wrong = x.checkRequest(method, path, headers, body, vars);
+                if (wrong.isEmpty()) {
+                    if (!x.agentOptional()) {
+                        next++;
+                    }
+                    return x;
+                }
+                if (!x.agentOptional()) {
+                    problems.add("'" + x.title() + "': " + wrong);
+                    return null;
+                }
+                next++; // the optional exchange is over: try the next one
+            }
+            problems.add("unexpected request after the transcript ended: " + method + " " + path);
+            return null;
+        }
+
+        private void send(HttpExchange ex, int status, String type, byte[] bytes) throws IOException {
+            ex.getResponseHeaders().set("Content-Type", type);
+            ex.sendResponseHeaders(status, bytes.length);
+            ex.getResponseBody().write(bytes);
+            ex.close();
+        }
+    }
+
+    /** What the agent sees as /: busybox applets, its library, the kernel command line, sysfs and a disk. */
+    private Path fakeRoot(Path busybox, String cmdline) throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path bin = Files.createDirectories(root.resolve("bin"));
+        Process list = new ProcessBuilder(busybox.toString(), "--list").start();
+        for (String applet : new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+            if (!applet.isBlank()) {
+                Files.createSymbolicLink(bin.resolve(applet.strip()), busybox);
+            }
+        }
+        list.waitFor();
+        Files.createDirectories(root.resolve("lib"));
+        Files.copy(ContractFixture.repoRoot().resolve("ramdisk/agent/lib.sh"), root.resolve("lib/plinth-lib.sh"));
+        Files.createDirectories(root.resolve("proc/sys/vm"));
+        Files.writeString(root.resolve("proc/cmdline"), cmdline + "\n");
+        Files.writeString(root.resolve("proc/sys/vm/drop_caches"), "");
+        Files.createDirectories(root.resolve("tmp"));
+        Files.createDirectories(root.resolve("dev"));
+        // sda is too small and not /dev/vda: the hints must pass it over
+        sysBlock(root, "sda", 1L << 30);
+        sysBlock(root, "vda", DISK_BYTES);
+        try (RandomAccessFile disk = new RandomAccessFile(root.resolve("dev/vda").toFile(), "rw")) {
+            disk.setLength(DISK_BYTES); // sparse
+        }
+        return root;
+    }
+
+    private static void sysBlock(Path root, String name, long bytes) throws IOException {
+        Path d = Files.createDirectories(root.resolve("sys/block/" + name));
+        Files.writeString(d.resolve("size"), (bytes / 512) + "\n");
+        Files.writeString(d.resolve("removable"), "0\n");
+        Files.writeString(d.resolve("ro"), "0\n");
+        Files.createDirectories(d.resolve("device"));
+        Files.writeString(d.resolve("device/vendor"), "QEMU    \n");
+        Files.createDirectories(d.resolve("queue"));
+        Files.writeString(d.resolve("queue/rotational"), "0\n");
+    }
+
+    private static Path busybox() {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        List<Path> found = new ArrayList<>();
+        Arrays.stream(path.split(":")).filter(d -> !d.isEmpty()).map(d -> Path.of(d, "busybox"))
+                .filter(Files::isExecutable).findFirst().ifPresent(found::add);
+        Assumptions.assumeFalse(found.isEmpty(), "busybox is not installed (apt-get install busybox-static): "
+                + "the agent cannot run");
+        return found.get(0).toAbsolutePath();
+    }
+
+    private static String hex(int bytes, long seed) {
+        byte[] b = new byte[bytes];
+        new Random(seed).nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}

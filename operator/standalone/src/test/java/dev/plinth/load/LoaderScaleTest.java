@@ -2,6 +2,7 @@ package dev.plinth.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.plinth.runtime.Standalone;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class LoaderScaleTest {
         StringBuilder all = new StringBuilder();
         for (int i = 0; i < NODES; i++) all.append(node(i, i));
 
-        LoadResult result = new DesiredStateLoader().load("r", List.of(IMAGE, new SourceFile("nodes.yaml",
+        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi")).load("r", List.of(IMAGE, new SourceFile("nodes.yaml",
                 all.toString())));
 
         assertThat(result.problems()).isEmpty();
@@ -60,7 +61,7 @@ class LoaderScaleTest {
             }
         }
 
-        LoadResult result = new DesiredStateLoader().load("r", files);
+        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi")).load("r", files);
 
         assertThat(result.problems()).extracting(Problem::path)
                 .containsExactly("spec.bmc.address", "spec.bootMACAddress");

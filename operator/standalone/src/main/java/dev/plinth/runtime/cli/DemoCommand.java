@@ -165,7 +165,7 @@ final class DemoCommand implements Callable<Integer> {
               labels: {role: compute}
             spec:
               bmc:
-                address: redfish+https://10.0.0.24/redfish/v1/Systems/1
+                address: ipmi://10.0.0.24:623?bootMode=uefi
                 credentialsName: bmc-compute-3
               bootMACAddress: "52:54:00:6c:12:zz"
               image: {name: rocky-10}

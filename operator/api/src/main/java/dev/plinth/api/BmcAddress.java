@@ -153,6 +153,11 @@ public final class BmcAddress {
 
     /** host:port, with brackets around an IPv6 literal. */
     public String authority() {
+        return authority(host, port);
+    }
+
+    /** host:port, with brackets around an IPv6 literal. */
+    public static String authority(String host, int port) {
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 

@@ -27,6 +27,6 @@ public record IpmiEndpoint(String host, int port, Boolean efi) {
 
     /** host:port, with brackets around an IPv6 literal. */
     public String authority() {
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return BmcAddress.authority(host, port);
     }
 }

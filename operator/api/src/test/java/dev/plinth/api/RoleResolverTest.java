@@ -127,7 +127,7 @@ class RoleResolverTest {
 
     static BareMetalNode node(String name, Map<String, String> labels, String image) {
         int i = Math.floorMod(name.hashCode(), 250);
-        var spec = new BareMetalNodeSpec(new BmcSpec("ipmi://10.0.0." + i + ":623", "bmc-" + name, false),
+        var spec = new BareMetalNodeSpec(BmcSpec.of("ipmi://10.0.0." + i + ":623", "bmc-" + name, false),
                 String.format("52:54:00:00:00:%02x", i), true, image == null ? null : new ResourceRef(image),
                 RootDeviceHints.NONE);
         return new BareMetalNode(new ObjectMeta(name, labels), spec);

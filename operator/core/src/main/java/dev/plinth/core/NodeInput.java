@@ -34,7 +34,7 @@ public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageA
             return "";
         }
         var s = node.spec();
-        return String.join("|", s.bmc().address(), s.bmc().credentialsName(), s.bootMACAddress(),
+        return String.join("|", s.bmc().address().text(), s.bmc().credentialsName(), s.bootMACAddress(),
                 String.valueOf(s.online()), image == null ? "" : image.name() + "@" + image.spec().checksum(),
                 String.valueOf(s.rootDeviceHints()));
     }

@@ -3,7 +3,11 @@ package dev.plinth.driver;
 import java.util.Map;
 import java.util.Optional;
 
-/** Sends each call to the power driver of the node's BMC address scheme ({@code ipmi}, {@code redfish+https}...). */
+/**
+ * Sends each call to the power driver of the node's BMC address scheme ({@code ipmi}, {@code redfish+https}...), as
+ * parsed at load time (lower-case). The loader has already refused schemes the wiring has no driver for; the
+ * UNSUPPORTED failure below only guards a wiring whose loader and drivers disagree.
+ */
 public final class SchemePowerDriver implements PowerDriver {
     private final Map<String, PowerDriver> byScheme;
 
@@ -13,9 +17,7 @@ public final class SchemePowerDriver implements PowerDriver {
     }
 
     private PowerDriver of(NodeTarget node) throws DriverException {
-        String address = node.bmc().address();
-        int colon = address.indexOf("://");
-        String scheme = colon < 0 ? address : address.substring(0, colon);
+        String scheme = node.bmc().address().scheme();
         PowerDriver d = byScheme.get(scheme);
         if (d == null) {
             throw new DriverException(FailureKind.UNSUPPORTED, "no power driver for " + scheme

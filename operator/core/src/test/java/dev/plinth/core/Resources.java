@@ -27,7 +27,7 @@ public final class Resources {
 
     /** A compute node whose BMC and boot MAC are derived from {@code index}. */
     public static BareMetalNode node(String name, int index, String image, boolean online) {
-        var bmc = new BmcSpec("ipmi://10.0.0." + (index + 1) + ":623", "bmc-" + name, false);
+        var bmc = BmcSpec.of("ipmi://10.0.0." + (index + 1) + ":623", "bmc-" + name, false);
         var spec = new BareMetalNodeSpec(bmc, String.format("52:54:00:00:00:%02x", index), online,
                 image == null ? null : new ResourceRef(image), RootDeviceHints.NONE);
         return new BareMetalNode(new ObjectMeta(name, Map.of("role", "compute")), spec);

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class SchemePowerDriverTest {
     private static NodeTarget node(String address) {
-        return new NodeTarget("n1", new BmcSpec(address, "bmc-n1", false), new BmcCredentials("admin", "pw"),
+        return new NodeTarget("n1", BmcSpec.of(address, "bmc-n1", false), new BmcCredentials("admin", "pw"),
                 "52:54:00:00:00:01");
     }
 
@@ -22,6 +22,8 @@ class SchemePowerDriverTest {
             SchemePowerDriver power = new SchemePowerDriver(Map.of("ipmi", fake));
             power.powerOn(node("ipmi://10.0.0.1:623"));
             assertThat(power.powerState(node("ipmi://10.0.0.1:623"))).isEqualTo(PowerState.ON);
+            // the scheme as parsed at load time, whatever its case (this was UNSUPPORTED when routed on the text)
+            assertThat(power.powerState(node("IPMI://10.0.0.1:623"))).isEqualTo(PowerState.ON);
             assertThatThrownBy(() -> power.powerOn(node("redfish+https://10.0.0.2/redfish/v1/Systems/1")))
                     .isInstanceOfSatisfying(DriverException.class, e -> {
                         assertThat(e.kind()).isEqualTo(FailureKind.UNSUPPORTED);

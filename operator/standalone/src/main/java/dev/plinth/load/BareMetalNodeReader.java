@@ -1,9 +1,11 @@
 package dev.plinth.load;
 
 import dev.plinth.api.BareMetalNodeSpec;
+import dev.plinth.api.BmcAddress;
 import dev.plinth.api.BmcSpec;
 import dev.plinth.api.ResourceRef;
 import dev.plinth.api.RootDeviceHints;
+import dev.plinth.driver.BmcSupport;
 import java.util.List;
 import java.util.Locale;
 
@@ -18,9 +20,9 @@ final class BareMetalNodeReader {
     static final List<String> HINT_FIELDS =
             List.of("deviceName", "model", "vendor", "serialNumber", "wwn", "minSizeGigabytes", "rotational");
 
-    static BareMetalNodeSpec read(Fields spec) {
+    static BareMetalNodeSpec read(Fields spec, BmcSupport support) {
         BmcSpec bmc = bmc(spec.mapping("bmc", true, BMC_FIELDS, INLINE_CREDENTIALS,
-                "a mapping with address and credentialsName"));
+                "a mapping with address and credentialsName"), support);
         String mac = spec.string("bootMACAddress", true, Formats.MAC_EXPECTED, Formats::mac);
         boolean online = spec.bool("online", true);
         ResourceRef image = MetadataReader.imageRef(spec, "image", false);
@@ -30,24 +32,36 @@ final class BareMetalNodeReader {
         return new BareMetalNodeSpec(bmc, mac == null ? null : mac.toLowerCase(Locale.ROOT), online, image, hints);
     }
 
-    private static BmcSpec bmc(Fields bmc) {
+    private static BmcSpec bmc(Fields bmc, BmcSupport support) {
         for (String field : INLINE_CREDENTIALS) {
             // The value is never read, so a password cannot leak into a problem message.
             bmc.reject(field, "inline BMC credentials are not allowed (\"" + field + "\"): put the username and"
                     + " password in a secret and reference it with credentialsName");
         }
-        String address = bmc.string("address", true, BmcAddress.EXPECTED, v -> {
-            try {
-                BmcAddress.parse(v);
-                return null;
-            } catch (BmcAddress.Invalid e) {
-                return e.getMessage();
-            }
-        });
+        BmcAddress address = address(bmc, support);
         String credentials = bmc.string("credentialsName", true,
                 "the name of the secret holding the BMC username and password", Formats::name);
         boolean insecure = bmc.bool("disableCertificateVerification", false);
         return new BmcSpec(address, credentials, insecure);
+    }
+
+    /**
+     * The address, parsed here once for everything downstream, and checked against the driver families of this
+     * wiring; null (with every problem reported at its line) when it is not one they can drive.
+     */
+    private static BmcAddress address(Fields bmc, BmcSupport support) {
+        String text = bmc.string("address", true, support.expected());
+        if (text == null) return null;
+        List<String> problems;
+        BmcAddress address = null;
+        try {
+            address = BmcAddress.parse(text);
+            problems = support.problems(address);
+        } catch (BmcAddress.Invalid e) {
+            problems = e.problems();
+        }
+        problems.forEach(p -> bmc.report("address", p));
+        return problems.isEmpty() ? address : null;
     }
 
     private static RootDeviceHints hints(Fields h) {

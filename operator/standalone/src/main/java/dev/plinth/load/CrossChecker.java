@@ -1,6 +1,7 @@
 package dev.plinth.load;
 
 import dev.plinth.api.BareMetalNode;
+import dev.plinth.api.BmcAddress;
 import dev.plinth.api.Cloud;
 import dev.plinth.api.CloudRole;
 import dev.plinth.api.DiskImage;
@@ -121,16 +122,11 @@ final class CrossChecker {
 
     private static void uniqueBmc(Map<String, Parsed> bmcs, Parsed p, BareMetalNode node) {
         if (node.spec().bmc() == null || node.spec().bmc().address() == null) return;
-        BmcAddress address;
-        try {
-            address = BmcAddress.parse(node.spec().bmc().address());
-        } catch (BmcAddress.Invalid e) {
-            return; // already reported where it was read
-        }
+        BmcAddress address = node.spec().bmc().address();
         Parsed first = bmcs.putIfAbsent(address.key(), p);
         if (first != null) {
             String path = "spec.bmc.address";
-            p.doc().problem(p.doc().lineOf(path), path, "BMC address " + Fields.quote(node.spec().bmc().address())
+            p.doc().problem(p.doc().lineOf(path), path, "BMC address " + Fields.quote(address.text())
                     + " reaches the same controller (" + address.key() + ") as " + nodeAt(first, path)
                     + ": expected every node to have its own BMC");
         }

@@ -3,6 +3,7 @@ package dev.plinth.load;
 import dev.plinth.core.Problem;
 
 import dev.plinth.api.DesiredState;
+import dev.plinth.driver.BmcSupport;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,13 @@ import org.yaml.snakeyaml.nodes.Node;
  * them. Nothing is applied from a revision with problems, so all of them are reported at once.
  */
 public final class DesiredStateLoader {
+    private final BmcSupport bmcs;
+
+    /** @param bmcs the power driver families of the wiring that will apply the state: BMC addresses none of them
+     *     can drive are problems of the revision */
+    public DesiredStateLoader(BmcSupport bmcs) {
+        this.bmcs = bmcs;
+    }
 
     /**
      * Parses and validates every {@code .yaml}/{@code .yml} file of {@code files} (other files are ignored).
@@ -33,7 +41,7 @@ public final class DesiredStateLoader {
         for (SourceFile file : files) {
             if (!isYaml(file.path())) continue;
             for (Node root : YamlDocuments.parse(file, problems)) {
-                Parsed p = DocumentReader.read(new Doc(file.path(), problems), root);
+                Parsed p = DocumentReader.read(new Doc(file.path(), problems), root, bmcs);
                 if (p != null) parsed.add(p);
             }
         }

@@ -5,6 +5,7 @@ import dev.plinth.api.Cloud;
 import dev.plinth.api.DiskImage;
 import dev.plinth.api.ObjectMeta;
 import dev.plinth.api.Resource;
+import dev.plinth.driver.BmcSupport;
 import java.util.List;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -19,7 +20,7 @@ final class DocumentReader {
     private static final String KIND_EXPECTED = "one of " + String.join(", ", KINDS);
 
     /** The resource of one document, or null when its kind is unknown (reported). */
-    static Parsed read(Doc doc, Node root) {
+    static Parsed read(Doc doc, Node root, BmcSupport bmcs) {
         int line = Fields.line(root);
         if (!(root instanceof MappingNode m) || !m.getTag().equals(Tag.MAP)) {
             doc.problem(line, "", "document is " + Fields.describe(root)
@@ -43,7 +44,7 @@ final class DocumentReader {
             case DiskImage.KIND -> new DiskImage(meta, DiskImageReader.read(
                     top.mapping("spec", true, DiskImageReader.FIELDS, specExpected)));
             case BareMetalNode.KIND -> new BareMetalNode(meta, BareMetalNodeReader.read(
-                    top.mapping("spec", true, BareMetalNodeReader.FIELDS, specExpected)));
+                    top.mapping("spec", true, BareMetalNodeReader.FIELDS, specExpected), bmcs));
             case Cloud.KIND -> new Cloud(meta, CloudReader.read(
                     top.mapping("spec", true, CloudReader.FIELDS, specExpected)));
             default -> throw new IllegalStateException(kind);

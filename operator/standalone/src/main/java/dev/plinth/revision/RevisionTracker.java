@@ -25,14 +25,16 @@ public final class RevisionTracker {
     private static final int REJECTED_KEPT = 20;
 
     private final RevisionStore store;
-    private final DesiredStateLoader loader = new DesiredStateLoader();
+    private final DesiredStateLoader loader;
     private final Consumer<DesiredState> apply;
     private final Clock clock;
     private RevisionStatus status;
     private DesiredState inForce;
 
-    public RevisionTracker(RevisionStore store, Consumer<DesiredState> apply, Clock clock) {
+    /** @param loader validates revisions for the drivers of this wiring */
+    public RevisionTracker(RevisionStore store, DesiredStateLoader loader, Consumer<DesiredState> apply, Clock clock) {
         this.store = store;
+        this.loader = loader;
         this.apply = apply;
         this.clock = clock;
         this.status = store.revisionStatus();

@@ -4,11 +4,15 @@ import dev.plinth.runtime.status.StatusService;
 
 import dev.plinth.agent.AgentService;
 import dev.plinth.api.DesiredState;
+import dev.plinth.driver.BmcSupport;
 import dev.plinth.driver.Drivers;
 import dev.plinth.driver.NodeWaker;
 import dev.plinth.driver.SchemePowerDriver;
+import dev.plinth.driver.fake.FakeAddressRules;
+import dev.plinth.driver.ipmi.IpmiAddressRules;
 import dev.plinth.driver.ipmi.IpmiPowerDriver;
 import dev.plinth.image.ImageCache;
+import dev.plinth.load.DesiredStateLoader;
 import io.vertx.ext.web.Router;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -55,6 +59,18 @@ public final class Standalone implements AutoCloseable {
     private final List<Consumer<Router>> mounts = new ArrayList<>();
     private ImageCache imageCache;
 
+    /**
+     * The BMC address rules of the power drivers a {@code --driver} wires, for the loader: {@code ipmi} drives
+     * {@code ipmi://} only; the fake simulates IPMI and Redfish machines.
+     */
+    public static BmcSupport bmcSupport(String driver) {
+        return switch (driver) {
+            case "ipmi" -> new BmcSupport(List.of(new IpmiAddressRules()));
+            case "fake" -> new BmcSupport(List.of(new FakeAddressRules()));
+            default -> throw new IllegalArgumentException("unknown driver \"" + driver + "\": expected ipmi or fake");
+        };
+    }
+
     public Standalone(StandaloneOptions o, NodeListener listener) {
         Clock clock = Clock.systemUTC();
         try {
@@ -90,6 +106,7 @@ public final class Standalone implements AutoCloseable {
                     closeables.add(0, agent);
                     IpmiPowerDriver ipmi = new IpmiPowerDriver();
                     closeables.add(0, ipmi);
+                    // the schemes of bmcSupport("ipmi")
                     drivers = new Drivers(new SchemePowerDriver(Map.of("ipmi", ipmi)), agent, agent);
                     images = cache;
                     mounts.add(cache::mount);
@@ -108,7 +125,8 @@ public final class Standalone implements AutoCloseable {
                 imageCache.setListener(controller::wakeUsersOf);
             }
             metrics.watch(() -> controller);
-            revisions = new RevisionTracker(store, this::putInForce, clock);
+            revisions = new RevisionTracker(store, new DesiredStateLoader(bmcSupport(o.driver())), this::putInForce,
+                    clock);
             revisions.restored().ifPresent(d -> {
                 LOG.info("resuming revision {} from the state store", d.revision());
                 putInForce(d);

@@ -44,7 +44,7 @@ class IpmiNodeStatusTest {
             Duration.ofSeconds(60), Duration.ofMillis(200));
 
     private static BareMetalNode node(String name, String address, int mac) {
-        return new BareMetalNode(ObjectMeta.named(name), new BareMetalNodeSpec(new BmcSpec(address, "bmc-" + name,
+        return new BareMetalNode(ObjectMeta.named(name), new BareMetalNodeSpec(BmcSpec.of(address, "bmc-" + name,
                 false), String.format("52:54:00:00:00:%02x", mac), true, null, RootDeviceHints.NONE));
     }
 

@@ -5,6 +5,7 @@ import dev.plinth.core.Problem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.plinth.api.BareMetalNode;
+import dev.plinth.api.BmcAddress;
 import dev.plinth.api.BmcSpec;
 import dev.plinth.api.CloudRole;
 import dev.plinth.api.Compression;
@@ -16,6 +17,7 @@ import dev.plinth.api.LabelSelector;
 import dev.plinth.api.ResourceRef;
 import dev.plinth.api.RolloutPolicy;
 import dev.plinth.api.RootDeviceHints;
+import dev.plinth.runtime.Standalone;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DesiredStateLoaderTest {
     private static final String SHA = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-    private final DesiredStateLoader loader = new DesiredStateLoader();
+    /** The fleet mixes IPMI and Redfish BMCs: only the fake driver drives both in this build. */
+    private final DesiredStateLoader loader = new DesiredStateLoader(Standalone.bmcSupport("fake"));
 
     private static Path fleet() throws URISyntaxException {
         return Path.of(Objects.requireNonNull(DesiredStateLoaderTest.class.getResource("/valid/fleet")).toURI());
@@ -61,7 +64,7 @@ class DesiredStateLoaderTest {
 
         BareMetalNode c0 = state.nodes().get("compute-0");
         assertThat(c0.metadata().labels()).isEqualTo(Map.of("role", "compute", "rack", "r1"));
-        assertThat(c0.spec().bmc()).isEqualTo(new BmcSpec(
+        assertThat(c0.spec().bmc()).isEqualTo(BmcSpec.of(
                 "redfish+https://10.0.0.10/redfish/v1/Systems/1", "bmc-compute-0", true));
         assertThat(c0.spec().bootMACAddress()).isEqualTo("52:54:00:00:00:0a");
         assertThat(c0.spec().online()).isFalse();
@@ -96,6 +99,36 @@ class DesiredStateLoaderTest {
         assertThat(state.imageFor(state.nodes().get("controller-0"))).contains(state.images().get("rhel-9"));
         // No labels, no image: the selector-less spare role does not claim it.
         assertThat(state.imageFor(state.nodes().get("spare-0"))).isEmpty();
+    }
+
+    @Test
+    void theAddressIsParsedOnceHereWithTheSchemeInAnyCase() {
+        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi")).load("r", List.of(
+                new SourceFile("n.yaml", """
+                        apiVersion: plinth.dev/v1alpha1
+                        kind: BareMetalNode
+                        metadata: {name: node-0}
+                        spec:
+                          bmc: {address: "IPMI://BMC-0.Lab?bootMode=uefi", credentialsName: s0}
+                          bootMACAddress: "52:54:00:00:00:01"
+                        """)));
+        assertThat(result.problems()).isEmpty();
+        BmcAddress address = result.state().nodes().get("node-0").spec().bmc().address();
+        assertThat(address.text()).isEqualTo("IPMI://BMC-0.Lab?bootMode=uefi");
+        assertThat(address.scheme()).isEqualTo("ipmi");
+        assertThat(address.host()).isEqualTo("bmc-0.lab");
+        assertThat(address.port()).isEqualTo(623);
+        assertThat(address.options()).isEqualTo(Map.of("bootMode", "uefi"));
+    }
+
+    @Test
+    void theSameFleetIsRejectedForRealMachinesWhileNoRedfishDriverExists() throws Exception {
+        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi"))
+                .load("abc123", DesiredStateLoader.readDirectory(fleet()));
+        assertThat(result.problems()).extracting(Problem::toString).containsExactly(
+                "nodes/compute.yml:8: spec.bmc.address: unsupported BMC address scheme \"redfish+https\": no power"
+                        + " driver in this build serves it (supported: ipmi); expected"
+                        + " ipmi://host[:port][?bootMode=uefi|legacy]");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.plinth.core.Problem;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.plinth.runtime.Standalone;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -22,7 +23,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class InvalidCorpusTest {
 
-    record Case(String file, int line, String path, String message) {
+    /** @param driver whose BMC address rules apply: ipmi (what {@code plinth validate} checks by default) or fake */
+    record Case(String file, int line, String path, String message, String driver) {
+        Case(String file, int line, String path, String message) {
+            this(file, line, path, message, "ipmi");
+        }
+
         @Override
         public String toString() {
             return file;
@@ -75,10 +81,24 @@ class InvalidCorpusTest {
             new Case("checksum-wrong-algorithm.yaml", 6, "spec.checksum",
                     "unsupported checksum algorithm \"md5\": expected sha256: followed by 64 hex digits"),
             new Case("unknown-bmc-scheme.yaml", 13, "spec.bmc.address",
-                    "unsupported BMC address scheme \"idrac\": expected one of ipmi://host[:port],"
-                            + " redfish+http://host[:port]/path or redfish+https://host[:port]/path"),
+                    "unsupported BMC address scheme \"idrac\": no power driver in this build serves it (supported:"
+                            + " ipmi); expected ipmi://host[:port][?bootMode=uefi|legacy]"),
+            new Case("redfish-without-driver.yaml", 13, "spec.bmc.address",
+                    "unsupported BMC address scheme \"redfish+https\": no power driver in this build serves it"
+                            + " (supported: ipmi); expected ipmi://host[:port][?bootMode=uefi|legacy]"),
             new Case("redfish-without-path.yaml", 13, "spec.bmc.address",
-                    "has no Redfish system path: expected redfish+https://host[:port]/path"),
+                    "BMC address has no Redfish system path: expected redfish+https://host[:port]/path like"
+                            + " redfish+https://10.0.0.11/redfish/v1/Systems/1", "fake"),
+            new Case("ipmi-bad-boot-mode.yaml", 13, "spec.bmc.address",
+                    "unsupported bootMode \"pxe\": expected uefi or legacy"),
+            new Case("ipmi-unknown-option.yaml", 13, "spec.bmc.address",
+                    "unknown IPMI address option \"privilege\": expected only bootMode"
+                            + " (ipmi://host[:port][?bootMode=uefi|legacy])"),
+            new Case("ipmi-with-path.yaml", 13, "spec.bmc.address",
+                    "BMC address has a path (/redfish/v1/Systems/1), but IPMI takes none: expected"
+                            + " ipmi://host[:port][?bootMode=uefi|legacy]"),
+            new Case("bmc-port-out-of-range.yaml", 13, "spec.bmc.address",
+                    "BMC address \"ipmi://10.0.0.11:70000\" has port 70000 out of range: expected a port 1-65535"),
             new Case("credentials-in-bmc-address.yaml", 13, "spec.bmc.address",
                     "credentials are not allowed in the BMC address: put them in a secret"),
             new Case("bad-image-url-scheme.yaml", 5, "spec.url",
@@ -130,7 +150,8 @@ class InvalidCorpusTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void rejectsWithOneProblemAtTheOffendingNode(Case c) throws IOException {
-        LoadResult result = new DesiredStateLoader().load("test", List.of(source(c.file())));
+        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport(c.driver()))
+                .load("test", List.of(source(c.file())));
 
         assertThat(result.isOk()).as("loaded although invalid").isFalse();
         assertThat(result.state()).isNull();
@@ -145,7 +166,8 @@ class InvalidCorpusTest {
     @Test
     void neverEchoesSecrets() throws IOException {
         for (String file : List.of("inline-password.yaml", "credentials-in-bmc-address.yaml")) {
-            LoadResult result = new DesiredStateLoader().load("test", List.of(source(file)));
+            LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi"))
+                    .load("test", List.of(source(file)));
             assertThat(result.problems()).isNotEmpty();
             assertThat(result.problems()).allSatisfy(p -> assertThat(p.toString())
                     .doesNotContain("hunter2").doesNotContain("s3cret"));

@@ -5,7 +5,9 @@ import dev.plinth.core.RevisionStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.plinth.api.DesiredState;
+import dev.plinth.load.DesiredStateLoader;
 import dev.plinth.load.SourceFile;
+import dev.plinth.runtime.Standalone;
 import dev.plinth.store.sqlite.SqliteStateStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,6 +36,8 @@ class RevisionTrackerTest {
                 """.formatted(name, mac.hashCode() & 0x7f, mac);
     }
 
+    private static final DesiredStateLoader LOADER = new DesiredStateLoader(Standalone.bmcSupport("ipmi"));
+
     @TempDir
     Path dir;
 
@@ -41,7 +45,7 @@ class RevisionTrackerTest {
     void aBadRevisionIsRejectedWholeAndTheLastGoodOneStaysInForceAcrossRestarts() {
         List<DesiredState> applied = new ArrayList<>();
         try (SqliteStateStore store = new SqliteStateStore(dir.resolve("db"), false)) {
-            RevisionTracker tracker = new RevisionTracker(store, applied::add, Clock.systemUTC());
+            RevisionTracker tracker = new RevisionTracker(store, LOADER, applied::add, Clock.systemUTC());
             assertThat(tracker.offer("c1", "good", List.of(new SourceFile("a.yaml",
                     IMAGE + "---\n" + node("n1", "52:54:00:00:00:01")))).isOk()).isTrue();
             // one good new node and one broken one: nothing of it applies
@@ -64,11 +68,13 @@ class RevisionTrackerTest {
             assertThat(tracker.status().rejected()).hasSize(1);
         }
         try (SqliteStateStore store = new SqliteStateStore(dir.resolve("db"), false)) {
-            RevisionTracker restarted = new RevisionTracker(store, applied::add, Clock.systemUTC());
+            RevisionTracker restarted = new RevisionTracker(store, LOADER, applied::add, Clock.systemUTC());
             assertThat(restarted.restored()).hasValueSatisfying(d -> {
                 assertThat(d.revision()).isEqualTo("c1");
                 assertThat(d.nodes()).containsOnlyKeys("n1");
                 assertThat(d.imageFor(d.nodes().get("n1"))).isPresent();
+                // the BMC address comes back typed, as it was parsed when the revision was loaded
+                assertThat(d.nodes().get("n1").spec().bmc().address().key()).matches("ipmi://10\\.0\\.0\\.\\d+:623");
             });
             assertThat(restarted.status().rejected()).hasSize(1);
         }

@@ -26,7 +26,7 @@ public final class Fixtures {
 
     public static BareMetalNode node(String name, int index, String image, boolean online) {
         return new BareMetalNode(new ObjectMeta(name, Map.of("role", "compute")), new BareMetalNodeSpec(
-                new BmcSpec("ipmi://10.0." + (index / 250) + "." + (index % 250 + 1) + ":623", "bmc-" + name, false),
+                BmcSpec.of("ipmi://10.0." + (index / 250) + "." + (index % 250 + 1) + ":623", "bmc-" + name, false),
                 mac(index), online, image == null ? null : new ResourceRef(image), RootDeviceHints.NONE));
     }
 

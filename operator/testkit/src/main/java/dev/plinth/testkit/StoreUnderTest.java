@@ -23,7 +23,7 @@ public interface StoreUnderTest {
     /** A record with every kind of field set, so a lossy serialisation shows. */
     static NodeRecord record(String name, ProvisioningState state) {
         Instant t = Instant.parse("2026-11-25T10:00:00Z");
-        return new NodeRecord.Builder(name).bmc(new BmcSpec("ipmi://10.0.0.1:623", "bmc-" + name, false))
+        return new NodeRecord.Builder(name).bmc(BmcSpec.of("ipmi://10.0.0.1:623", "bmc-" + name, false))
                 .bootMACAddress("52:54:00:00:00:01").state(state).step(Step.WRITE_IMAGE).stepStartedAt(t)
                 .powerState(PowerState.ON).targetImage(new ImageRef("centos", "sha256:" + "a".repeat(64)))
                 .deployId(name + "-1-x").deployPhase(DeployPhase.WRITING).bytesWritten(10).bytesTotal(20)

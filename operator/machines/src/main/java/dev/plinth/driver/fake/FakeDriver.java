@@ -241,7 +241,7 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
     /** A BMC call: latency, injected failures, then the operation. */
     private <T> T bmc(NodeTarget node, String op, MachineOp<T> body) throws DriverException {
         sleep(config.callLatency());
-        String bmc = node.bmc().address();
+        String bmc = node.bmc().address().text();
         if (config.unreachableNodes().contains(node.name())) {
             throw new DriverException(FailureKind.UNREACHABLE, "no answer from BMC " + bmc + " (fake driver)");
         }

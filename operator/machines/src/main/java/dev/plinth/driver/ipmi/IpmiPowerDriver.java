@@ -109,9 +109,10 @@ public final class IpmiPowerDriver implements PowerDriver, AutoCloseable {
             throw new DriverException(FailureKind.PROTOCOL, "node " + node.name() + " has no BMC");
         }
         try {
-            return IpmiEndpoint.parse(node.bmc().address());
+            return IpmiEndpoint.of(node.bmc().address());
         } catch (IllegalArgumentException e) {
-            throw new DriverException(FailureKind.PROTOCOL, "node " + node.name() + ": " + e.getMessage());
+            // retrying cannot fix an address; the loader refuses these, so only old stored state gets here
+            throw new DriverException(FailureKind.UNSUPPORTED, "node " + node.name() + ": " + e.getMessage());
         }
     }
 

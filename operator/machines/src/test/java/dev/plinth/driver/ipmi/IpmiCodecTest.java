@@ -3,6 +3,7 @@ package dev.plinth.driver.ipmi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.plinth.api.BmcAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
@@ -165,16 +166,32 @@ class IpmiCodecTest {
     }
 
     @Test
-    void endpointParsing() {
-        assertThat(IpmiEndpoint.parse("ipmi://10.0.0.5")).isEqualTo(new IpmiEndpoint("10.0.0.5", 623, null));
-        assertThat(IpmiEndpoint.parse("ipmi://bmc1.lab:9001")).isEqualTo(new IpmiEndpoint("bmc1.lab", 9001, null));
-        assertThat(IpmiEndpoint.parse("ipmi://[::1]:700?bootMode=uefi"))
+    void endpointFromTheParsedAddress() {
+        assertThat(IpmiEndpoint.of(BmcAddress.parse("ipmi://10.0.0.5"))).isEqualTo(new IpmiEndpoint("10.0.0.5", 623, null));
+        assertThat(IpmiEndpoint.of(BmcAddress.parse("IPMI://BMC1.lab:9001")))
+                .isEqualTo(new IpmiEndpoint("bmc1.lab", 9001, null));
+        assertThat(IpmiEndpoint.of(BmcAddress.parse("ipmi://[::1]:700?bootMode=uefi")))
                 .isEqualTo(new IpmiEndpoint("::1", 700, true));
-        assertThat(IpmiEndpoint.parse("ipmi://[::1]:700").authority()).isEqualTo("[::1]:700");
-        assertThatThrownBy(() -> IpmiEndpoint.parse("redfish://h")).hasMessageContaining("ipmi://");
-        assertThatThrownBy(() -> IpmiEndpoint.parse("ipmi://u:hunter2@h"))
-                .hasMessageNotContaining("hunter2");
-        assertThatThrownBy(() -> IpmiEndpoint.parse("http://u:hunter2@h")).hasMessageNotContaining("hunter2");
-        assertThatThrownBy(() -> IpmiEndpoint.parse("ipmi://h?bootMode=x")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(IpmiEndpoint.of(BmcAddress.parse("ipmi://h?bootMode=Legacy")).efi()).isFalse();
+        assertThat(IpmiEndpoint.of(BmcAddress.parse("ipmi://[::1]:700")).authority()).isEqualTo("[::1]:700");
+        assertThatThrownBy(() -> IpmiEndpoint.of(BmcAddress.parse("redfish://h"))).hasMessageContaining("ipmi://");
+        assertThatThrownBy(() -> BmcAddress.parse("ipmi://u:hunter2@h")).hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> BmcAddress.parse("http://u:hunter2@h")).hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> IpmiEndpoint.of(BmcAddress.parse("ipmi://h?bootMode=x")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void addressRulesNameEachProblemAndWhatIsExpected() {
+        IpmiAddressRules rules = new IpmiAddressRules();
+        assertThat(rules.schemes()).containsExactly("ipmi");
+        assertThat(rules.problems(BmcAddress.parse("ipmi://h:624?bootMode=UEFI"))).isEmpty();
+        assertThat(rules.problems(BmcAddress.parse("ipmi://h/redfish?bootMode=pxe&password=s3cret")))
+                .containsExactly(
+                        "BMC address has a path (/redfish), but IPMI takes none: expected"
+                                + " ipmi://host[:port][?bootMode=uefi|legacy]",
+                        "unsupported bootMode \"pxe\": expected uefi or legacy",
+                        "unknown IPMI address option \"password\": expected only bootMode"
+                                + " (ipmi://host[:port][?bootMode=uefi|legacy])");
     }
 }

@@ -1,6 +1,7 @@
 package dev.plinth.driver.ipmi;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
@@ -11,6 +12,7 @@ import dev.plinth.driver.DriverException;
 import dev.plinth.driver.FailureKind;
 import dev.plinth.driver.NodeTarget;
 import dev.plinth.driver.PowerState;
+import dev.plinth.driver.SchemePowerDriver;
 import dev.plinth.testkit.IpmiSimFixture;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -21,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,7 +58,7 @@ class IpmiSimIntegrationTest {
     }
 
     private static NodeTarget node(String address, String password) {
-        return new NodeTarget("node-1", new BmcSpec(address, "bmc-secret", false),
+        return new NodeTarget("node-1", BmcSpec.of(address, "bmc-secret", false),
                 new BmcCredentials(IpmiSimFixture.USER, password), "52:54:00:00:00:01");
     }
 
@@ -165,9 +168,24 @@ class IpmiSimIntegrationTest {
             assertThat(driver.powerState(rotated)).isIn(PowerState.ON, PowerState.OFF);
             assertThat(catchThrowableOfType(IpmiException.class, first::chassisStatus).getMessage())
                     .contains("client closed");
+            // a bad port never reaches a driver: the address is refused where it is parsed
+            assertThatThrownBy(() -> node("ipmi://127.0.0.1:70000", sim.password()))
+                    .hasMessageContaining("port 70000");
+            // an option the loader would refuse (only old stored state can carry one) is not retried
             DriverException bad = catchThrowableOfType(DriverException.class,
-                    () -> driver.powerState(node("ipmi://127.0.0.1:70000", sim.password())));
-            assertThat(bad.getMessage()).contains("port 70000");
+                    () -> driver.powerState(node(sim.address() + "?bootMode=pxe", sim.password())));
+            assertThat(bad.kind()).isEqualTo(FailureKind.UNSUPPORTED);
+            assertThat(bad.kind().retryable()).isFalse();
+            assertThat(bad.getMessage()).contains("unsupported bootMode \"pxe\": expected uefi or legacy");
+        }
+    }
+
+    @Test
+    void theSchemeIsCaseInsensitiveAllTheWayToTheBmc() throws Exception {
+        try (IpmiPowerDriver driver = new IpmiPowerDriver(fast(), false)) {
+            SchemePowerDriver power = new SchemePowerDriver(Map.of("ipmi", driver));
+            NodeTarget upper = node(sim.address().replace("ipmi://", "IPMI://"), sim.password());
+            assertThat(power.powerState(upper).name().toLowerCase()).isEqualTo(sim.ipmitoolPower());
         }
     }
 

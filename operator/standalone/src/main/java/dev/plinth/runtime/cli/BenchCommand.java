@@ -46,7 +46,7 @@ final class BenchCommand implements Callable<Integer> {
             repo.commitAll(nodes + " nodes");
 
             long v0 = System.nanoTime();
-            LoadResult check = new DesiredStateLoader().load("check", DesiredStateLoader.readDirectory(repo.dir()));
+            LoadResult check = new DesiredStateLoader(Standalone.bmcSupport("fake")).load("check", DesiredStateLoader.readDirectory(repo.dir()));
             double validateSeconds = (System.nanoTime() - v0) / 1e9;
             if (!check.isOk()) {
                 check.problems().stream().limit(5).forEach(System.err::println);

@@ -73,7 +73,8 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("plinth demo: no " + examples + " directory (run from the repository root or pass --examples)");
             return 2;
         }
-        LoadResult fleet = ValidateCommand.load(examples);
+        String driver = lab != null ? "ipmi" : "fake";
+        LoadResult fleet = ValidateCommand.load(examples, driver);
         if (!fleet.isOk()) {
             fleet.problems().forEach(System.err::println);
             return 1;
@@ -136,7 +137,7 @@ final class DemoCommand implements Callable<Integer> {
                 int compute = text.indexOf("- name: compute");
                 Files.writeString(cloud, text.substring(0, compute)
                         + text.substring(compute).replace(firstImage, secondImage));
-                LoadResult next = ValidateCommand.load(repo.dir());
+                LoadResult next = ValidateCommand.load(repo.dir(), driver);
                 DiffCommand.print(Plan.between(plinth.controller().desired(), next.state()), "the revision in force",
                         System.out);
                 String commit = repo.commitAll("Compute role: " + secondImage);
@@ -164,7 +165,7 @@ final class DemoCommand implements Callable<Integer> {
               labels: {role: compute}
             spec:
               bmc:
-                address: redfish+https://10.0.0.24/redfish/v1/Systems/1
+                address: ipmi://10.0.0.24:623?bootMode=uefi
                 credentialsName: bmc-compute-3
               bootMACAddress: "52:54:00:6c:12:zz"
               image: {name: rocky-10}

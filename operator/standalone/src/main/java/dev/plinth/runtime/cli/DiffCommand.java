@@ -26,12 +26,20 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--against", paramLabel = "DIR", description = "Compare with this directory instead of a controller.")
     Path against;
 
+    @Option(names = "--driver", defaultValue = "ipmi",
+            description = "Check BMC addresses against this machine driver: ipmi or fake (default: ${DEFAULT-VALUE}).")
+    String driver;
+
     @Option(names = "--exit-code", description = "Exit 2 when there are changes (for scripts).")
     boolean exitCode;
 
     @Override
     public Integer call() throws Exception {
-        LoadResult proposed = ValidateCommand.load(dir);
+        if (!driver.equals("ipmi") && !driver.equals("fake")) {
+            System.err.println("plinth diff: unknown driver \"" + driver + "\": expected ipmi or fake");
+            return 2;
+        }
+        LoadResult proposed = ValidateCommand.load(dir, driver);
         if (!proposed.isOk()) {
             proposed.problems().forEach(System.out::println);
             System.out.println(proposed.problems().size() + " problem(s): this revision would be rejected whole");
@@ -40,7 +48,7 @@ final class DiffCommand implements Callable<Integer> {
         DesiredState current;
         String currentLabel;
         if (against != null) {
-            LoadResult base = ValidateCommand.load(against);
+            LoadResult base = ValidateCommand.load(against, driver);
             if (!base.isOk()) {
                 System.out.println(against + " is not valid itself: " + base.problems().get(0));
                 return 1;

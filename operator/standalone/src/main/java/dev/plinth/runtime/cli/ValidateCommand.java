@@ -7,7 +7,9 @@ import dev.plinth.core.Problem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import dev.plinth.runtime.Standalone;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "validate", mixinStandardHelpOptions = true,
@@ -16,13 +18,22 @@ final class ValidateCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "Directory with the YAML documents (any layout).")
     Path dir;
 
+    @Option(names = "--driver", defaultValue = "ipmi",
+            description = "Check BMC addresses against this machine driver: ipmi (real machines, ipmi:// only) or"
+                    + " fake (simulated machines: also redfish+http(s)://). Default: ${DEFAULT-VALUE}, as for run.")
+    String driver;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(dir)) {
             System.err.println("plinth validate: " + dir + " is not a directory");
             return 2;
         }
-        LoadResult result = load(dir);
+        if (!driver.equals("ipmi") && !driver.equals("fake")) {
+            System.err.println("plinth validate: unknown driver \"" + driver + "\": expected ipmi or fake");
+            return 2;
+        }
+        LoadResult result = load(dir, driver);
         if (!result.isOk()) {
             for (Problem p : result.problems()) {
                 System.out.println(p);
@@ -36,8 +47,8 @@ final class ValidateCommand implements Callable<Integer> {
         return 0;
     }
 
-    static LoadResult load(Path dir) throws java.io.IOException {
-        return new DesiredStateLoader().load("dir:" + dir.toAbsolutePath().normalize(),
+    static LoadResult load(Path dir, String driver) throws java.io.IOException {
+        return new DesiredStateLoader(Standalone.bmcSupport(driver)).load("dir:" + dir.toAbsolutePath().normalize(),
                 DesiredStateLoader.readDirectory(dir));
     }
 }

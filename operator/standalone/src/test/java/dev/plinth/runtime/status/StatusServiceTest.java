@@ -64,7 +64,8 @@ class StatusServiceTest {
         controller = new NodeController(new NodeLifecycle(LifecycleConfig.DEFAULT), new Drivers(fake, fake, fake),
                 name -> Optional.empty(), ImageCatalog.ALWAYS_READY, store, Clock.systemUTC(),
                 new EngineConfig(1, 8, Duration.ofSeconds(1)), NodeListener.NONE);
-        RevisionTracker revisions = new RevisionTracker(store, controller::setDesired, Clock.systemUTC());
+        RevisionTracker revisions = new RevisionTracker(store,
+                new dev.plinth.load.DesiredStateLoader(dev.plinth.runtime.Standalone.bmcSupport("fake")), controller::setDesired, Clock.systemUTC());
         assertThat(revisions.offer("c1", "test", List.of(new SourceFile("fleet.yaml", yaml))).problems()).isEmpty();
         return new StatusService(controller, revisions, store, ImageCatalog.ALWAYS_READY, null);
     }

@@ -40,11 +40,4 @@ public record DesiredState(
         return new DesiredState(revision, images, nodes, clouds);
     }
 
-    /**
-     * The image a node should run: its own {@code spec.image}, else the image of the one Cloud role that selects it.
-     * Empty when neither names one. {@link RoleResolver} decides; this is a shortcut to it.
-     */
-    public Optional<DiskImage> imageFor(BareMetalNode node) {
-        return RoleResolver.imageFor(this, node);
-    }
 }

@@ -1,5 +1,7 @@
 package dev.plinth.diff;
 
+import dev.plinth.core.fleet.RoleResolver;
+
 import dev.plinth.api.BareMetalNode;
 import dev.plinth.api.Cloud;
 import dev.plinth.api.CloudRole;
@@ -73,11 +75,11 @@ public record Plan(List<Change> changes) {
         if (b == null) {
             return "deprovision: power off and forget";
         }
-        Optional<String> newImage = next.imageFor(b).map(i -> i.name() + "@" + shortSum(i));
+        Optional<String> newImage = RoleResolver.imageFor(next, b).map(i -> i.name() + "@" + shortSum(i));
         if (a == null) {
             return "register" + newImage.map(i -> ", provision with " + i).orElse(", keep available (no image)");
         }
-        Optional<String> oldImage = current.imageFor(a).map(i -> i.name() + "@" + shortSum(i));
+        Optional<String> oldImage = RoleResolver.imageFor(current, a).map(i -> i.name() + "@" + shortSum(i));
         if (!oldImage.equals(newImage)) {
             return newImage.map(i -> "reprovision with " + i + oldImage.map(o -> " (was " + o + ")").orElse(""))
                     .orElse("stop managing its image: power off, keep available");

@@ -1,5 +1,7 @@
 package dev.plinth.reconcile;
 
+import dev.plinth.core.fleet.RoleResolver;
+
 import dev.plinth.api.BareMetalNode;
 import dev.plinth.api.DesiredState;
 import dev.plinth.api.DiskImage;
@@ -52,7 +54,7 @@ public final class NodeReconciler {
         if (node == null) {
             return NodeInput.removed(name);
         }
-        DiskImage image = desired.imageFor(node).orElse(null);
+        DiskImage image = RoleResolver.imageFor(desired, node).orElse(null);
         ImageAvailability availability = image == null ? ImageAvailability.READY : images.availability(image);
         return new NodeInput(name, node, image, availability);
     }

@@ -1,5 +1,7 @@
 package dev.plinth.engine;
 
+import dev.plinth.core.fleet.RoleResolver;
+
 import dev.plinth.api.DesiredState;
 import dev.plinth.core.NodeLifecycle;
 import dev.plinth.core.NodeRecord;
@@ -98,7 +100,7 @@ public final class NodeController implements NodeWaker, AutoCloseable {
     public void wakeUsersOf(String imageName) {
         DesiredState d = desired;
         d.nodes().values().stream()
-                .filter(n -> d.imageFor(n).map(i -> i.name().equals(imageName)).orElse(false))
+                .filter(n -> RoleResolver.imageFor(d, n).map(i -> i.name().equals(imageName)).orElse(false))
                 .forEach(n -> queue.add(n.name()));
     }
 

@@ -5,7 +5,7 @@ import dev.plinth.api.BmcAddress;
 import dev.plinth.api.Cloud;
 import dev.plinth.api.CloudRole;
 import dev.plinth.api.DiskImage;
-import dev.plinth.api.RoleResolver;
+import dev.plinth.core.fleet.RoleResolver;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,5 +1,7 @@
 package dev.plinth.load;
 
+import dev.plinth.core.fleet.RoleResolver;
+
 import dev.plinth.core.Problem;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -94,11 +96,11 @@ class DesiredStateLoaderTest {
         DesiredState state = loadFleet();
 
         // Through the compute role's selector.
-        assertThat(state.imageFor(state.nodes().get("compute-1"))).contains(state.images().get("centos-9"));
+        assertThat(RoleResolver.imageFor(state, state.nodes().get("compute-1"))).contains(state.images().get("centos-9"));
         // The node's own image wins over its role's.
-        assertThat(state.imageFor(state.nodes().get("controller-0"))).contains(state.images().get("rhel-9"));
+        assertThat(RoleResolver.imageFor(state, state.nodes().get("controller-0"))).contains(state.images().get("rhel-9"));
         // No labels, no image: the selector-less spare role does not claim it.
-        assertThat(state.imageFor(state.nodes().get("spare-0"))).isEmpty();
+        assertThat(RoleResolver.imageFor(state, state.nodes().get("spare-0"))).isEmpty();
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.plinth.revision;
 
+import dev.plinth.core.fleet.RoleResolver;
+
 import dev.plinth.core.RevisionStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -72,7 +74,7 @@ class RevisionTrackerTest {
             assertThat(restarted.restored()).hasValueSatisfying(d -> {
                 assertThat(d.revision()).isEqualTo("c1");
                 assertThat(d.nodes()).containsOnlyKeys("n1");
-                assertThat(d.imageFor(d.nodes().get("n1"))).isPresent();
+                assertThat(RoleResolver.imageFor(d, d.nodes().get("n1"))).isPresent();
                 // the BMC address comes back typed, as it was parsed when the revision was loaded
                 assertThat(d.nodes().get("n1").spec().bmc().address().key()).matches("ipmi://10\\.0\\.0\\.\\d+:623");
             });

@@ -49,7 +49,7 @@ public final class Settled {
     /** Whether the node named by {@code r} is settled on what {@code state} asks of it; false when not desired. */
     public static boolean settled(NodeRecord r, DesiredState state) {
         BareMetalNode node = state.nodes().get(r.name());
-        return node != null && settled(r, state.imageFor(node).orElse(null), node.spec().online());
+        return node != null && settled(r, RoleResolver.imageFor(state, node).orElse(null), node.spec().online());
     }
 
     /**
@@ -64,7 +64,7 @@ public final class Settled {
         records.forEach(r -> byName.put(r.name(), r));
         for (BareMetalNode node : state.nodes().values()) {
             NodeRecord r = byName.get(node.name());
-            if (r == null || !settled(r, state.imageFor(node).orElse(null), node.spec().online())) {
+            if (r == null || !settled(r, RoleResolver.imageFor(state, node).orElse(null), node.spec().online())) {
                 return false;
             }
         }

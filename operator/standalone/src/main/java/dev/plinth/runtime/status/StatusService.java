@@ -4,8 +4,8 @@ import dev.plinth.api.BareMetalNode;
 import dev.plinth.api.CloudRole;
 import dev.plinth.api.DesiredState;
 import dev.plinth.api.DiskImage;
-import dev.plinth.api.RoleResolver;
-import dev.plinth.api.RoleResolver.RoleId;
+import dev.plinth.core.fleet.RoleResolver;
+import dev.plinth.core.fleet.RoleResolver.RoleId;
 import dev.plinth.core.NodeRecord;
 import dev.plinth.core.fleet.Settled;
 import dev.plinth.reconcile.ImageCatalog;
@@ -85,7 +85,7 @@ public final class StatusService {
 
     private static NodeView view(DesiredState d, NodeRecord r, List<dev.plinth.store.NodeEvent> events) {
         BareMetalNode n = d.nodes().get(r.name());
-        DiskImage desiredImage = n == null ? null : d.imageFor(n).orElse(null);
+        DiskImage desiredImage = n == null ? null : RoleResolver.imageFor(d, n).orElse(null);
         boolean settled = n != null && Settled.settled(r, desiredImage, n.spec().online());
         return NodeView.of(r, n != null, n != null && n.spec().online(),
                 desiredImage == null ? null : desiredImage.name(), settled, events);

@@ -1,5 +1,7 @@
 package dev.plinth.runtime.status;
 
+import dev.plinth.core.fleet.RoleResolver;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -130,7 +132,7 @@ class StatusServiceTest {
         assertThat(role.selected()).isZero();
         assertThat(role.shortfall()).isEqualTo(1);
         assertThat(role.nodesByState()).isEmpty();
-        assertThat(controller.desired().imageFor(loaded.nodes().get("compute-0")).orElseThrow().name())
+        assertThat(RoleResolver.imageFor(controller.desired(), loaded.nodes().get("compute-0")).orElseThrow().name())
                 .isEqualTo("centos-9");
     }
 

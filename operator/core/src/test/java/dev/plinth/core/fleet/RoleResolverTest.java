@@ -1,9 +1,28 @@
-package dev.plinth.api;
+package dev.plinth.core.fleet;
+
+import dev.plinth.api.RootDeviceHints;
+import dev.plinth.api.RolloutPolicy;
+import dev.plinth.api.ResourceRef;
+import dev.plinth.api.Resource;
+import dev.plinth.api.ObjectMeta;
+import dev.plinth.api.ImageFormat;
+import dev.plinth.api.HealthCheck;
+import dev.plinth.api.DiskImageSpec;
+import dev.plinth.api.Compression;
+import dev.plinth.api.CloudSpec;
+import dev.plinth.api.BmcSpec;
+import dev.plinth.api.BareMetalNodeSpec;
+import dev.plinth.api.BareMetalNode;
+import dev.plinth.api.Cloud;
+import dev.plinth.api.CloudRole;
+import dev.plinth.api.DesiredState;
+import dev.plinth.api.DiskImage;
+import dev.plinth.api.LabelSelector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.plinth.api.RoleResolver.Placement;
-import dev.plinth.api.RoleResolver.RoleId;
+import dev.plinth.core.fleet.RoleResolver.Placement;
+import dev.plinth.core.fleet.RoleResolver.RoleId;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -42,7 +61,7 @@ class RoleResolverTest {
 
         assertThat(p.image()).isEqualTo(PINNED);
         assertThat(p.role()).isEqualTo(new RoleId("overcloud", "compute"));
-        assertThat(d.imageFor(d.nodes().get("c0"))).contains(PINNED);
+        assertThat(RoleResolver.imageFor(d, d.nodes().get("c0"))).contains(PINNED);
     }
 
     @Test
@@ -61,7 +80,7 @@ class RoleResolverTest {
         });
         assertThat(r.roles()).allSatisfy(c -> assertThat(c.members()).isEmpty());
         assertThat(r.roles()).extracting(RoleResolver.RoleCount::shortfall).containsExactly(2, 1);
-        assertThat(d.imageFor(d.nodes().get("a"))).isEmpty();
+        assertThat(RoleResolver.imageFor(d, d.nodes().get("a"))).isEmpty();
     }
 
     @Test
@@ -79,7 +98,7 @@ class RoleResolverTest {
             assertThat(p.ambiguous()).isTrue();
             assertThat(p.role()).isNull();
             assertThat(p.image()).isNull();
-            assertThat(d.imageFor(gpu)).isEmpty();
+            assertThat(RoleResolver.imageFor(d, gpu)).isEmpty();
             assertThat(p.selectedBy()).extracting(RoleId::role).containsExactlyInAnyOrder("compute", "gpu");
             assertThat(RoleResolver.resolve(d).ambiguous()).containsExactly(p);
             assertThat(RoleResolver.resolve(d).roles()).allSatisfy(c -> assertThat(c.members()).isEmpty());
@@ -106,8 +125,8 @@ class RoleResolverTest {
         DesiredState d = state(List.of(node("own", Map.of(), "pinned"), node("none", Map.of("x", "y"), null)),
                 cloud("overcloud", role("compute", 0, Map.of("role", "compute"), "centos-9")));
 
-        assertThat(d.imageFor(d.nodes().get("own"))).contains(PINNED);
-        assertThat(d.imageFor(d.nodes().get("none"))).isEmpty();
+        assertThat(RoleResolver.imageFor(d, d.nodes().get("own"))).contains(PINNED);
+        assertThat(RoleResolver.imageFor(d, d.nodes().get("none"))).isEmpty();
         assertThat(RoleResolver.resolve(d).roles().get(0).shortfall()).isZero();
     }
 

@@ -1,4 +1,12 @@
-package dev.plinth.api;
+package dev.plinth.core.fleet;
+
+import dev.plinth.api.ResourceRef;
+import dev.plinth.api.BareMetalNode;
+import dev.plinth.api.Cloud;
+import dev.plinth.api.CloudRole;
+import dev.plinth.api.DesiredState;
+import dev.plinth.api.DiskImage;
+import dev.plinth.api.LabelSelector;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,9 +30,6 @@ import java.util.Optional;
  *   <li>The image: the node's own {@code spec.image} when set (an explicit pin wins, as it always has), else the
  *       image of its role, else none (the node stays available).</li>
  * </ul>
- *
- * <p>Lives in the api module rather than core because {@link DesiredState#imageFor} delegates here and the api
- * module depends on nothing.
  */
 public final class RoleResolver {
     private RoleResolver() {}

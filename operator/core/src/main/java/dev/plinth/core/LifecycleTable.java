@@ -130,23 +130,23 @@ public final class LifecycleTable {
             throw new IllegalStateException("node " + node + ": illegal transition " + name(from, "(new)") + " -> "
                     + name(to, "(forgotten)") + ": not in the lifecycle table");
         }
-        if (next == null || next.step() == null) {
+        if (next == null || next.operation().step() == null) {
             return;
         }
-        if (next.step().operation() != to) {
+        if (next.operation().step().operation() != to) {
             throw new IllegalStateException("node " + node + ": illegal transition " + describe(prev) + " -> "
-                    + describe(next) + ": step " + next.step() + " belongs to " + next.step().operation());
+                    + describe(next) + ": step " + next.operation().step() + " belongs to " + next.operation().step().operation());
         }
-        Step was = from == to ? prev.step() : null;
+        Step was = from == to ? prev.operation().step() : null;
         List<Step> order = steps(to);
-        if (was != null && order.indexOf(next.step()) < order.indexOf(was) && next.step() != order.get(0)) {
+        if (was != null && order.indexOf(next.operation().step()) < order.indexOf(was) && next.operation().step() != order.get(0)) {
             throw new IllegalStateException("node " + node + ": illegal transition " + describe(prev) + " -> "
                     + describe(next) + ": steps run in the order " + order);
         }
     }
 
     private static String describe(NodeRecord r) {
-        return r == null ? "(new)" : r.step() == null ? r.state().name() : r.state() + "/" + r.step();
+        return r == null ? "(new)" : r.operation().step() == null ? r.state().name() : r.state() + "/" + r.operation().step();
     }
 
     private static String name(ProvisioningState s, String none) {

@@ -80,11 +80,11 @@ public final class NodeLifecycle {
         if (rec.state() == ERROR) {
             return decideError(in, rec, now);
         }
-        if (rec.inFlight() != null) {
+        if (rec.operation().inFlight() != null) {
             return new Persist(recoverInFlight(rec, now));
         }
-        if (rec.notBefore() != null && now.isBefore(rec.notBefore())) {
-            return waitUntil(rec.notBefore(), now);
+        if (rec.operation().notBefore() != null && now.isBefore(rec.operation().notBefore())) {
+            return waitUntil(rec.operation().notBefore(), now);
         }
         return switch (rec.state()) {
             case REGISTERING -> new Act(new CheckPower());
@@ -100,30 +100,30 @@ public final class NodeLifecycle {
 
     private Decision leave(NodeRecord rec, Instant now) {
         boolean neverManaged = rec.state() == REGISTERING
-                || (rec.state() == ERROR && rec.failedOperation() == REGISTERING);
+                || (rec.state() == ERROR && rec.error().failedOperation() == REGISTERING);
         if (neverManaged) {
             return new Forget();
         }
         if (rec.state() == DEPROVISIONING) {
-            if (rec.notBefore() != null && now.isBefore(rec.notBefore())) {
-                return waitUntil(rec.notBefore(), now);
+            if (rec.operation().notBefore() != null && now.isBefore(rec.operation().notBefore())) {
+                return waitUntil(rec.operation().notBefore(), now);
             }
             return decideDeprovisioning(rec);
         }
-        if (rec.state() == ERROR && rec.failedOperation() == DEPROVISIONING && now.isBefore(rec.notBefore())) {
-            return waitUntil(rec.notBefore(), now);
+        if (rec.state() == ERROR && rec.error().failedOperation() == DEPROVISIONING && now.isBefore(rec.operation().notBefore())) {
+            return waitUntil(rec.operation().notBefore(), now);
         }
         return new Persist(begin(rec, DEPROVISIONING, now).specFingerprint("").build());
     }
 
     private Decision decideDeprovisioning(NodeRecord rec) {
-        if (rec.step() == null) {
+        if (rec.operation().step() == null) {
             return new Forget();
         }
-        return switch (rec.step()) {
+        return switch (rec.operation().step()) {
             case POWER_OFF -> new Act(new PowerOff());
             case CLEAN_UP -> new Act(new CleanUp());
-            default -> throw new IllegalStateException("step " + rec.step() + " in DEPROVISIONING");
+            default -> throw new IllegalStateException("step " + rec.operation().step() + " in DEPROVISIONING");
         };
     }
 
@@ -131,10 +131,10 @@ public final class NodeLifecycle {
 
     private Decision decideError(NodeInput in, NodeRecord rec, Instant now) {
         boolean specChanged = !in.fingerprint().equals(rec.specFingerprint());
-        if (!specChanged && rec.notBefore() != null && now.isBefore(rec.notBefore())) {
-            return waitUntil(rec.notBefore(), now);
+        if (!specChanged && rec.operation().notBefore() != null && now.isBefore(rec.operation().notBefore())) {
+            return waitUntil(rec.operation().notBefore(), now);
         }
-        NodeRecord.Builder retry = switch (rec.failedOperation()) {
+        NodeRecord.Builder retry = switch (rec.error().failedOperation()) {
             // a node that failed to leave and is back in Git starts over as a new one
             case REGISTERING, DEPROVISIONING -> begin(rec, REGISTERING, now);
             // AVAILABLE starts a fresh deploy (new deploy id) once the image is ready
@@ -161,7 +161,7 @@ public final class NodeLifecycle {
             return new Persist(rec.toBuilder().message(NO_IMAGE).build());
         }
         // A node with nothing to run stays off: it would only network-boot into nothing.
-        if (rec.powerState() == PowerState.ON) {
+        if (rec.power().state() == PowerState.ON) {
             return new Act(new PowerOff());
         }
         return checkOrWait(rec, now);
@@ -170,7 +170,7 @@ public final class NodeLifecycle {
     static final String NO_IMAGE = "no image to run: set spec.image or select the node from a Cloud role";
 
     private NodeRecord beginProvisioning(NodeRecord rec, NodeInput in, Instant now) {
-        long serial = rec.deploySerial() + 1;
+        long serial = rec.deploy().serial() + 1;
         return begin(rec, PROVISIONING, now)
                 .deploySerial(serial)
                 .deployId(rec.name() + "-" + serial + "-" + Long.toString(now.toEpochMilli(), 36))
@@ -188,26 +188,26 @@ public final class NodeLifecycle {
         if (in.image() == null) {
             return new Persist(idle(rec, AVAILABLE).message("image removed from Git while provisioning").build());
         }
-        if (!ImageRef.of(in.image()).equals(rec.targetImage()) && in.imageAvailability().ready()) {
+        if (!ImageRef.of(in.image()).equals(rec.deploy().targetImage()) && in.imageAvailability().ready()) {
             return new Persist(beginProvisioning(rec, in, now));
         }
-        return switch (rec.step()) {
-            case PREPARE_DEPLOY -> new Act(new PrepareDeploy(new DeployRequest(rec.deployId(), in.image().name(),
+        return switch (rec.operation().step()) {
+            case PREPARE_DEPLOY -> new Act(new PrepareDeploy(new DeployRequest(rec.deploy().id(), in.image().name(),
                     in.image().spec(), in.node().spec().rootDeviceHints())));
             case SET_BOOT_PXE -> new Act(new SetBootDevice(BootDevice.PXE, false));
             case BOOT_DEPLOY_RAMDISK -> reboot(rec, now);
             case WRITE_IMAGE -> overdue(rec, now, config.writeTimeout())
                     ? new Persist(failOperation(rec, FailureKind.TIMEOUT,
                             "no verified image within " + config.writeTimeout(), now))
-                    : new Act(new ObserveDeploy(rec.deployId()));
+                    : new Act(new ObserveDeploy(rec.deploy().id()));
             case SET_BOOT_DISK -> new Act(new SwitchToLocalBoot());
             case BOOT_IMAGE -> in.online() ? reboot(rec, now) : new Act(new PowerOff());
             case AWAIT_CHECK_IN -> overdue(rec, now, config.checkInTimeout())
                     ? new Persist(failOperation(rec, FailureKind.TIMEOUT,
                             "the written OS did not check in within " + config.checkInTimeout(), now))
-                    : new Act(new ObserveCheckIn(rec.deployId()));
-            case FINISH_DEPLOY -> new Act(new FinishDeploy(rec.deployId()));
-            default -> throw new IllegalStateException("step " + rec.step() + " in PROVISIONING");
+                    : new Act(new ObserveCheckIn(rec.deploy().id()));
+            case FINISH_DEPLOY -> new Act(new FinishDeploy(rec.deploy().id()));
+            default -> throw new IllegalStateException("step " + rec.operation().step() + " in PROVISIONING");
         };
     }
 
@@ -225,13 +225,13 @@ public final class NodeLifecycle {
             return new Persist(beginProvisioning(rec, in, now));
         }
         // Drift: heal what we know differs, then read back on an interval.
-        if (in.online() && rec.powerState() == PowerState.OFF) {
+        if (in.online() && rec.power().state() == PowerState.OFF) {
             return new Act(new PowerOn());
         }
-        if (!in.online() && rec.powerState() == PowerState.ON) {
+        if (!in.online() && rec.power().state() == PowerState.ON) {
             return new Act(new PowerOff());
         }
-        if (rec.bootDevice() != null && rec.bootDevice() != BootDevice.DISK) {
+        if (rec.power().bootDevice() != null && rec.power().bootDevice() != BootDevice.DISK) {
             return new Act(new SetBootDevice(BootDevice.DISK, true));
         }
         return checkOrWait(rec, now);
@@ -253,7 +253,7 @@ public final class NodeLifecycle {
      * time; calling again would risk doing the work twice.
      */
     private NodeRecord recoverInFlight(NodeRecord rec, Instant now) {
-        Action call = switch (rec.inFlight().call()) {
+        Action call = switch (rec.operation().inFlight().call()) {
             case REBOOT -> new Reboot();
         };
         NodeRecord next = apply(rec, call, Outcome.DONE, now).next();
@@ -278,7 +278,7 @@ public final class NodeLifecycle {
             return fail(rec, f.kind(), f.message(), now);
         }
         NodeRecord.Builder b = rec.toBuilder().attempt(0).notBefore(null).inFlight(null);
-        if (rec.step() == null || rec.state() == PROVISIONED || rec.state() == AVAILABLE) {
+        if (rec.operation().step() == null || rec.state() == PROVISIONED || rec.state() == AVAILABLE) {
             // an idle node's drift check or heal succeeded: the BMC answers again
             b.clearError();
         }
@@ -295,24 +295,24 @@ public final class NodeLifecycle {
         }
         if (action instanceof PowerOff) {
             b.powerState(PowerState.OFF);
-            if (rec.step() == Step.POWER_OFF) {
+            if (rec.operation().step() == Step.POWER_OFF) {
                 return Transition.now(next(b, rec, Step.CLEAN_UP, now).build());
             }
-            if (rec.step() == Step.BOOT_IMAGE) {
+            if (rec.operation().step() == Step.BOOT_IMAGE) {
                 return Transition.now(next(b, rec, Step.FINISH_DEPLOY, now).build());
             }
             return Transition.now(b.build());
         }
         if (action instanceof Reboot) {
             b.powerState(PowerState.ON);
-            if (rec.step() == Step.BOOT_DEPLOY_RAMDISK) {
+            if (rec.operation().step() == Step.BOOT_DEPLOY_RAMDISK) {
                 return Transition.now(next(b.deployPhase(DeployPhase.WAITING), rec, Step.WRITE_IMAGE, now).build());
             }
             return Transition.now(next(b, rec, Step.AWAIT_CHECK_IN, now).build());
         }
         if (action instanceof SetBootDevice s) {
             b.bootDevice(s.device());
-            return Transition.now(rec.step() == Step.SET_BOOT_PXE
+            return Transition.now(rec.operation().step() == Step.SET_BOOT_PXE
                     ? next(b, rec, Step.BOOT_DEPLOY_RAMDISK, now).build() : b.build());
         }
         if (action instanceof PrepareDeploy) {
@@ -332,7 +332,7 @@ public final class NodeLifecycle {
         }
         if (action instanceof FinishDeploy) {
             return Transition.now(complete(b, rec, PROVISIONED, now)
-                    .image(rec.targetImage()).targetImage(null).checkedAt(now).build());
+                    .image(rec.deploy().targetImage()).targetImage(null).checkedAt(now).build());
         }
         if (action instanceof CleanUp) {
             return Transition.now(next(b, rec, null, now).build());
@@ -350,7 +350,7 @@ public final class NodeLifecycle {
             case FAILED -> new Transition(failOperation(rec, FailureKind.DEPLOY_FAILED,
                     "deploy failed: " + p.message(), now), null);
             case UNKNOWN -> fail(rec, FailureKind.PROTOCOL,
-                    "the deploy driver has no record of deploy " + rec.deployId(), now);
+                    "the deploy driver has no record of deploy " + rec.deploy().id(), now);
             default -> new Transition(b.message(progressMessage(p)).build(), config.pollInterval());
         };
     }
@@ -367,8 +367,8 @@ public final class NodeLifecycle {
     // --- failure handling --------------------------------------------------------------------------------------
 
     private Transition fail(NodeRecord rec, FailureKind kind, String message, Instant now) {
-        int attempt = rec.attempt() + 1;
-        if (rec.step() == null) {
+        int attempt = rec.operation().attempt() + 1;
+        if (rec.operation().step() == null) {
             // A settled node's BMC stopped answering: the node is not broken, we just cannot see it. Back off.
             Duration delay = kind.retryable() ? config.stepDelay(attempt) : config.errorDelay(attempt);
             NodeRecord next = rec.toBuilder().attempt(attempt).notBefore(now.plus(delay)).inFlight(null)
@@ -379,7 +379,7 @@ public final class NodeLifecycle {
         if (kind.retryable() && attempt < config.stepAttempts()) {
             Duration delay = config.stepDelay(attempt);
             NodeRecord next = rec.toBuilder().attempt(attempt).notBefore(now.plus(delay)).inFlight(null)
-                    .message(rec.step() + " failed (attempt " + attempt + "/" + config.stepAttempts() + "), retry in "
+                    .message(rec.operation().step() + " failed (attempt " + attempt + "/" + config.stepAttempts() + "), retry in "
                             + delay.toSeconds() + "s: " + message).build();
             return new Transition(next, delay);
         }
@@ -387,19 +387,19 @@ public final class NodeLifecycle {
     }
 
     private NodeRecord failOperation(NodeRecord rec, FailureKind kind, String message, Instant now) {
-        int errors = rec.errorCount() + 1;
+        int errors = rec.error().count() + 1;
         Duration delay = config.errorDelay(errors);
         return rec.toBuilder()
                 .state(ERROR)
                 .inFlight(null)
                 .failedOperation(rec.state())
                 .errorKind(kind)
-                .errorMessage(rec.step() + ": " + message)
+                .errorMessage(rec.operation().step() + ": " + message)
                 .errorCount(errors)
                 .step(null)
                 .attempt(0)
                 .notBefore(now.plus(delay))
-                .lastOperationMillis(millisSince(rec.operationStartedAt(), now))
+                .lastOperationMillis(millisSince(rec.operation().startedAt(), now))
                 .message("retry in " + delay.toSeconds() + "s, or at once when the spec changes")
                 .build();
     }
@@ -416,19 +416,19 @@ public final class NodeLifecycle {
     }
 
     private static NodeRecord.Builder next(NodeRecord.Builder b, NodeRecord rec, Step step, Instant now) {
-        return b.timing(rec.step(), millisSince(rec.stepStartedAt(), now)).step(step)
+        return b.timing(rec.operation().step(), millisSince(rec.operation().stepStartedAt(), now)).step(step)
                 .stepStartedAt(step == null ? null : now).message(step == Step.WRITE_IMAGE ? "booting the deploy ramdisk" : "");
     }
 
     private static NodeRecord.Builder complete(NodeRecord.Builder b, NodeRecord rec, ProvisioningState state,
             Instant now) {
-        return b.timing(rec.step(), millisSince(rec.stepStartedAt(), now)).state(state).step(null)
+        return b.timing(rec.operation().step(), millisSince(rec.operation().stepStartedAt(), now)).state(state).step(null)
                 .stepStartedAt(null).errorCount(0).clearError().message("")
-                .lastOperationMillis(millisSince(rec.operationStartedAt(), now));
+                .lastOperationMillis(millisSince(rec.operation().startedAt(), now));
     }
 
     private Decision checkOrWait(NodeRecord rec, Instant now) {
-        Instant due = rec.checkedAt() == null ? now : rec.checkedAt().plus(config.driftInterval());
+        Instant due = rec.power().checkedAt() == null ? now : rec.power().checkedAt().plus(config.driftInterval());
         return now.isBefore(due) ? waitUntil(due, now) : new Act(new CheckPower());
     }
 
@@ -439,7 +439,7 @@ public final class NodeLifecycle {
     }
 
     private static boolean overdue(NodeRecord rec, Instant now, Duration timeout) {
-        return rec.stepStartedAt() != null && now.isAfter(rec.stepStartedAt().plus(timeout));
+        return rec.operation().stepStartedAt() != null && now.isAfter(rec.operation().stepStartedAt().plus(timeout));
     }
 
     private static Wait waitUntil(Instant when, Instant now) {

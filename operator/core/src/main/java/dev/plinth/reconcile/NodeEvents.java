@@ -23,14 +23,14 @@ public final class NodeEvents {
             message = "registered";
         } else if (before.state() != after.state()) {
             message = before.state() + " -> " + after.state();
-            if (after.errorMessage() != null && after.errorCount() > before.errorCount()) {
+            if (after.error().message() != null && after.error().count() > before.error().count()) {
                 type = ERROR;
-                message += ": " + after.errorMessage() + " (" + after.errorKind() + ")";
+                message += ": " + after.error().message() + " (" + after.error().kind() + ")";
             }
-        } else if (!Objects.equals(before.step(), after.step()) && after.step() != null) {
+        } else if (!Objects.equals(before.operation().step(), after.operation().step()) && after.operation().step() != null) {
             type = STEP;
-            message = after.state() + "/" + after.step();
-        } else if (after.attempt() > before.attempt()) {
+            message = after.state() + "/" + after.operation().step();
+        } else if (after.operation().attempt() > before.operation().attempt()) {
             type = RETRY;
             message = after.message();
         }

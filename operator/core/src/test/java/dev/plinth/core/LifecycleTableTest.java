@@ -131,10 +131,10 @@ class LifecycleTableTest {
      * only hide a move, and then the table's entry for it fails the test.
      */
     private static List<Object> key(NodeRecord r) {
-        return Arrays.asList(r.state(), r.step(), Math.min(r.attempt(), LifecycleConfig.DEFAULT.stepAttempts()),
-                r.notBefore() != null, r.powerState(), r.bootDevice(), r.image(), r.targetImage(),
-                r.failedOperation(), r.specFingerprint(), r.message().isEmpty(),
-                r.message().equals(NodeLifecycle.NO_IMAGE), r.inFlight(), r.deployPhase());
+        return Arrays.asList(r.state(), r.operation().step(), Math.min(r.operation().attempt(), LifecycleConfig.DEFAULT.stepAttempts()),
+                r.operation().notBefore() != null, r.power().state(), r.power().bootDevice(), r.image(), r.deploy().targetImage(),
+                r.error().failedOperation(), r.specFingerprint(), r.message().isEmpty(),
+                r.message().equals(NodeLifecycle.NO_IMAGE), r.operation().inFlight(), r.deploy().phase());
     }
 
     // --- illegal moves ---------------------------------------------------------------------------------------

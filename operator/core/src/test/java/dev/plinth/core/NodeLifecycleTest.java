@@ -82,8 +82,8 @@ class NodeLifecycleTest {
     void newNodeRegistersThroughItsBmcAndBecomesAvailable() {
         NodeRecord rec = registered(input(Resources.node("spare", 1, null, true), null));
         assertThat(rec.state()).isEqualTo(ProvisioningState.AVAILABLE);
-        assertThat(rec.powerState()).isEqualTo(PowerState.OFF);
-        assertThat(rec.timings()).containsKey(dev.plinth.core.Step.CHECK_BMC);
+        assertThat(rec.power().state()).isEqualTo(PowerState.OFF);
+        assertThat(rec.operation().timings()).containsKey(dev.plinth.core.Step.CHECK_BMC);
         assertThat(rec.bmc().credentialsName()).isEqualTo("bmc-spare");
     }
 
@@ -96,13 +96,13 @@ class NodeLifecycleTest {
                 "SwitchToLocalBoot", "Reboot", "ObserveCheckIn", "FinishDeploy");
         assertThat(rec[0].state()).isEqualTo(ProvisioningState.PROVISIONED);
         assertThat(rec[0].image()).isEqualTo(ImageRef.of(centos));
-        assertThat(rec[0].bootDevice()).isEqualTo(BootDevice.DISK);
-        assertThat(rec[0].timings()).containsOnlyKeys(dev.plinth.core.Step.PREPARE_DEPLOY,
+        assertThat(rec[0].power().bootDevice()).isEqualTo(BootDevice.DISK);
+        assertThat(rec[0].operation().timings()).containsOnlyKeys(dev.plinth.core.Step.PREPARE_DEPLOY,
                 dev.plinth.core.Step.SET_BOOT_PXE, dev.plinth.core.Step.BOOT_DEPLOY_RAMDISK,
                 dev.plinth.core.Step.WRITE_IMAGE, dev.plinth.core.Step.SET_BOOT_DISK,
                 dev.plinth.core.Step.BOOT_IMAGE, dev.plinth.core.Step.AWAIT_CHECK_IN,
                 dev.plinth.core.Step.FINISH_DEPLOY);
-        assertThat(rec[0].lastOperationMillis()).isPositive();
+        assertThat(rec[0].operation().lastMillis()).isPositive();
     }
 
     @Test
@@ -112,11 +112,11 @@ class NodeLifecycleTest {
         Decision first = lifecycle.decide(in, available, now);
         assertThat(first).isInstanceOf(Persist.class);
         NodeRecord provisioning = ((Persist) first).next();
-        assertThat(provisioning.deployId()).startsWith("compute-0-1-");
+        assertThat(provisioning.deploy().id()).startsWith("compute-0-1-");
         Decision act = lifecycle.decide(in, provisioning, now);
         assertThat(act).isInstanceOf(Act.class);
         Action.PrepareDeploy prepare = (Action.PrepareDeploy) ((Act) act).action();
-        assertThat(prepare.request().deployId()).isEqualTo(provisioning.deployId());
+        assertThat(prepare.request().deployId()).isEqualTo(provisioning.deploy().id());
         // a restarted controller decides the same from the same record
         assertThat(lifecycle.decide(in, provisioning, now.plusSeconds(30))).isEqualTo(act);
     }
@@ -129,8 +129,8 @@ class NodeLifecycleTest {
         Transition t = lifecycle.apply(rec, ((Act) d).action(),
                 new Outcome.Progress(new DeployProgress(DeployPhase.WRITING, 50, 200, "")), now);
         assertThat(t.requeueAfter()).isEqualTo(LifecycleConfig.DEFAULT.pollInterval());
-        assertThat(t.next().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
-        assertThat(t.next().bytesWritten()).isEqualTo(50);
+        assertThat(t.next().operation().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
+        assertThat(t.next().deploy().bytesWritten()).isEqualTo(50);
         assertThat(t.next().message()).contains("25%");
     }
 
@@ -139,7 +139,7 @@ class NodeLifecycleTest {
         for (int i = 0; i < 20; i++) {
             Step s = settle(in, rec);
             rec = s.record();
-            if (rec.step() == target) {
+            if (rec.operation().step() == target) {
                 return rec;
             }
             rec = act(rec, s.decision(), Outcome.DONE);
@@ -151,20 +151,20 @@ class NodeLifecycleTest {
     void aFailedVerificationGoesToErrorAndRetriesWithANewDeployAfterBackoff() {
         NodeInput in = input(node, centos);
         NodeRecord rec = atStep(in, dev.plinth.core.Step.WRITE_IMAGE);
-        String firstDeploy = rec.deployId();
+        String firstDeploy = rec.deploy().id();
         Decision d = lifecycle.decide(in, rec, now);
         rec = act(rec, d, new Outcome.Progress(new DeployProgress(DeployPhase.FAILED, 0, 0, "sha256 mismatch")));
         assertThat(rec.state()).isEqualTo(ProvisioningState.ERROR);
-        assertThat(rec.errorKind()).isEqualTo(FailureKind.DEPLOY_FAILED);
-        assertThat(rec.errorMessage()).contains("sha256 mismatch");
+        assertThat(rec.error().kind()).isEqualTo(FailureKind.DEPLOY_FAILED);
+        assertThat(rec.error().message()).contains("sha256 mismatch");
         assertThat(rec.image()).isNull();
         assertThat(lifecycle.decide(in, rec, now)).isInstanceOf(Wait.class);
 
-        now = rec.notBefore().plusMillis(1);
+        now = rec.operation().notBefore().plusMillis(1);
         Step retry = settle(in, rec);
         assertThat(retry.record().state()).isEqualTo(ProvisioningState.PROVISIONING);
-        assertThat(retry.record().deployId()).isNotEqualTo(firstDeploy);
-        assertThat(retry.record().errorCount()).isEqualTo(1);
+        assertThat(retry.record().deploy().id()).isNotEqualTo(firstDeploy);
+        assertThat(retry.record().error().count()).isEqualTo(1);
     }
 
     @Test
@@ -180,14 +180,14 @@ class NodeLifecycleTest {
             delays.add(t.requeueAfter());
             assertThat(rec.state()).isEqualTo(ProvisioningState.PROVISIONING);
             assertThat(lifecycle.decide(in, rec, now)).isInstanceOf(Wait.class);
-            now = rec.notBefore();
+            now = rec.operation().notBefore();
         }
         assertThat(delays).isSorted().doesNotHaveDuplicates();
         Decision d = lifecycle.decide(in, rec, now);
         rec = lifecycle.apply(rec, ((Act) d).action(), Outcome.failed(FailureKind.UNREACHABLE, "no answer"), now)
                 .next();
         assertThat(rec.state()).isEqualTo(ProvisioningState.ERROR);
-        assertThat(rec.failedOperation()).isEqualTo(ProvisioningState.PROVISIONING);
+        assertThat(rec.error().failedOperation()).isEqualTo(ProvisioningState.PROVISIONING);
     }
 
     @Test
@@ -197,8 +197,8 @@ class NodeLifecycleTest {
         NodeRecord rec = act(s.record(), s.decision(),
                 Outcome.failed(FailureKind.AUTHENTICATION, "BMC rejected the credentials"));
         assertThat(rec.state()).isEqualTo(ProvisioningState.ERROR);
-        assertThat(rec.errorKind()).isEqualTo(FailureKind.AUTHENTICATION);
-        assertThat(Duration.between(now, rec.notBefore())).isGreaterThanOrEqualTo(LifecycleConfig.DEFAULT.errorBackoff());
+        assertThat(rec.error().kind()).isEqualTo(FailureKind.AUTHENTICATION);
+        assertThat(Duration.between(now, rec.operation().notBefore())).isGreaterThanOrEqualTo(LifecycleConfig.DEFAULT.errorBackoff());
     }
 
     @Test
@@ -211,7 +211,7 @@ class NodeLifecycleTest {
                 node.spec().bootMACAddress(), true, node.spec().image(), node.spec().rootDeviceHints()));
         Step retry = settle(input(fixed, centos), rec);
         assertThat(retry.record().state()).isEqualTo(ProvisioningState.REGISTERING);
-        assertThat(retry.record().errorCount()).isZero();
+        assertThat(retry.record().error().count()).isZero();
         assertThat(retry.decision()).isInstanceOf(Act.class);
     }
 
@@ -225,7 +225,7 @@ class NodeLifecycleTest {
         assertThat(s.record().state()).isEqualTo(ProvisioningState.DEPROVISIONING);
         assertThat(((Act) s.decision()).action()).isInstanceOf(Action.PowerOff.class);
         NodeRecord off = act(s.record(), s.decision(), Outcome.DONE);
-        assertThat(off.powerState()).isEqualTo(PowerState.OFF);
+        assertThat(off.power().state()).isEqualTo(PowerState.OFF);
         Step clean = settle(gone, off);
         assertThat(((Act) clean.decision()).action()).isInstanceOf(Action.CleanUp.class);
         NodeRecord cleaned = act(clean.record(), clean.decision(), Outcome.DONE);
@@ -271,8 +271,8 @@ class NodeLifecycleTest {
         assertThat(s.record().message()).contains("keeps image centos-9").contains("downloading");
         Step go = settle(input(node, rocky), s.record());
         assertThat(go.record().state()).isEqualTo(ProvisioningState.PROVISIONING);
-        assertThat(go.record().targetImage()).isEqualTo(ImageRef.of(rocky));
-        assertThat(go.record().deploySerial()).isEqualTo(2);
+        assertThat(go.record().deploy().targetImage()).isEqualTo(ImageRef.of(rocky));
+        assertThat(go.record().deploy().serial()).isEqualTo(2);
     }
 
     @Test
@@ -282,7 +282,7 @@ class NodeLifecycleTest {
         now = now.plus(LifecycleConfig.DEFAULT.writeTimeout()).plusSeconds(1);
         Step s = settle(in, rec);
         assertThat(s.record().state()).isEqualTo(ProvisioningState.ERROR);
-        assertThat(s.record().errorKind()).isEqualTo(FailureKind.TIMEOUT);
+        assertThat(s.record().error().kind()).isEqualTo(FailureKind.TIMEOUT);
     }
 
     @Test
@@ -294,7 +294,7 @@ class NodeLifecycleTest {
         assertThat(actions).containsExactly("PrepareDeploy", "SetBootDevice", "Reboot", "ObserveDeploy",
                 "SwitchToLocalBoot", "PowerOff", "FinishDeploy");
         assertThat(rec[0].state()).isEqualTo(ProvisioningState.PROVISIONED);
-        assertThat(rec[0].powerState()).isEqualTo(PowerState.OFF);
+        assertThat(rec[0].power().state()).isEqualTo(PowerState.OFF);
     }
 
     @Test
@@ -317,12 +317,12 @@ class NodeLifecycleTest {
         // the decision itself carries the intent to persist before the call
         assertThat(((Act) d).persistFirst()).isTrue();
         NodeRecord intent = ((Act) d).intent();
-        assertThat(intent.inFlight()).isEqualTo(new InFlight(InFlight.Call.REBOOT, now));
+        assertThat(intent.operation().inFlight()).isEqualTo(new InFlight(InFlight.Call.REBOOT, now));
         assertThat(intent.toBuilder().inFlight(null).build()).isEqualTo(rec);
         // the controller dies here; the restarted one finds the intent and watches instead of rebooting again
         Step resumed = settle(in, intent);
-        assertThat(resumed.record().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
-        assertThat(resumed.record().inFlight()).isNull();
+        assertThat(resumed.record().operation().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
+        assertThat(resumed.record().operation().inFlight()).isNull();
         assertThat(((Act) resumed.decision()).action()).isInstanceOf(Action.ObserveDeploy.class);
         assertThat(resumed.record().message()).contains("the reboot may have happened");
         // idempotent calls need no intent
@@ -339,9 +339,9 @@ class NodeLifecycleTest {
         NodeRecord failed = act(leaving.record(), leaving.decision(),
                 Outcome.failed(FailureKind.AUTHENTICATION, "rejected"));
         assertThat(failed.state()).isEqualTo(ProvisioningState.ERROR);
-        assertThat(failed.failedOperation()).isEqualTo(ProvisioningState.DEPROVISIONING);
+        assertThat(failed.error().failedOperation()).isEqualTo(ProvisioningState.DEPROVISIONING);
         // still gone: it keeps trying to leave after the backoff
-        now = failed.notBefore().plusMillis(1);
+        now = failed.operation().notBefore().plusMillis(1);
         assertThat(settle(gone, failed).record().state()).isEqualTo(ProvisioningState.DEPROVISIONING);
         // back in Git: it is registered again rather than powered off
         Step back = settle(in, failed);

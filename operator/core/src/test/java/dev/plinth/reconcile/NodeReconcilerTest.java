@@ -56,7 +56,7 @@ class NodeReconcilerTest {
                     clock, writer).record();
         }
         assertThat(rec.state()).isEqualTo(ProvisioningState.PROVISIONED);
-        assertThat(rec.inFlight()).isNull();
+        assertThat(rec.operation().inFlight()).isNull();
         List<Integer> reboots = indexesOf("call reboot");
         assertThat(reboots).hasSize(2); // into the ramdisk, then into the written disk
         for (int i : reboots) {
@@ -131,7 +131,7 @@ class NodeReconcilerTest {
             if (kind == Write.INTENT && failIntents) {
                 throw new StoreException("disk full", null);
             }
-            InFlight f = after.inFlight();
+            InFlight f = after.operation().inFlight();
             journal.add(kind == Write.INTENT ? "write INTENT " + f.call()
                     : "write PROGRESS " + after.state() + " in flight: " + (f == null ? "none" : f.call()));
             if (event != null) {

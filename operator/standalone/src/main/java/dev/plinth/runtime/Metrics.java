@@ -50,10 +50,10 @@ public final class Metrics implements NodeListener {
         if (failed || succeeded) {
             Timer.builder("plinth_operation_seconds").tag("operation", before.state().name())
                     .tag("result", failed ? "failed" : "succeeded")
-                    .register(registry).record(Duration.ofMillis(after.lastOperationMillis()));
+                    .register(registry).record(Duration.ofMillis(after.operation().lastMillis()));
         }
         if (after.state() == ProvisioningState.PROVISIONED) {
-            after.timings().forEach((step, ms) -> Timer.builder("plinth_step_seconds").tag("step", step.name())
+            after.operation().timings().forEach((step, ms) -> Timer.builder("plinth_step_seconds").tag("step", step.name())
                     .register(registry).record(Duration.ofMillis(ms)));
         }
     }

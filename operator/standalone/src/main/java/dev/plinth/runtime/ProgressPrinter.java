@@ -19,17 +19,17 @@ public final class ProgressPrinter implements NodeListener {
         if (after == null) {
             line = "left Git: deprovisioned and forgotten";
         } else if (before == null || before.state() != after.state()) {
-            line = after.state() + (after.step() == null ? "" : "/" + after.step());
-            if (after.errorMessage() != null && after.state().name().equals("ERROR")) {
-                line += "  " + after.errorKind() + ": " + after.errorMessage();
+            line = after.state() + (after.operation().step() == null ? "" : "/" + after.operation().step());
+            if (after.error().message() != null && after.state().name().equals("ERROR")) {
+                line += "  " + after.error().kind() + ": " + after.error().message();
             } else if (after.image() != null && after.state().name().equals("PROVISIONED")) {
-                line += "  image " + after.image().name() + " in " + after.lastOperationMillis() / 1000.0 + "s";
+                line += "  image " + after.image().name() + " in " + after.operation().lastMillis() / 1000.0 + "s";
             }
-        } else if (before.step() != after.step() && after.step() != null) {
-            line = after.state() + "/" + after.step();
-        } else if (after.deployPhase() != null && before.deployPhase() != after.deployPhase()) {
-            line = after.state() + "/" + after.step() + "  agent: " + after.deployPhase().name().toLowerCase()
-                    + (after.bytesTotal() > 0 ? " (" + (after.bytesTotal() >> 20) + " MiB image)" : "");
+        } else if (before.operation().step() != after.operation().step() && after.operation().step() != null) {
+            line = after.state() + "/" + after.operation().step();
+        } else if (after.deploy().phase() != null && before.deploy().phase() != after.deploy().phase()) {
+            line = after.state() + "/" + after.operation().step() + "  agent: " + after.deploy().phase().name().toLowerCase()
+                    + (after.deploy().bytesTotal() > 0 ? " (" + (after.deploy().bytesTotal() >> 20) + " MiB image)" : "");
         }
         if (line != null) {
             String name = after != null ? after.name() : before.name();

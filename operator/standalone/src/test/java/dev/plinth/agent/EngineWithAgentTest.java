@@ -151,7 +151,7 @@ class EngineWithAgentTest {
             Machine m = machines.get(r.name());
             assertThat(m.disk).isEqualTo(raw);
             assertThat(m.checkIns).isEqualTo(1);
-            assertThat(agent.checkedIn(null, r.deployId())).isTrue();
+            assertThat(agent.checkedIn(null, r.deploy().id())).isTrue();
             // the deploy is closed: its script is gone, its tokens are spent
             assertThat(agent.script(AgentService.normalizeMac(r.bootMACAddress()))).isEqualTo(AgentService.LOCAL_BOOT);
         }
@@ -166,8 +166,8 @@ class EngineWithAgentTest {
                 .map(r -> r.state() == ProvisioningState.ERROR).orElse(false)
                 && controller.record("node-0").map(r -> r.state() == ProvisioningState.PROVISIONED).orElse(false));
         NodeRecord bad = controller.record("node-1").orElseThrow();
-        assertThat(bad.errorKind()).isEqualTo(FailureKind.DEPLOY_FAILED);
-        assertThat(bad.errorMessage()).contains("agent wrote ").contains("expected " + TestBytes.sha256(raw));
+        assertThat(bad.error().kind()).isEqualTo(FailureKind.DEPLOY_FAILED);
+        assertThat(bad.error().message()).contains("agent wrote ").contains("expected " + TestBytes.sha256(raw));
         assertThat(machines.get("node-1").checkIns).isZero();
     }
 

@@ -79,22 +79,22 @@ class IpmiNodeStatusTest {
 
                 NodeRecord good = controller.record("good").orElseThrow();
                 assertThat(good.state()).isEqualTo(ProvisioningState.AVAILABLE);
-                assertThat(good.powerState().name().toLowerCase()).isEqualTo(bmc.ipmitoolPower());
+                assertThat(good.power().state().name().toLowerCase()).isEqualTo(bmc.ipmitoolPower());
 
                 NodeRecord wrong = controller.record("wrong").orElseThrow();
                 assertThat(wrong.state()).isEqualTo(ProvisioningState.ERROR);
-                assertThat(wrong.errorKind()).isEqualTo(FailureKind.AUTHENTICATION);
-                assertThat(wrong.errorMessage()).contains("rejected the credentials").doesNotContain(bmc.password());
+                assertThat(wrong.error().kind()).isEqualTo(FailureKind.AUTHENTICATION);
+                assertThat(wrong.error().message()).contains("rejected the credentials").doesNotContain(bmc.password());
 
                 NodeRecord gone = controller.record("gone").orElseThrow();
                 assertThat(gone.state()).isEqualTo(ProvisioningState.ERROR);
-                assertThat(gone.errorKind()).isIn(FailureKind.UNREACHABLE, FailureKind.TIMEOUT);
+                assertThat(gone.error().kind()).isIn(FailureKind.UNREACHABLE, FailureKind.TIMEOUT);
 
                 // no thrashing: within the error backoff nothing is tried again
                 Thread.sleep(2_000);
-                assertThat(controller.record("wrong").orElseThrow().errorCount()).isEqualTo(1);
-                assertThat(controller.record("gone").orElseThrow().errorCount()).isEqualTo(1);
-                assertThat(controller.record("wrong").orElseThrow().notBefore()).isAfter(java.time.Instant.now());
+                assertThat(controller.record("wrong").orElseThrow().error().count()).isEqualTo(1);
+                assertThat(controller.record("gone").orElseThrow().error().count()).isEqualTo(1);
+                assertThat(controller.record("wrong").orElseThrow().operation().notBefore()).isAfter(java.time.Instant.now());
             } finally {
                 controller.close();
             }

@@ -129,11 +129,11 @@ class NodeControllerTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             NodeRecord unreachable = controller.record("node-1").orElseThrow();
             assertThat(unreachable.state()).isEqualTo(ProvisioningState.ERROR);
-            assertThat(unreachable.errorKind()).isEqualTo(FailureKind.UNREACHABLE);
+            assertThat(unreachable.error().kind()).isEqualTo(FailureKind.UNREACHABLE);
             NodeRecord wrongPassword = controller.record("node-2").orElseThrow();
             assertThat(wrongPassword.state()).isEqualTo(ProvisioningState.ERROR);
-            assertThat(wrongPassword.errorKind()).isEqualTo(FailureKind.AUTHENTICATION);
-            assertThat(wrongPassword.errorMessage()).contains("rejected the credentials").doesNotContain("pw");
+            assertThat(wrongPassword.error().kind()).isEqualTo(FailureKind.AUTHENTICATION);
+            assertThat(wrongPassword.error().message()).contains("rejected the credentials").doesNotContain("pw");
         });
     }
 
@@ -147,8 +147,8 @@ class NodeControllerTest {
         await().atMost(Duration.ofSeconds(30)).until(() ->
                 states(controller.records()).getOrDefault(ProvisioningState.ERROR, 0L) == 3);
         assertThat(controller.records()).allSatisfy(r -> {
-            assertThat(r.errorKind()).isEqualTo(FailureKind.DEPLOY_FAILED);
-            assertThat(r.errorMessage()).contains("sha256");
+            assertThat(r.error().kind()).isEqualTo(FailureKind.DEPLOY_FAILED);
+            assertThat(r.error().message()).contains("sha256");
             assertThat(r.image()).isNull();
         });
     }

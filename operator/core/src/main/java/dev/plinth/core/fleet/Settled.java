@@ -34,16 +34,16 @@ public final class Settled {
      * @param online the node's {@code spec.online}
      */
     public static boolean settled(NodeRecord r, DiskImage desiredImage, boolean online) {
-        if (r.step() != null || r.errorKind() != null || r.inFlight() != null) {
+        if (r.operation().step() != null || r.error().kind() != null || r.operation().inFlight() != null) {
             return false;
         }
         if (desiredImage == null) {
-            return r.state() == ProvisioningState.AVAILABLE && r.powerState() != PowerState.ON;
+            return r.state() == ProvisioningState.AVAILABLE && r.power().state() != PowerState.ON;
         }
         return r.state() == ProvisioningState.PROVISIONED
                 && ImageRef.of(desiredImage).equals(r.image())
-                && r.powerState() != (online ? PowerState.OFF : PowerState.ON)
-                && (r.bootDevice() == null || r.bootDevice() == BootDevice.DISK);
+                && r.power().state() != (online ? PowerState.OFF : PowerState.ON)
+                && (r.power().bootDevice() == null || r.power().bootDevice() == BootDevice.DISK);
     }
 
     /** Whether the node named by {@code r} is settled on what {@code state} asks of it; false when not desired. */

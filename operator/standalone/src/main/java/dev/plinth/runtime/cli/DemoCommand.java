@@ -204,13 +204,14 @@ final class DemoCommand implements Callable<Integer> {
     private static void printNodes(Standalone plinth, String verdict) {
         System.out.println();
         Table t = new Table("NODE", "STATE", "POWER", "IMAGE", "PROVISIONED IN", "SLOWEST STEP", "IN THE RAMDISK");
-        for (NodeView n : plinth.status().nodes()) {
+        for (NodeView v : plinth.status().nodes()) {
+            var n = v.status();
             String slowest = n.stepMillis().entrySet().stream().max(Map.Entry.comparingByValue())
                     .map(e -> e.getKey() + " " + StatusCommand.seconds(e.getValue())).orElse("-");
             StringBuilder ramdisk = new StringBuilder();
             n.deployPhaseMillis().forEach((phase, ms) -> ramdisk.append(ramdisk.length() == 0 ? "" : ", ")
                     .append(phase).append(' ').append(StatusCommand.seconds(ms)));
-            t.row(n.name(), n.state(), n.power(), n.image(), StatusCommand.seconds(n.lastOperationMillis()), slowest,
+            t.row(v.name(), n.state(), n.power(), n.image(), StatusCommand.seconds(n.lastOperationMillis()), slowest,
                     ramdisk.length() == 0 ? "-" : ramdisk);
         }
         t.print(System.out);

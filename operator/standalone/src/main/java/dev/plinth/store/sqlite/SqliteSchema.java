@@ -33,5 +33,10 @@ final class SqliteSchema {
                     + " 'since', json_extract(record, '$.updatedAt'))) WHERE json_extract(record, '$.inFlight') = 'Reboot'");
             s.execute("PRAGMA user_version = 2");
         }
+        if (version < 3) {
+            // v3: the record's 30 flat fields grouped into operation, power, deploy and error
+            NodeRecordV3.migrate(s.getConnection());
+            s.execute("PRAGMA user_version = 3");
+        }
     }
 }

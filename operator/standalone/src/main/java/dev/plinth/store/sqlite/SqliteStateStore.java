@@ -33,7 +33,7 @@ import java.util.Optional;
  * table holds each singleton (revision in force, last stable, revision status, deploy registry) under a private key.
  */
 public final class SqliteStateStore implements StateStore {
-    private static final int SCHEMA_VERSION = 2;
+    private static final int SCHEMA_VERSION = 3;
     private static final int EVENTS_KEPT = 200_000;
     private static final String DESIRED = "desired";
     private static final String LAST_STABLE = "last-stable";

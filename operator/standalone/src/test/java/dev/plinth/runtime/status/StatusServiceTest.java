@@ -146,7 +146,7 @@ class StatusServiceTest {
         assertThat(status.converged()).isFalse();
         NodeView view = status.node("compute-0", 0).orElseThrow();
         assertThat(view.settled()).isFalse();
-        assertThat(view.image()).isEqualTo("centos-9");
+        assertThat(view.status().image()).isEqualTo("centos-9");
         assertThat(view.desiredImage()).isEqualTo("centos-9-gold");
     }
 

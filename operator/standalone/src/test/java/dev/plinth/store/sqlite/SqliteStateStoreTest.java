@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.plinth.core.InFlight;
 import dev.plinth.core.NodeRecord;
 import dev.plinth.core.ProvisioningState;
-import dev.plinth.json.Json;
 import dev.plinth.store.NodeEvent;
 import dev.plinth.store.StateStore;
 import dev.plinth.store.StoreConflictException;
@@ -41,28 +40,42 @@ class SqliteStateStoreTest implements StoreContracts {
         }
     }
 
+    /** A node record as schema 1 (before versions, sub-records and the typed in-flight marker) stored it. */
+    private static final String V1_RECORD = "{\"name\":\"n1\",\"bmc\":{\"address\":\"ipmi://10.0.0.1:623\","
+            + "\"credentialsName\":\"bmc-n1\",\"disableCertificateVerification\":false},"
+            + "\"bootMACAddress\":\"52:54:00:00:00:01\",\"state\":\"PROVISIONING\",\"step\":\"WRITE_IMAGE\","
+            + "\"stepStartedAt\":\"2026-11-25T10:00:00Z\",\"attempt\":0,\"notBefore\":null,\"operationStartedAt\":null,"
+            + "\"lastOperationMillis\":0,\"powerState\":\"ON\",\"bootDevice\":null,\"checkedAt\":null,\"image\":null,"
+            + "\"targetImage\":{\"name\":\"centos\",\"checksum\":\"sha256:" + "a".repeat(64) + "\"},"
+            + "\"deploySerial\":0,\"deployId\":\"n1-1-x\",\"deployPhase\":\"WRITING\",\"bytesWritten\":10,"
+            + "\"bytesTotal\":20,\"deployMillis\":{},\"errorCount\":0,\"errorKind\":\"TIMEOUT\","
+            + "\"errorMessage\":\"slow\",\"failedOperation\":null,\"specFingerprint\":null,"
+            + "\"timings\":{\"PREPARE_DEPLOY\":12},\"message\":\"\",\"inFlight\":\"Reboot\","
+            + "\"updatedAt\":\"2026-11-25T10:00:00Z\"}";
+
     @Test
-    void aVersion1DatabaseIsMigratedInPlaceWithItsInFlightMarkerTyped() throws Exception {
+    void aVersion1DatabaseIsMigratedInPlaceToVersionsSubRecordsAndATypedInFlightMarker() throws Exception {
         Path file = dir.resolve("v1.db");
-        NodeRecord r = StoreUnderTest.record("n1", ProvisioningState.PROVISIONING);
-        // the record as version 1 wrote it: in flight as a bare string
-        String v1 = Json.write(r).replace(Json.MAPPER.writeValueAsString(r.inFlight()), "\"Reboot\"");
-        assertThat(v1).contains("\"inFlight\":\"Reboot\"");
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + file); var s = c.createStatement()) {
             s.execute("CREATE TABLE nodes(name TEXT PRIMARY KEY, record TEXT NOT NULL)");
             s.execute("CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, node TEXT NOT NULL,"
                     + " at TEXT NOT NULL, type TEXT NOT NULL, message TEXT NOT NULL)");
             s.execute("CREATE TABLE documents(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-            s.execute("INSERT INTO nodes VALUES('n1', '" + v1 + "')");
+            s.execute("INSERT INTO nodes VALUES('n1', '" + V1_RECORD + "')");
             s.execute("PRAGMA user_version = 1");
         }
+        NodeRecord expected = StoreUnderTest.record("n1", ProvisioningState.PROVISIONING);
         try (SqliteStateStore s = new SqliteStateStore(file, false)) {
             Versioned<NodeRecord> read = s.loadNode("n1").orElseThrow();
             assertThat(read.version()).isEqualTo(1);
-            assertThat(read.value().inFlight()).isEqualTo(new InFlight(InFlight.Call.REBOOT, r.updatedAt()));
-            assertThat(read.value()).isEqualTo(r.toBuilder().inFlight(new InFlight(InFlight.Call.REBOOT,
-                    r.updatedAt())).build());
+            assertThat(read.value().operation().inFlight())
+                    .isEqualTo(new InFlight(InFlight.Call.REBOOT, expected.updatedAt()));
+            assertThat(read.value()).isEqualTo(expected);
             assertThat(s.saveNode(read.value(), 1)).isEqualTo(2);
+        }
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + file); var s = c.createStatement();
+                var rs = s.executeQuery("PRAGMA user_version")) {
+            assertThat(rs.getInt(1)).isEqualTo(3);
         }
     }
 

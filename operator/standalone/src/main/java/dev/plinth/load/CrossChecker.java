@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Rules that span documents: unique names per kind, unique boot MACs and BMC addresses across nodes, image
+ * Rules that span documents: one namespace per revision, unique names per kind, unique boot MACs and BMC addresses across nodes, image
  * references that resolve, and no node selected by two roles. One hash map per rule keeps this linear in the number
  * of documents (the role rule: in nodes times roles).
  */
@@ -22,6 +22,7 @@ final class CrossChecker {
     private CrossChecker() {}
 
     static void check(List<Parsed> parsed) {
+        oneNamespace(parsed);
         overlappingRoles(parsed);
         Map<String, Map<String, Parsed>> namesByKind = new HashMap<>();
         Map<String, Parsed> macs = new HashMap<>();
@@ -96,6 +97,29 @@ final class CrossChecker {
                             + first.describe() + " at " + first.cloud().doc().where(first.path())
                             + " selects too: expected each node to be selected by at most one role");
         });
+    }
+
+    /**
+     * Standalone mode keeps one fleet per revision, with names unique per kind, so every document that names a
+     * namespace must name the same one (documents naming none are in it too). The operator has no such rule: there
+     * the namespace is part of each object's identity.
+     */
+    private static void oneNamespace(List<Parsed> parsed) {
+        Parsed first = null;
+        for (Parsed p : parsed) {
+            String ns = p.resource().metadata() == null ? null : p.resource().metadata().namespace();
+            if (ns == null) {
+                continue;
+            }
+            if (first == null) {
+                first = p;
+            } else if (!ns.equals(first.resource().metadata().namespace())) {
+                p.doc().problem(p.doc().lineOf("metadata.namespace"), "metadata.namespace", "namespace "
+                        + Fields.quote(ns) + " differs from " + Fields.quote(first.resource().metadata().namespace())
+                        + " at " + first.doc().where("metadata.namespace") + ": expected one namespace per revision"
+                        + " in standalone mode (one repository path per namespace)");
+            }
+        }
     }
 
     private static void uniqueName(Map<String, Parsed> names, Parsed p) {

@@ -22,6 +22,8 @@ final class Formats {
             + " with a letter or digit, at most 253 characters, like \"compute-0\"";
     static final String ROLE_NAME = "a DNS-1123 label: lowercase letters, digits and '-', starting and ending"
             + " with a letter or digit, at most 63 characters, like \"compute\"";
+    static final String NAMESPACE = "a Kubernetes namespace (a DNS-1123 label): lowercase letters, digits and '-',"
+            + " starting and ending with a letter or digit, at most 63 characters, like \"fleet\"";
     static final String MAC_EXPECTED = "six hex pairs separated by ':' like 52:54:00:00:00:01";
     static final String CHECKSUM_EXPECTED = "sha256: followed by 64 hex digits";
     static final String IMAGE_URL_EXPECTED = "an http://, https:// or file:// URL";
@@ -29,6 +31,11 @@ final class Formats {
     static String name(String v) {
         if (v.length() <= 253 && DNS_SUBDOMAIN.matcher(v).matches()) return null;
         return "invalid name " + Fields.quote(v) + ": expected " + NAME;
+    }
+
+    static String namespace(String v) {
+        if (v.length() <= 63 && DNS_LABEL_PATTERN.matcher(v).matches()) return null;
+        return "invalid namespace " + Fields.quote(v) + ": expected " + NAMESPACE;
     }
 
     static String roleName(String v) {

@@ -8,14 +8,16 @@ import java.util.List;
 final class MetadataReader {
     private MetadataReader() {}
 
-    static final List<String> FIELDS = List.of("name", "labels");
-    static final String EXPECTED = "a mapping with a name and optional labels, like {name: compute-0}";
+    static final List<String> FIELDS = List.of("namespace", "name", "labels");
+    static final String EXPECTED = "a mapping with a name, an optional namespace and optional labels, like"
+            + " {name: compute-0}";
     static final String REF_EXPECTED = "a reference like {name: centos-9}";
 
     static ObjectMeta read(Fields meta) {
+        String namespace = meta.string("namespace", false, Formats.NAMESPACE, Formats::namespace);
         String name = meta.string("name", true, Formats.NAME, Formats::name);
         var labels = meta.stringMap("labels", "a map of string labels like {role: compute}");
-        return new ObjectMeta(name, labels);
+        return new ObjectMeta(namespace, name, labels);
     }
 
     /** Reads {@code {name: x}} and registers it for the cross-document check that x exists. */

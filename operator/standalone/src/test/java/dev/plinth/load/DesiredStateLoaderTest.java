@@ -224,6 +224,37 @@ class DesiredStateLoaderTest {
     }
 
     @Test
+    void aNamespaceInMetadataIsKeptAndOneRevisionServesOneNamespace() {
+        String image = """
+                apiVersion: plinth.dev/v1alpha1
+                kind: DiskImage
+                metadata: {name: centos-9%s}
+                spec: {url: "http://images.example/c.raw", checksum: "sha256:%s"}
+                """;
+        String node = """
+                apiVersion: plinth.dev/v1alpha1
+                kind: BareMetalNode
+                metadata: {name: n0, namespace: fleet}
+                spec: {bmc: {address: "ipmi://10.0.0.1", credentialsName: b}, bootMACAddress: "52:54:00:00:00:01"}
+                """;
+        LoadResult ok = loader.load("r", List.of(new SourceFile("image.yaml", image.formatted("", SHA)),
+                new SourceFile("node.yaml", node)));
+        assertThat(ok.problems()).isEmpty();
+        assertThat(ok.state().nodes().get("n0").metadata().namespace()).isEqualTo("fleet");
+        assertThat(ok.state().images().get("centos-9").metadata().namespace()).isNull();
+
+        LoadResult two = loader.load("r", List.of(new SourceFile("node.yaml", node),
+                new SourceFile("image.yaml", image.formatted(", namespace: other", SHA))));
+        assertThat(two.problems()).singleElement().satisfies(p -> {
+            assertThat(p.file()).isEqualTo("image.yaml");
+            assertThat(p.line()).isEqualTo(3);
+            assertThat(p.path()).isEqualTo("metadata.namespace");
+            assertThat(p.message()).isEqualTo("namespace \"other\" differs from \"fleet\" at node.yaml:3: expected"
+                    + " one namespace per revision in standalone mode (one repository path per namespace)");
+        });
+    }
+
+    @Test
     void emptyRevisionIsAnEmptyState() {
         LoadResult result = loader.load("r0", List.of(
                 new SourceFile("empty.yaml", ""),

@@ -10,7 +10,7 @@ import java.util.Optional;
  * One validated revision of desired state: every resource it declares, by name. Immutable; a revision either
  * loads whole into one of these or not at all.
  *
- * @param revision the Git commit id, or a label such as {@code dir:/path} for a working directory
+ * @param revision the source's revision: a Git commit id, a label such as {@code dir:/path} for a working directory
  */
 public record DesiredState(
         String revision,

@@ -74,7 +74,7 @@ public final class NodeLifecycle {
         }
         var spec = in.node().spec();
         if (!spec.bmc().equals(rec.bmc()) || !spec.bootMACAddress().equals(rec.bootMACAddress())) {
-            // remember how to reach the machine, for after it leaves Git
+            // remember how to reach the machine, for after it is removed from the desired state
             return new Persist(rec.toBuilder().bmc(spec.bmc()).bootMACAddress(spec.bootMACAddress()).build());
         }
         if (rec.state() == ERROR) {
@@ -135,7 +135,7 @@ public final class NodeLifecycle {
             return waitUntil(rec.operation().notBefore(), now);
         }
         NodeRecord.Builder retry = switch (rec.error().failedOperation()) {
-            // a node that failed to leave and is back in Git starts over as a new one
+            // a node that failed to leave and is desired again starts over as a new one
             case REGISTERING, DEPROVISIONING -> begin(rec, REGISTERING, now);
             // AVAILABLE starts a fresh deploy (new deploy id) once the image is ready
             default -> idle(rec, AVAILABLE);
@@ -186,7 +186,7 @@ public final class NodeLifecycle {
 
     private Decision decideProvisioning(NodeInput in, NodeRecord rec, Instant now) {
         if (in.image() == null) {
-            return new Persist(idle(rec, AVAILABLE).message("image removed from Git while provisioning").build());
+            return new Persist(idle(rec, AVAILABLE).message("image removed from the desired state while provisioning").build());
         }
         if (!ImageRef.of(in.image()).equals(rec.deploy().targetImage()) && in.imageAvailability().ready()) {
             return new Persist(beginProvisioning(rec, in, now));

@@ -7,11 +7,11 @@ package dev.plinth.core;
 public enum ProvisioningState {
     /** Checking that the BMC answers with the configured credentials. */
     REGISTERING,
-    /** Reachable and managed; holds no image Plinth wrote (or its image was removed from Git). */
+    /** Reachable and managed; holds no image Plinth wrote (or its image was removed from the desired state). */
     AVAILABLE,
     /** Writing an image: network boot, deploy ramdisk, verify, boot the disk, check-in. */
     PROVISIONING,
-    /** Runs the image Git asks for; watched for power and boot-device drift. */
+    /** Runs the image the desired state asks for; watched for power and boot-device drift. */
     PROVISIONED,
     /** Leaving the fleet: powered off and its network boot cleaned up. */
     DEPROVISIONING,

@@ -168,7 +168,8 @@ write_stream() {
     rm -f $R/tmp/chunk
     echo "$total" > $R/tmp/count
 }
-{ wget -q -O - "$IMAGE_URL" 2>$R/tmp/wget.img.err; echo $? > $R/tmp/rc.wget; } \
+# the controller serves an image only to the deploy token of an open deploy of that image
+{ wget -q -O - --header "Authorization: Bearer $TOKEN" "$IMAGE_URL" 2>$R/tmp/wget.img.err; echo $? > $R/tmp/rc.wget; } \
   | { $DECOMP; echo $? > $R/tmp/rc.decomp; } \
   | write_stream &
 WPID=$!

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -103,7 +104,8 @@ class ProvisioningLabE2E {
                 dir.resolve("state"), dir.resolve("secrets.yaml"), "ipmi", FakeDriverConfig.INSTANT, false,
                 "127.0.0.1", 8080, 8, null, false, LifecycleConfig.DEFAULT,
                 new MetalOptions("http://10.0.2.2:8080", Lab.DIR.resolve("ramdisk/vmlinuz"),
-                        Lab.DIR.resolve("ramdisk/initramfs.cpio.gz"), "console=ttyS0")), NodeListener.NONE);
+                        Lab.DIR.resolve("ramdisk/initramfs.cpio.gz"), "console=ttyS0",
+                        List.of(Lab.DIR.resolve("images")))), NodeListener.NONE);
         Api api = new Api(8080);
 
         // 1. both machines: PXE, ramdisk, written, verified, disk boot, check-in

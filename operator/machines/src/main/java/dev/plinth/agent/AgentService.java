@@ -186,6 +186,14 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         routes.mount(router);
     }
 
+    /**
+     * The image cache's {@link dev.plinth.image.ImageAccess}: a cached image goes only to the deploy agent of a
+     * machine with an open deploy of that image, which proves it with its deploy token.
+     */
+    public boolean mayFetchImage(String file, String deployToken) {
+        return registry.mayFetch(ImageCache.PREFIX + file, deployToken);
+    }
+
     /** The iPXE script for this MAC: the deploy script of its node's pending deploy, else local boot. */
     String script(String mac) {
         return scripts.forMac(mac);

@@ -171,6 +171,23 @@ final class DeployRegistry {
         return d != null && AgentTokens.same(tokens.checkinToken(d.deployId), presented) ? d : null;
     }
 
+    /**
+     * Whether {@code presented} is the deploy token of an open deploy that writes the image served at
+     * {@code imagePath}: only such a machine may download it.
+     */
+    synchronized boolean mayFetch(String imagePath, String presented) {
+        if (presented == null) {
+            return false;
+        }
+        boolean ok = false;
+        for (Deploy d : registry.deploys.values()) {
+            // every candidate is compared, in constant time, so the answer's timing tells nothing
+            boolean candidate = !d.closed && !d.phase.terminal() && imagePath.equals(d.imagePath);
+            ok |= candidate & AgentTokens.same(tokens.deployToken(d.deployId), presented);
+        }
+        return ok;
+    }
+
     /** Writes the whole document: called after every change, with the monitor held. */
     synchronized void persist() {
         store.saveDeployRegistry(Json.write(registry));

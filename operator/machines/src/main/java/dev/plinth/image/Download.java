@@ -30,6 +30,7 @@ final class Download {
             .connectTimeout(Duration.ofSeconds(15)).build();
     private final BooleanSupplier closed;
     private volatile Duration stallTimeout = Duration.ofMinutes(2);
+    private volatile FileSources files = FileSources.NONE;
 
     /** @param closed whether the cache was closed, which ends every download */
     Download(BooleanSupplier closed) {
@@ -38,6 +39,10 @@ final class Download {
 
     void stallTimeout(Duration timeout) {
         this.stallTimeout = timeout;
+    }
+
+    void fileSources(FileSources files) {
+        this.files = files;
     }
 
     /** Why a download the watchdog aborted failed. */
@@ -104,8 +109,11 @@ final class Download {
         String expected = spec.sha256();
         String actual = HEX.formatHex(sha.digest());
         if (!actual.equals(expected)) {
-            throw new ImageException("sha256 of " + Urls.redact(spec.url()) + " is " + actual + ", expected "
-                    + expected);
+            // what the bytes hash to stays in the log: in status it would tell a committer the hash of any content
+            // the controller can reach
+            throw new ImageException("the image at " + Urls.redact(spec.url()) + " does not match its checksum"
+                    + " sha256:" + expected + " (the controller log has what it got)",
+                    "sha256 of " + Urls.redact(spec.url()) + " is " + actual + ", expected " + expected);
         }
         return rawLength;
     }
@@ -116,10 +124,7 @@ final class Download {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
         switch (scheme) {
             case "file" -> {
-                Path p = Path.of(uri);
-                if (!Files.isRegularFile(p)) {
-                    throw new ImageException("cannot fetch " + spec.url() + ": no such file");
-                }
+                Path p = files.resolve(spec.url());
                 entry.total = Files.size(p);
                 return Files.newInputStream(p);
             }
@@ -128,11 +133,14 @@ final class Download {
                 try {
                     rsp = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
                 } catch (IOException e) {
-                    throw new ImageException("cannot fetch " + Urls.redact(spec.url()) + ": " + e);
+                    // refused, unreachable, no such host: status says the same for all, so that a committer
+                    // cannot map the controller's network through DiskImage URLs
+                    throw new ImageException(unavailable(spec), "cannot fetch " + Urls.redact(spec.url()) + ": " + e);
                 }
                 if (rsp.statusCode() != 200) {
                     rsp.body().close();
-                    throw new ImageException("cannot fetch " + Urls.redact(spec.url()) + ": " + rsp.statusCode());
+                    throw new ImageException(unavailable(spec), "cannot fetch " + Urls.redact(spec.url()) + ": HTTP "
+                            + rsp.statusCode());
                 }
                 entry.total = rsp.headers().firstValueAsLong("Content-Length").orElse(-1);
                 return rsp.body();
@@ -140,6 +148,10 @@ final class Download {
             default -> throw new ImageException("cannot fetch " + Urls.redact(spec.url()) + ": unsupported scheme '"
                     + scheme + "' (http, https and file are)");
         }
+    }
+
+    static String unavailable(DiskImageSpec spec) {
+        return "cannot fetch " + Urls.redact(spec.url()) + ": no image there (the controller log says why)";
     }
 
     /** The uncompressed bytes; closing them leaves {@code in} open, which its owner closes. */

@@ -90,6 +90,15 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
         timer.scheduleWithFixedDelay(this::watchStalls, 1, 1, TimeUnit.SECONDS);
     }
 
+    /**
+     * The directories {@code file://} images may come from ({@code --image-root}), and one they never come from
+     * (the state directory: secrets, keys, the database). Without a call, no {@code file://} image is fetched.
+     */
+    public ImageCache allowFilesFrom(Collection<Path> roots, Path never) {
+        download.fileSources(new FileSources(roots, never));
+        return this;
+    }
+
     /** A download that delivers no byte for this long is aborted (2 minutes by default). */
     ImageCache stallTimeout(Duration timeout) {
         download.stallTimeout(timeout);
@@ -170,11 +179,12 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
     }
 
     /**
-     * Serves {@code GET|HEAD /images/<file>} from the cache directory: only verified files, with range requests
+     * Serves {@code GET|HEAD /images/<file>} from the cache directory: only verified files, only to requests
+     * {@code access} admits (the agent service: a machine with a live deploy of that image), with range requests
      * and zero-copy {@code sendFile}.
      */
-    public void mount(Router router) {
-        ImageRoutes.mount(router, cache);
+    public void mount(Router router, ImageAccess access) {
+        ImageRoutes.mount(router, cache, access);
     }
 
     // --- internals ---
@@ -246,10 +256,11 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
             entry.failedAt = clock.instant();
             entry.message = e instanceof ImageException ? e.getMessage()
                     : entry.stalled ? download.stalledMessage(spec)
-                    : "cannot fetch " + Urls.redact(spec.url()) + ": " + e;
+                    : Download.unavailable(spec);
             entry.state = State.FAILED;
             LOG.warn("image {} failed: {}; retried when its spec changes or in {}", Urls.redact(spec.url()),
-                    entry.message, retryAfterFailure);
+                    e instanceof ImageException ie ? ie.detail() : entry.stalled ? entry.message : e.toString(),
+                    retryAfterFailure);
             if (!closed) {
                 entry.retry = timer.schedule(() -> retry(entry), retryAfterFailure.toMillis(), TimeUnit.MILLISECONDS);
             }

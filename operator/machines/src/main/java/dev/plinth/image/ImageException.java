@@ -1,6 +1,22 @@
 package dev.plinth.image;
 
-/** A failure whose message is fit for the image's status as it is (the URL already redacted). */
+/**
+ * A failure of one image. Its message is what status shows (the URL redacted), and tells nothing a Git committer
+ * could use to probe the controller's network or files; {@link #detail()} is the full story, for the log only.
+ */
 final class ImageException extends Exception {
-    ImageException(String message) { super(message); }
+    private final String detail;
+
+    ImageException(String message) {
+        this(message, message);
+    }
+
+    ImageException(String message, String detail) {
+        super(message);
+        this.detail = detail;
+    }
+
+    String detail() {
+        return detail;
+    }
 }

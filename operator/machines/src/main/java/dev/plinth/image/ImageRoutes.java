@@ -14,11 +14,16 @@ final class ImageRoutes {
 
     private ImageRoutes() {}
 
+    private static String bearer(io.vertx.core.http.HttpServerRequest request) {
+        String h = request.getHeader("Authorization");
+        return h != null && h.startsWith("Bearer ") ? h.substring("Bearer ".length()).trim() : null;
+    }
+
     /**
-     * Serves {@code GET|HEAD /images/<file>} from the cache directory: only verified files, with range requests
-     * and zero-copy {@code sendFile}.
+     * Serves {@code GET|HEAD /images/<file>} from the cache directory: only verified files, only to a request whose
+     * bearer token {@code access} admits for that file, with range requests and zero-copy {@code sendFile}.
      */
-    static void mount(Router router, CacheDirectory cache) {
+    static void mount(Router router, CacheDirectory cache, ImageAccess access) {
         StaticHandler files = StaticHandler.create(FileSystemAccess.ROOT, cache.path().toString())
                 .setCachingEnabled(false)
                 .setDirectoryListing(false)
@@ -29,7 +34,8 @@ final class ImageRoutes {
                 .setSendVaryHeader(false);
         router.route(PREFIX + "*").handler(ctx -> {
             String name = ctx.normalizedPath().substring(PREFIX.length());
-            if (name.contains("/") || !cache.servable(name)) {
+            if (name.contains("/") || !cache.servable(name) || !access.mayFetch(name, bearer(ctx.request()))) {
+                // the same answer whatever the reason: nothing to learn about which images exist
                 ctx.response().setStatusCode(404).end("no such image\n");
                 return;
             }

@@ -139,7 +139,14 @@ class AgentContractTest {
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             String path = ex.getRequestURI().getRawPath();
             if (ex.getRequestMethod().equals("GET") && path.equals("/images/web.raw.gz")) {
-                send(ex, 200, "application/octet-stream", fixture.gz);
+                // the controller serves an image only to the deploy token of an open deploy of it
+                boolean authorized = ("Bearer " + vars.apply("{{token.d1}}"))
+                        .equals(ex.getRequestHeaders().getFirst("Authorization"));
+                if (authorized) {
+                    send(ex, 200, "application/octet-stream", fixture.gz);
+                } else {
+                    send(ex, 404, "text/plain", "no such image\n".getBytes(StandardCharsets.UTF_8));
+                }
                 return;
             }
             Map<String, String> headers = new LinkedHashMap<>();

@@ -90,7 +90,8 @@ class AgentServiceTest {
         Files.write(src, gz);
         image = new DiskImage(ObjectMeta.named("web"),
                 new DiskImageSpec(src.toUri().toString(), "sha256:" + TestBytes.sha256(raw), ImageFormat.RAW, Compression.GZ));
-        cache = new ImageCache(tmp.resolve("cache"), 2, Duration.ofMinutes(10), Clock.systemUTC());
+        cache = new ImageCache(tmp.resolve("cache"), 2, Duration.ofMinutes(10), Clock.systemUTC())
+                .allowFilesFrom(List.of(tmp), tmp.resolve("state"));
         cache.setImages(List.of(image));
         await().atMost(20, TimeUnit.SECONDS).until(() -> cache.availability(image).ready());
 
@@ -111,7 +112,7 @@ class AgentServiceTest {
                 tmp.resolve("initramfs.cpio.gz"), "console=ttyS0", woken::add, cache, store,
                 tmp.resolve("keys/agent.key")));
         Router r = Router.router(vertx);
-        cache.mount(r);
+        cache.mount(r, a::mayFetchImage);
         a.mount(r);
         router = r;
         return a;
@@ -279,12 +280,33 @@ class AgentServiceTest {
         assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.DOWNLOADING);
         assertThat(woken).contains("web-0");
 
-        // the image URL in the instructions serves the verified image
-        HttpResponse<byte[]> img = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        // the image URL in the instructions serves the verified image, to this deploy's agent
+        HttpResponse<byte[]> img = http.send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", "Bearer " + t1.deploy()).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(img.statusCode()).isEqualTo(200);
         assertThat(img.body()).isEqualTo(gz);
         assertThat(logs.list).noneMatch(e -> e.getFormattedMessage().contains("x=1"));
+    }
+
+    @Test
+    void imageBytesGoOnlyToTheAgentOfAnOpenDeployOfThatImage() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t1 = tokens(MAC1);
+        String path = cache.servedPath(image).orElseThrow();
+
+        // anyone on the provisioning network: no token, someone else's, a check-in token
+        assertThat(get(path, null).statusCode()).isEqualTo(404);
+        assertThat(get(path, "0".repeat(64)).statusCode()).isEqualTo(404);
+        assertThat(get(path, t1.checkin()).statusCode()).isEqualTo(404);
+        assertThat(get(path, t1.deploy()).statusCode()).isEqualTo(200);
+
+        // once the deploy is over, its token fetches nothing either
+        assertThat(post("/v1/agent/deploys/d1/events", t1.deploy(), "phase=written&bytes=" + raw.length
+                + "&sha256=" + TestBytes.sha256(raw)).statusCode()).isEqualTo(200);
+        assertThat(get(path, t1.deploy()).statusCode()).isEqualTo(404);
+        agent.finish(n1, "d1");
+        assertThat(get(path, t1.deploy()).statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -447,7 +469,7 @@ class AgentServiceTest {
         assertThat(instructions).contains("\"compression\":\"gz\"");
         String url = instructions.replaceAll("(?s).*\"imageUrl\":\"([^\"]*)\".*", "$1");
         Path img = tmp.resolve("fetched.gz");
-        busybox("wget", "-q", "-O", img.toString(), url);
+        busybox("wget", "-q", "-O", img.toString(), "--header", "Authorization: Bearer " + t.deploy(), url);
         assertThat(Files.readAllBytes(img)).isEqualTo(gz);
         busybox("wget", "-q", "-O", "-", "--header", "Authorization: Bearer " + t.deploy(), "--post-data",
                 "phase=writing&bytes=65536&disk=%2Fdev%2Fvda", base + "/v1/agent/deploys/d1/events");

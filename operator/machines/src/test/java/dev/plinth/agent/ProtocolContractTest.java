@@ -109,7 +109,8 @@ class ProtocolContractTest {
             Files.write(src, fixture.gz);
             image = new DiskImage(ObjectMeta.named(ContractFixture.IMAGE), new DiskImageSpec(src.toUri().toString(),
                     "sha256:" + fixture.sha256, ImageFormat.RAW, Compression.GZ));
-            cache = new ImageCache(dir.resolve("cache"), 2, Duration.ofMinutes(10), Clock.systemUTC());
+            cache = new ImageCache(dir.resolve("cache"), 2, Duration.ofMinutes(10), Clock.systemUTC())
+                    .allowFilesFrom(List.of(dir), dir.resolve("state"));
             cache.setImages(List.of(image));
             await().atMost(20, TimeUnit.SECONDS).until(() -> cache.availability(image).ready());
             Files.writeString(dir.resolve("vmlinuz"), "kernel");
@@ -122,7 +123,7 @@ class ProtocolContractTest {
             agent = new AgentService(new AgentService.Config(base, dir.resolve("vmlinuz"), dir.resolve("initramfs.cpio.gz"),
                     "console=ttyS0", null, cache, new InMemoryStateStore(), key));
             tokens = AgentTokens.fromKeyFile(key);
-            cache.mount(router);
+            cache.mount(router, agent::mayFetchImage);
             agent.mount(router);
         }
 

@@ -155,8 +155,11 @@ class ImageCacheTest {
 
         ImageAvailability a = awaitSettled(cache, bad);
         assertThat(a.status()).isEqualTo(ImageAvailability.Status.FAILED);
-        assertThat(a.message()).isEqualTo("sha256 of " + url("/bad.raw.gz") + " is " + sha256(raw) + ", expected "
-                + wrong);
+        // status names the checksum it wanted, never what the bytes hash to (that would let a committer learn the
+        // hash of anything the controller can fetch); the log has both
+        assertThat(a.message()).isEqualTo("the image at " + url("/bad.raw.gz") + " does not match its checksum sha256:"
+                + wrong + " (the controller log has what it got)");
+        assertThat(a.message()).doesNotContain(sha256(raw));
         // the engine keeps asking, and the revision is offered again: no retry storm
         for (int i = 0; i < 50; i++) {
             cache.setImages(List.of(bad));
@@ -221,20 +224,69 @@ class ImageCacheTest {
         cache.setImages(List.of(missing));
         ImageAvailability a = awaitSettled(cache, missing);
         assertThat(a.status()).isEqualTo(ImageAvailability.Status.FAILED);
-        assertThat(a.message()).isEqualTo("cannot fetch " + url("/nope.raw") + ": 404");
+        assertThat(a.message()).isEqualTo("cannot fetch " + url("/nope.raw")
+                + ": no image there (the controller log says why)");
     }
 
     @Test
     void fileUrlsWork() throws Exception {
         Path src = tmp.resolve("local.raw");
         Files.write(src, raw);
-        ImageCache cache = cache(tmp.resolve("cache"));
+        ImageCache cache = cache(tmp.resolve("cache")).allowFilesFrom(List.of(tmp), tmp.resolve("state"));
         DiskImage local = image("local", src.toUri().toString(), raw, ImageFormat.RAW, Compression.NONE);
         cache.setImages(List.of(local));
         assertThat(awaitSettled(cache, local)).isEqualTo(ImageAvailability.READY);
         ImageCache.Served s = cache.served(local.spec()).orElseThrow();
         assertThat(s.compression()).isEqualTo(Compression.NONE);
         assertThat(Files.readAllBytes(tmp.resolve("cache").resolve(s.file()))).isEqualTo(raw);
+    }
+
+    @Test
+    void aFileUrlIsReadOnlyUnderAnImageRootAndNeverFromTheStateDirectory() throws Exception {
+        Path roots = Files.createDirectories(tmp.resolve("images"));
+        Path state = Files.createDirectories(roots.resolve("state")); // a root that (wrongly) contains the state
+        Files.write(roots.resolve("os.raw"), raw);
+        Path secret = Files.writeString(state.resolve("secrets.yaml"), "bmc: {username: admin, password: hunter2}\n");
+        Path outside = Files.writeString(tmp.resolve("agent.key"), "0123456789abcdef");
+        Path link = Files.createSymbolicLink(roots.resolve("escape.raw"), outside);
+        byte[] secretBytes = Files.readAllBytes(secret);
+
+        ImageCache none = cache(tmp.resolve("cache-none"));
+        DiskImage anywhere = image("os", roots.resolve("os.raw").toUri().toString(), raw, ImageFormat.RAW,
+                Compression.NONE);
+        none.setImages(List.of(anywhere));
+        ImageAvailability refused = awaitSettled(none, anywhere);
+        assertThat(refused.status()).isEqualTo(ImageAvailability.Status.FAILED);
+        assertThat(refused.message()).contains("--image-root").contains("names none");
+
+        ImageCache cache = cache(tmp.resolve("cache")).allowFilesFrom(List.of(roots), state);
+        DiskImage ok = image("ok", roots.resolve("os.raw").toUri().toString(), raw, ImageFormat.RAW, Compression.NONE);
+        // what a hostile commit would write: the real file's checksum is unknown to it, any will do
+        List<DiskImage> hostile = List.of(
+                image("secret", secret.toUri().toString(), secretBytes, ImageFormat.RAW, Compression.NONE),
+                image("outside", outside.toUri().toString(), Files.readAllBytes(outside), ImageFormat.RAW,
+                        Compression.NONE),
+                image("link", link.toUri().toString(), Files.readAllBytes(outside), ImageFormat.RAW, Compression.NONE),
+                image("dotdot", "file://" + roots + "/../agent.key", Files.readAllBytes(outside), ImageFormat.RAW,
+                        Compression.NONE),
+                image("missing-outside", "file:///etc/no-such-file", raw, ImageFormat.RAW, Compression.NONE));
+        List<DiskImage> all = new java.util.ArrayList<>(hostile);
+        all.add(ok);
+        cache.setImages(all);
+        assertThat(awaitSettled(cache, ok)).isEqualTo(ImageAvailability.READY);
+        for (DiskImage h : hostile) {
+            ImageAvailability a = awaitSettled(cache, h);
+            assertThat(a.status()).as(h.name()).isEqualTo(ImageAvailability.Status.FAILED);
+            // refused before a byte is read: the same words whether the file exists or not, no hash, no content
+            assertThat(a.message()).as(h.name()).contains("not a regular file under the directories given with"
+                    + " --image-root").doesNotContain("no such file").doesNotContain("sha256");
+            assertThat(cache.served(h.spec())).as(h.name()).isEmpty();
+        }
+        // nothing of them reached the cache directory
+        try (var files = Files.list(tmp.resolve("cache"))) {
+            assertThat(files.filter(f -> !f.getFileName().toString().startsWith("."))
+                    .map(f -> f.getFileName().toString())).allMatch(n -> n.startsWith(sha256(raw)));
+        }
     }
 
     @Test
@@ -291,7 +343,7 @@ class ImageCacheTest {
         Vertx vertx = Vertx.vertx();
         try {
             Router router = Router.router(vertx);
-            cache.mount(router);
+            cache.mount(router, (file, token) -> "t0k".equals(token));
             var srv = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
                     .requestHandler(router).listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             String base = "http://127.0.0.1:" + srv.actualPort();
@@ -299,22 +351,33 @@ class ImageCacheTest {
             String path = cache.servedPath(img).orElseThrow();
 
             HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(URI.create(base + path))
+                    .header("Authorization", "Bearer t0k")
                     .header("Range", "bytes=1000-1999").build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(range.statusCode()).isEqualTo(206);
             assertThat(range.body()).isEqualTo(Arrays.copyOfRange(raw, 1000, 2000));
             assertThat(range.headers().firstValue("Content-Range")).contains("bytes 1000-1999/" + raw.length);
 
-            HttpResponse<byte[]> whole = client.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> whole = client.send(HttpRequest.newBuilder(URI.create(base + path))
+                    .header("Authorization", "Bearer t0k").build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(whole.statusCode()).isEqualTo(200);
             assertThat(whole.body()).isEqualTo(raw);
             assertThat(whole.headers().firstValueAsLong("Content-Length")).hasValue(raw.length);
 
             for (String other : List.of("/images/stray.raw", "/images/" + cache.served(img.spec()).orElseThrow().file()
                     + ".json", "/images/../cache/stray.raw", "/images/", "/images/.stray.raw")) {
-                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + other)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + other))
+                        .header("Authorization", "Bearer t0k").build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(other).isEqualTo(404);
+            }
+            // a verified image, but no token or a token the access rule refuses: the same 404 as for nothing
+            for (String auth : new String[] {null, "Bearer wrong", "Basic dDBr"}) {
+                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+                if (auth != null) {
+                    b.header("Authorization", auth);
+                }
+                HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(String.valueOf(auth)).isEqualTo(404);
+                assertThat(r.body()).isEqualTo("no such image\n");
             }
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -1,6 +1,7 @@
 package dev.plinth.runtime;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * What the real-machine drivers need: how nodes reach this controller, and the deploy ramdisk they boot.
@@ -9,5 +10,11 @@ import java.nio.file.Path;
  * @param ramdiskKernel {@code vmlinuz} built by {@code ramdisk/build.sh}
  * @param ramdiskInitrd {@code initramfs.cpio.gz} built by the same script
  * @param kernelArgs extra kernel arguments for the ramdisk, e.g. {@code console=ttyS0}
+ * @param imageRoots the directories {@code file://} DiskImages may be read from; empty: none may
  */
-public record MetalOptions(String advertisedUrl, Path ramdiskKernel, Path ramdiskInitrd, String kernelArgs) {}
+public record MetalOptions(String advertisedUrl, Path ramdiskKernel, Path ramdiskInitrd, String kernelArgs,
+        List<Path> imageRoots) {
+    public MetalOptions {
+        imageRoots = imageRoots == null ? List.of() : List.copyOf(imageRoots);
+    }
+}

@@ -98,7 +98,8 @@ public final class Standalone implements AutoCloseable {
                     if (o.metal() == null) {
                         throw new IllegalArgumentException("driver ipmi needs the advertised URL and the ramdisk");
                     }
-                    ImageCache cache = new ImageCache(o.stateDir().resolve("images"));
+                    ImageCache cache = new ImageCache(o.stateDir().resolve("images"))
+                            .allowFilesFrom(o.metal().imageRoots(), o.stateDir());
                     closeables.add(0, cache);
                     AgentService agent = new AgentService(new AgentService.Config(o.metal().advertisedUrl(),
                             o.metal().ramdiskKernel(), o.metal().ramdiskInitrd(), o.metal().kernelArgs(), waker, cache,
@@ -109,7 +110,7 @@ public final class Standalone implements AutoCloseable {
                     // the schemes of bmcSupport("ipmi")
                     drivers = new Drivers(new SchemePowerDriver(Map.of("ipmi", ipmi)), agent, agent);
                     images = cache;
-                    mounts.add(cache::mount);
+                    mounts.add(router -> cache.mount(router, agent::mayFetchImage));
                     mounts.add(agent::mount);
                     imageCache = cache;
                 }

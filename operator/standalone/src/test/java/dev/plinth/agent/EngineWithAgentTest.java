@@ -104,11 +104,12 @@ class EngineWithAgentTest {
         Files.writeString(tmp.resolve("initramfs.cpio.gz"), "i");
 
         InMemoryStateStore store = new InMemoryStateStore();
-        cache = new ImageCache(tmp.resolve("images"), 2, Duration.ofMinutes(10), Clock.systemUTC());
+        cache = new ImageCache(tmp.resolve("images"), 2, Duration.ofMinutes(10), Clock.systemUTC())
+                .allowFilesFrom(List.of(tmp), tmp.resolve("state"));
         AtomicReference<NodeController> engine = new AtomicReference<>();
         agent = new AgentService(new AgentService.Config(base, tmp.resolve("vmlinuz"), tmp.resolve("initramfs.cpio.gz"),
                 "console=ttyS0", node -> engine.get().wake(node), cache, store, tmp.resolve("agent.key")));
-        cache.mount(router);
+        cache.mount(router, agent::mayFetchImage);
         agent.mount(router);
         machines = new Machines();
         controller = new NodeController(new NodeLifecycle(FAST), new Drivers(machines, agent, agent),
@@ -265,7 +266,8 @@ class EngineWithAgentTest {
             String url = jsonField(instr, "imageUrl");
             String sha = jsonField(instr, "sha256");
             post(api + "/v1/agent/deploys/" + id + "/events", token, "phase=booted&ip=10.0.2.15&interface=eth0");
-            HttpResponse<InputStream> img = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+            HttpResponse<InputStream> img = http.send(HttpRequest.newBuilder(URI.create(url))
+                            .header("Authorization", "Bearer " + token).build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             byte[] written;
             try (InputStream in = new GZIPInputStream(img.body())) {

@@ -34,6 +34,10 @@ final class ControllerOptions {
     @Option(names = "--ramdisk-initrd", description = "Deploy ramdisk initramfs (ramdisk/build.sh builds it).")
     Path ramdiskInitrd;
 
+    @Option(names = "--image-root", paramLabel = "DIR", description = "A directory file:// DiskImages may be read"
+            + " from; repeat for more. None by default: a Git committer could otherwise read any file of this host.")
+    List<Path> imageRoots = new ArrayList<>();
+
     @Option(names = "--kernel-args", defaultValue = "console=ttyS0", description = "Extra ramdisk kernel arguments (default: ${DEFAULT-VALUE}).")
     String kernelArgs;
 
@@ -76,6 +80,6 @@ final class ControllerOptions {
                 secrets != null ? secrets : stateDir.resolve("secrets.yaml"), driver, fake, !fakeInMemory,
                 hostPort[0], Integer.parseInt(hostPort[1]), workers, webhookSecret, durable, LifecycleConfig.DEFAULT,
                 new MetalOptions(advertiseUrl != null ? advertiseUrl : "http://" + listen, ramdiskKernel, ramdiskInitrd,
-                        kernelArgs));
+                        kernelArgs, imageRoots));
     }
 }

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -93,6 +94,7 @@ final class DemoCommand implements Callable<Integer> {
             options.advertiseUrl = "http://10.0.2.2:8080";
             options.ramdiskKernel = lab.resolve("ramdisk/vmlinuz");
             options.ramdiskInitrd = lab.resolve("ramdisk/initramfs.cpio.gz");
+            options.imageRoots = List.of(lab.resolve("images"));
             Map<String, BmcCredentials> secrets = new TreeMap<>();
             for (BareMetalNode n : fleet.state().nodes().values()) {
                 secrets.put(n.spec().bmc().credentialsName(),

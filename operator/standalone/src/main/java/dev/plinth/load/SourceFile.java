@@ -1,4 +1,58 @@
 package dev.plinth.load;
 
-/** One file of a revision: its path relative to the desired-state root, and its text. */
-public record SourceFile(String path, String content) {}
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One file of a revision as it was stored: its path relative to the desired-state root and its bytes. The bytes
+ * become text only in {@link SourceText}, the one place where encoding and size limits are checked, for the
+ * controller and {@code plinth validate} alike.
+ *
+ * @param path  '/'-separated, relative to the desired-state root
+ * @param bytes the content; null when the file was not read because it is over {@link SourceText#MAX_FILE_BYTES}
+ * @param size  the size of the file in bytes
+ */
+public record SourceFile(String path, byte[] bytes, long size) {
+
+    public SourceFile {
+        Objects.requireNonNull(path, "path");
+        if (bytes == null ? size <= SourceText.MAX_FILE_BYTES : bytes.length != size) {
+            throw new IllegalArgumentException("bytes and size of " + path + " disagree");
+        }
+    }
+
+    /** A file as read. */
+    public static SourceFile of(String path, byte[] bytes) {
+        return new SourceFile(path, bytes, bytes.length);
+    }
+
+    /** A file left unread because of its size: the loader reports it, so the revision is rejected, not skipped. */
+    public static SourceFile tooLarge(String path, long size) {
+        return new SourceFile(path, null, size);
+    }
+
+    /** A file with this text in UTF-8 (tests, and text written by Plinth itself). */
+    public SourceFile(String path, String text) {
+        this(path, text.getBytes(StandardCharsets.UTF_8), text.getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    public boolean isRead() {
+        return bytes != null;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SourceFile f && f.path.equals(path) && f.size == size && Arrays.equals(f.bytes, bytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * path.hashCode() + Arrays.hashCode(bytes);
+    }
+
+    @Override
+    public String toString() {
+        return "SourceFile[" + path + ", " + size + " bytes" + (isRead() ? "" : ", not read") + "]";
+    }
+}

@@ -73,14 +73,12 @@ public final class DesiredStateLoader {
             }
         });
         List<SourceFile> files = new ArrayList<>();
+        SourceText.Budget budget = new SourceText.Budget();
+        found.sort(Comparator.comparing(file -> relative(root, file)));
         for (Path file : found) {
-            String relative = relative(root, file);
-            long size = Files.size(file);
             // Decoded by the loader, as the controller's files are: a bad byte is a problem with a line.
-            files.add(size > SourceText.MAX_FILE_BYTES ? SourceFile.tooLarge(relative, size)
-                    : SourceFile.of(relative, Files.readAllBytes(file)));
+            files.add(budget.read(relative(root, file), Files.size(file), () -> Files.readAllBytes(file)));
         }
-        files.sort(Comparator.comparing(SourceFile::path));
         return files;
     }
 

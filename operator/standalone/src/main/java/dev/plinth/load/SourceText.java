@@ -20,14 +20,49 @@ public final class SourceText {
 
     /** Largest file read (a 10,000-node file is about 3 MB). */
     public static final int MAX_FILE_BYTES = 16 * 1024 * 1024;
+    /** Largest revision: every file read counts (bytes are held until the revision is loaded). */
+    public static final int MAX_REVISION_BYTES = 64 * 1024 * 1024;
     /** Longest line, in bytes without its line break. */
     public static final int MAX_LINE_BYTES = 64 * 1024;
+
+    /**
+     * Reads the files of one revision within the size limits, in the order offered: GitSource and
+     * {@code plinth validate} both read through one of these. Files over a limit are kept, unread, so the loader
+     * names them.
+     */
+    public static final class Budget {
+        /** Reads a file's bytes once it is admitted. */
+        public interface Bytes {
+            byte[] read() throws java.io.IOException;
+        }
+
+        private long total;
+
+        public SourceFile read(String path, long size, Bytes bytes) throws java.io.IOException {
+            if (size > MAX_FILE_BYTES) {
+                return SourceFile.unread(path, size, SourceFile.Unread.FILE_OVER_LIMIT);
+            }
+            total += size;
+            if (total > MAX_REVISION_BYTES) {
+                return SourceFile.unread(path, size, SourceFile.Unread.REVISION_OVER_LIMIT);
+            }
+            byte[] read = bytes.read();
+            // a file that grew since its size was taken is judged by what was read
+            return read.length > MAX_FILE_BYTES ? SourceFile.unread(path, read.length,
+                    SourceFile.Unread.FILE_OVER_LIMIT) : SourceFile.of(path, read);
+        }
+    }
 
     /** The text of {@code file}, or null after adding the problem that keeps it from being parsed. */
     static String decode(SourceFile file, List<Problem> problems) {
         if (!file.isRead()) {
-            problems.add(new Problem(file.path(), 0, "", "file is " + file.size() + " bytes, over the limit of "
-                    + MAX_FILE_BYTES + " bytes (16 MiB) per file; split it into several files"));
+            problems.add(new Problem(file.path(), 0, "", switch (file.unread()) {
+                case FILE_OVER_LIMIT -> "file is " + file.size() + " bytes, over the limit of " + MAX_FILE_BYTES
+                        + " bytes (16 MiB) per file; split it into several files";
+                case REVISION_OVER_LIMIT -> "not read: with this file of " + file.size() + " bytes the revision is"
+                        + " over the limit of " + MAX_REVISION_BYTES + " bytes (64 MiB) for all its files together;"
+                        + " keep the fleet smaller or serve it from several repository paths";
+            }));
             return null;
         }
         byte[] bytes = file.bytes();

@@ -545,6 +545,7 @@ public final class GitSource implements AutoCloseable {
                 }
             }
             List<SourceFile> files = new ArrayList<>();
+            SourceText.Budget budget = new SourceText.Budget();
             try (TreeWalk walk = new TreeWalk(reader)) {
                 walk.addTree(root);
                 walk.setRecursive(false);
@@ -557,7 +558,7 @@ public final class GitSource implements AutoCloseable {
                     if (mode == FileMode.TREE) {
                         walk.enterSubtree();
                     } else if ((mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE) && isYaml(name)) {
-                        files.add(readBlob(reader, walk));
+                        files.add(readBlob(reader, walk, budget));
                     }
                 }
             }
@@ -572,15 +573,13 @@ public final class GitSource implements AutoCloseable {
     }
 
     /**
-     * The file's bytes, or a file marked too large without reading it: the loader rejects the revision with the
-     * file and the reason, so a big file is not a fetch error repeated every poll. Decoding is the loader's.
+     * The file's bytes, or the file marked unread when over a limit: the loader rejects the revision with the file
+     * and the reason, so a big file is not a fetch error repeated every poll. Decoding is the loader's.
      */
-    private static SourceFile readBlob(ObjectReader reader, TreeWalk walk) throws IOException {
+    private static SourceFile readBlob(ObjectReader reader, TreeWalk walk, SourceText.Budget budget)
+            throws IOException {
         ObjectLoader blob = reader.open(walk.getObjectId(0), Constants.OBJ_BLOB);
-        if (blob.getSize() > SourceText.MAX_FILE_BYTES) {
-            return SourceFile.tooLarge(walk.getPathString(), blob.getSize());
-        }
-        return SourceFile.of(walk.getPathString(), blob.getCachedBytes(SourceText.MAX_FILE_BYTES));
+        return budget.read(walk.getPathString(), blob.getSize(), () -> blob.getCachedBytes(SourceText.MAX_FILE_BYTES));
     }
 
     private static boolean isYaml(String name) {

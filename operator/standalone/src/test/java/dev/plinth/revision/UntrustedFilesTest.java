@@ -150,4 +150,21 @@ class UntrustedFilesTest {
         assertThat(result.problems()).isEmpty();
         assertThat(result.state().images()).containsOnlyKeys("centos");
     }
+
+    @Test
+    void filesBeyondTheRevisionLimitAreNotReadAndNamed() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("dir"));
+        byte[] thirteenAndAHalfMb = "# filler\n".repeat(1_500_000).getBytes(StandardCharsets.UTF_8);
+        for (String name : List.of("a", "b", "c", "d", "e")) {
+            Files.write(dir.resolve(name + ".yaml"), thirteenAndAHalfMb);
+        }
+
+        List<dev.plinth.load.SourceFile> files = DesiredStateLoader.readDirectory(dir);
+        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi")).load("r", files);
+
+        assertThat(files).extracting(dev.plinth.load.SourceFile::isRead).containsExactly(true, true, true, true, false);
+        assertThat(result.problems()).extracting(Problem::toString).containsExactly("e.yaml: not read: with this file"
+                + " of 13500000 bytes the revision is over the limit of 67108864 bytes (64 MiB) for all its files"
+                + " together; keep the fleet smaller or serve it from several repository paths");
+    }
 }

@@ -23,7 +23,7 @@ public final class SourceText {
     /** Largest revision: every file read counts (bytes are held until the revision is loaded). */
     public static final int MAX_REVISION_BYTES = 64 * 1024 * 1024;
     /** Longest line, in bytes without its line break. */
-    public static final int MAX_LINE_BYTES = 64 * 1024;
+    public static final int MAX_LINE_BYTES = 16 * 1024;
 
     /**
      * Reads the files of one revision within the size limits, in the order offered: GitSource and

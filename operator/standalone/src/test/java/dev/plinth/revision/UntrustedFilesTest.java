@@ -118,7 +118,7 @@ class UntrustedFilesTest {
         assertThat(result.problems()).singleElement().satisfies(p -> {
             assertThat(p.file()).isEqualTo("big.yaml");
             assertThat(p.line()).isEqualTo(10);
-            assertThat(p.message()).startsWith("line is 1000021 bytes long, over the limit of 65536 bytes");
+            assertThat(p.message()).startsWith("line is 1000021 bytes long, over the limit of 16384 bytes");
         });
     }
 

@@ -1,6 +1,7 @@
 package dev.plinth.load;
 
 import dev.plinth.core.Problem;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -12,7 +13,7 @@ import java.util.List;
 /**
  * Where the bytes of a revision file become text, for the controller and {@code plinth validate} alike. Limits are
  * checked before the YAML parser sees anything: SnakeYAML's reader copies its look-ahead window for every 1 KiB it
- * reads, so one long token costs time quadratic in its length (16 MB on one line took minutes). A line-length limit
+ * reads, so one long token costs time quadratic in its length (16 MB on one line took 100 s and 1.2 GB). A line-length limit
  * bounds that window, and with it the parse to linear time. Bad UTF-8 is a problem of the file, never replaced.
  */
 public final class SourceText {
@@ -33,12 +34,12 @@ public final class SourceText {
     public static final class Budget {
         /** Reads a file's bytes once it is admitted. */
         public interface Bytes {
-            byte[] read() throws java.io.IOException;
+            byte[] read() throws IOException;
         }
 
         private long total;
 
-        public SourceFile read(String path, long size, Bytes bytes) throws java.io.IOException {
+        public SourceFile read(String path, long size, Bytes bytes) throws IOException {
             if (size > MAX_FILE_BYTES) {
                 return SourceFile.unread(path, size, SourceFile.Unread.FILE_OVER_LIMIT);
             }

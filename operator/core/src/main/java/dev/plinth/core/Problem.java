@@ -10,6 +10,13 @@ package dev.plinth.core;
  */
 public record Problem(String file, int line, String path, String message) implements Comparable<Problem> {
 
+    /** A problem quotes its input (a file name, a YAML value): kept {@link Printable} for logs, CLI and status. */
+    public Problem {
+        file = Printable.of(file);
+        path = Printable.of(path);
+        message = Printable.of(message);
+    }
+
     @Override
     public int compareTo(Problem o) {
         int c = file.compareTo(o.file);

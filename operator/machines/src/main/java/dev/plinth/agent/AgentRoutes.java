@@ -1,5 +1,6 @@
 package dev.plinth.agent;
 
+import dev.plinth.core.Printable;
 import dev.plinth.driver.DeployPhase;
 import dev.plinth.json.Json;
 import io.vertx.ext.web.Router;
@@ -92,18 +93,18 @@ final class AgentRoutes {
         String presented = bearer(ctx);
         Deploy d = registry.get(id);
         if (d == null || !AgentTokens.same(tokens.deployToken(id), presented)) {
-            LOG.warn("rejected {} {} from {}: {}", ctx.request().method(), ctx.request().path(),
+            LOG.warn("rejected {} {} from {}: {}", ctx.request().method(), path(ctx),
                     ctx.request().remoteAddress(), d == null ? "unknown deploy" : "bad deploy token");
             text(ctx, 401, "unauthorized\n");
             return null;
         }
         if (d.closed) {
-            LOG.info("rejected {} {}: deploy {} is closed", ctx.request().method(), ctx.request().path(), id);
+            LOG.info("rejected {} {}: deploy {} is closed", ctx.request().method(), path(ctx), id);
             text(ctx, 401, "deploy closed\n");
             return null;
         }
         if (d.phase.terminal()) {
-            LOG.info("rejected {} {}: deploy {} already {}", ctx.request().method(), ctx.request().path(), id,
+            LOG.info("rejected {} {}: deploy {} already {}", ctx.request().method(), path(ctx), id,
                     d.phase);
             text(ctx, 409, "deploy already " + d.phase.name().toLowerCase(Locale.ROOT) + "\n");
             return null;
@@ -198,7 +199,7 @@ final class AgentRoutes {
         synchronized (registry) {
             Deploy d = registry.ofCheckinToken(presented);
             if (d == null) {
-                LOG.warn("rejected POST {} from {}: bad check-in token", ctx.request().path(),
+                LOG.warn("rejected POST {} from {}: bad check-in token", path(ctx),
                         ctx.request().remoteAddress());
                 text(ctx, 401, "unauthorized\n");
                 return;
@@ -241,7 +242,10 @@ final class AgentRoutes {
         return h.substring(7).trim();
     }
 
-    /** The request body as {@code application/x-www-form-urlencoded}, whatever the Content-Type says. */
+    /**
+     * The request body as {@code application/x-www-form-urlencoded}, whatever the Content-Type says. Values are
+     * made {@link Printable} here, where they come in: they end up in messages, status, events and log lines.
+     */
     private static Map<String, String> form(RoutingContext ctx) {
         Map<String, String> form = new HashMap<>();
         String body = ctx.body() == null || ctx.body().buffer() == null ? "" : ctx.body().asString();
@@ -253,12 +257,18 @@ final class AgentRoutes {
             String k = eq < 0 ? pair : pair.substring(0, eq);
             String v = eq < 0 ? "" : pair.substring(eq + 1);
             try {
-                form.put(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+                form.put(Printable.of(URLDecoder.decode(k, StandardCharsets.UTF_8)),
+                        Printable.of(URLDecoder.decode(v, StandardCharsets.UTF_8)));
             } catch (IllegalArgumentException e) {
-                form.put(k, v);
+                form.put(Printable.of(k), Printable.of(v));
             }
         }
         return form;
+    }
+
+    /** The request path for a log line: sent by anyone who can reach the port. */
+    private static String path(RoutingContext ctx) {
+        return Printable.of(ctx.request().path());
     }
 
     private static void text(RoutingContext ctx, int status, String body) {

@@ -4,6 +4,7 @@ import dev.plinth.api.Compression;
 import dev.plinth.api.DiskImage;
 import dev.plinth.api.DiskImageSpec;
 import dev.plinth.core.ImageAvailability;
+import dev.plinth.core.Printable;
 import dev.plinth.reconcile.ImageCatalog;
 import dev.plinth.image.ImageEntry.State;
 import io.vertx.ext.web.Router;
@@ -254,12 +255,14 @@ public final class ImageCache implements ImageCatalog, AutoCloseable {
                 return;
             }
             entry.failedAt = clock.instant();
-            entry.message = e instanceof ImageException ? e.getMessage()
+            // may quote a server's answer or qemu-img's output: escaped for status and for the log
+            entry.message = Printable.of(e instanceof ImageException ? e.getMessage()
                     : entry.stalled ? download.stalledMessage(spec)
-                    : Download.unavailable(spec);
+                    : Download.unavailable(spec));
             entry.state = State.FAILED;
             LOG.warn("image {} failed: {}; retried when its spec changes or in {}", Urls.redact(spec.url()),
-                    e instanceof ImageException ie ? ie.detail() : entry.stalled ? entry.message : e.toString(),
+                    Printable.of(e instanceof ImageException ie ? ie.detail()
+                            : entry.stalled ? entry.message : e.toString()),
                     retryAfterFailure);
             if (!closed) {
                 entry.retry = timer.schedule(() -> retry(entry), retryAfterFailure.toMillis(), TimeUnit.MILLISECONDS);

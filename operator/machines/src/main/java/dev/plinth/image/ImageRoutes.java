@@ -1,5 +1,6 @@
 package dev.plinth.image;
 
+import dev.plinth.core.Printable;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -46,11 +47,11 @@ final class ImageRoutes {
             Throwable f = ctx.failure();
             if (f instanceof io.vertx.core.http.HttpClosedException || ctx.request().connection() == null
                     || ctx.response().closed()) {
-                LOG.debug("image download {} from {} aborted by the client", ctx.request().path(),
+                LOG.debug("image download {} from {} aborted by the client", Printable.of(ctx.request().path()),
                         ctx.request().remoteAddress());
                 return;
             }
-            LOG.warn("serving {} failed: {}", ctx.request().path(), f == null ? ctx.statusCode() : f.toString());
+            LOG.warn("serving {} failed: {}", Printable.of(ctx.request().path()), f == null ? ctx.statusCode() : f.toString());
             if (!ctx.response().headWritten()) {
                 ctx.response().setStatusCode(f == null ? ctx.statusCode() : 500).end();
             } else {

@@ -379,6 +379,24 @@ class AgentServiceTest {
     }
 
     @Test
+    void anAgentsControlCharactersAreEscapedInLogsAndStatus() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        // %0A would end the log line and forge the next one; ESC sequences would rewrite the terminal
+        String forged = "disk+gone%0A12:00:00.000+INFO++AgentService+-+deploy+d1+of+node+web-0:+written%1B%5B2J";
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=failed&message=" + forged).statusCode())
+                .isEqualTo(200);
+
+        String escaped = "agent: disk gone\\n12:00:00.000 INFO  AgentService - deploy d1 of node web-0: written"
+                + "\\u001b[2J";
+        assertThat(agent.observe(n1, "d1").message()).isEqualTo(escaped);
+        assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+                .anySatisfy(l -> assertThat(l).endsWith(escaped))
+                .allSatisfy(l -> assertThat(l.chars().filter(Character::isISOControl).count()).as(l).isZero());
+    }
+
+    @Test
     void aSupersededDeploysTokensAreRejected() throws Exception {
         NodeTarget n1 = node("web-0", MAC1);
         deployTo(n1, "d1");

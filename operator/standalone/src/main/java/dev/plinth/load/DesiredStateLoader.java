@@ -5,8 +5,6 @@ import dev.plinth.core.Problem;
 import dev.plinth.api.DesiredState;
 import dev.plinth.driver.BmcSupport;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +38,9 @@ public final class DesiredStateLoader {
         List<Parsed> parsed = new ArrayList<>();
         for (SourceFile file : files) {
             if (!isYaml(file.path())) continue;
-            for (Node root : YamlDocuments.parse(file, problems)) {
+            String text = SourceText.decode(file, problems);
+            if (text == null) continue;
+            for (Node root : YamlDocuments.parse(file.path(), text, problems)) {
                 Parsed p = DocumentReader.read(new Doc(file.path(), problems), root, bmcs);
                 if (p != null) parsed.add(p);
             }
@@ -73,15 +73,12 @@ public final class DesiredStateLoader {
             }
         });
         List<SourceFile> files = new ArrayList<>();
+        SourceText.Budget budget = new SourceText.Budget();
+        found.sort(Comparator.comparing(file -> relative(root, file)));
         for (Path file : found) {
-            String relative = relative(root, file);
-            try {
-                files.add(new SourceFile(relative, Files.readString(file, StandardCharsets.UTF_8)));
-            } catch (CharacterCodingException e) {
-                throw new IOException(relative + ": not valid UTF-8", e);
-            }
+            // Decoded by the loader, as the controller's files are: a bad byte is a problem with a line.
+            files.add(budget.read(relative(root, file), Files.size(file), () -> Files.readAllBytes(file)));
         }
-        files.sort(Comparator.comparing(SourceFile::path));
         return files;
     }
 

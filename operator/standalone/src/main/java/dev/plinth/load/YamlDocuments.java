@@ -24,8 +24,8 @@ import org.yaml.snakeyaml.resolver.Resolver;
 final class YamlDocuments {
     private YamlDocuments() {}
 
-    /** Large enough for a 10,000-node file, small enough to refuse a runaway one. */
-    static final int CODE_POINT_LIMIT = 64 * 1024 * 1024;
+    /** A backstop: {@link SourceText} refuses larger files before they get here. */
+    static final int CODE_POINT_LIMIT = SourceText.MAX_FILE_BYTES;
 
     static LoaderOptions options() {
         LoaderOptions o = new LoaderOptions();
@@ -44,12 +44,12 @@ final class YamlDocuments {
      * The non-empty documents of {@code file}, in order. A syntax error is reported (without the source snippet,
      * which could show a secret) and ends the file; documents before it are still returned.
      */
-    static List<Node> parse(SourceFile file, List<Problem> problems) {
+    static List<Node> parse(String path, String text, List<Problem> problems) {
         List<Node> docs = new ArrayList<>();
         LoaderOptions options = options();
         try {
             Composer composer = new Composer(
-                    new ParserImpl(new StreamReader(new StringReader(file.content())), options),
+                    new ParserImpl(new StreamReader(new StringReader(text)), options),
                     new Resolver(), options);
             while (composer.checkNode()) {
                 Node node = composer.getNode();
@@ -61,10 +61,10 @@ final class YamlDocuments {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             int line = mark == null ? 0 : mark.getLine() + 1;
             String what = e.getContext() == null ? e.getProblem() : e.getContext() + ", " + e.getProblem();
-            problems.add(new Problem(file.path(), line, "",
+            problems.add(new Problem(path, line, "",
                     "invalid YAML: " + what + "; expected well-formed YAML documents separated by ---"));
         } catch (YAMLException e) {
-            problems.add(new Problem(file.path(), 0, "",
+            problems.add(new Problem(path, 0, "",
                     "invalid YAML: " + e.getMessage() + "; expected well-formed YAML documents separated by ---"));
         }
         return docs;

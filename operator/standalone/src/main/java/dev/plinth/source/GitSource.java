@@ -1,6 +1,7 @@
 package dev.plinth.source;
 
 import dev.plinth.load.SourceFile;
+import dev.plinth.load.SourceText;
 import dev.plinth.source.SourceException.Kind;
 import java.io.File;
 import java.io.IOException;
@@ -26,7 +27,6 @@ import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.api.errors.InvalidRemoteException;
 import org.eclipse.jgit.errors.IncorrectObjectTypeException;
-import org.eclipse.jgit.errors.LargeObjectException;
 import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.errors.NoRemoteRepositoryException;
 import org.eclipse.jgit.internal.JGitText;
@@ -34,6 +34,7 @@ import org.eclipse.jgit.lib.AbbreviatedObjectId;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
@@ -69,8 +70,6 @@ public final class GitSource implements AutoCloseable {
 
     /** Network timeout of a fetch, in seconds. */
     public static final int DEFAULT_TIMEOUT_SECONDS = 60;
-    /** Largest desired-state file read; bigger ones fail the snapshot. */
-    public static final int MAX_FILE_BYTES = 16 * 1024 * 1024;
     /** Name of the generated ssh client config kept inside the mirror directory. */
     static final String SSH_CONFIG_NAME = "plinth-ssh_config";
     private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]{4,64}");
@@ -546,6 +545,7 @@ public final class GitSource implements AutoCloseable {
                 }
             }
             List<SourceFile> files = new ArrayList<>();
+            SourceText.Budget budget = new SourceText.Budget();
             try (TreeWalk walk = new TreeWalk(reader)) {
                 walk.addTree(root);
                 walk.setRecursive(false);
@@ -558,7 +558,7 @@ public final class GitSource implements AutoCloseable {
                     if (mode == FileMode.TREE) {
                         walk.enterSubtree();
                     } else if ((mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE) && isYaml(name)) {
-                        files.add(new SourceFile(walk.getPathString(), readBlob(reader, walk, commit)));
+                        files.add(readBlob(reader, walk, budget));
                     }
                 }
             }
@@ -572,14 +572,14 @@ public final class GitSource implements AutoCloseable {
         }
     }
 
-    private String readBlob(ObjectReader reader, TreeWalk walk, RevCommit commit) throws IOException, SourceException {
-        try {
-            byte[] bytes = reader.open(walk.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes(MAX_FILE_BYTES);
-            return new String(bytes, StandardCharsets.UTF_8);
-        } catch (LargeObjectException e) {
-            throw new SourceException(Kind.LOCAL_MIRROR, "file '" + walk.getPathString() + "' in commit "
-                    + commit.name() + " is larger than " + MAX_FILE_BYTES + " bytes", e);
-        }
+    /**
+     * The file's bytes, or the file marked unread when over a limit: the loader rejects the revision with the file
+     * and the reason, so a big file is not a fetch error repeated every poll. Decoding is the loader's.
+     */
+    private static SourceFile readBlob(ObjectReader reader, TreeWalk walk, SourceText.Budget budget)
+            throws IOException {
+        ObjectLoader blob = reader.open(walk.getObjectId(0), Constants.OBJ_BLOB);
+        return budget.read(walk.getPathString(), blob.getSize(), () -> blob.getCachedBytes(SourceText.MAX_FILE_BYTES));
     }
 
     private static boolean isYaml(String name) {

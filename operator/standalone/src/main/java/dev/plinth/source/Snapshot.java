@@ -1,5 +1,6 @@
 package dev.plinth.source;
 
+import dev.plinth.core.Printable;
 import dev.plinth.load.SourceFile;
 import java.time.Instant;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.Objects;
  * @param commitId   full hex id of the commit
  * @param commitTime committer time
  * @param author     author as {@code Name <email>}
- * @param message    first line of the commit message
+ * @param message    first line of the commit message, control characters escaped ({@link Printable})
  * @param files      every {@code *.yaml}/{@code *.yml} regular file under the configured path, with paths
  *                   relative to it ('/' separated), sorted by path; hidden entries (a name starting with
  *                   '.') and everything below hidden directories are left out
@@ -21,8 +22,9 @@ public record Snapshot(String commitId, Instant commitTime, String author, Strin
     public Snapshot {
         Objects.requireNonNull(commitId, "commitId");
         Objects.requireNonNull(commitTime, "commitTime");
-        author = author == null ? "" : author;
-        message = message == null ? "" : message;
+        // written by whoever can push: logged, stored and shown, so kept on one line
+        author = author == null ? "" : Printable.of(author);
+        message = message == null ? "" : Printable.of(message);
         files = List.copyOf(files);
     }
 

@@ -1,5 +1,7 @@
 package dev.plinth.source;
 
+import dev.plinth.core.Printable;
+
 /**
  * A Git source operation that failed. The message is fit for status and logs: it names the
  * repository (without credentials), the branch or commit, and the cause in plain words, and
@@ -30,12 +32,12 @@ public class SourceException extends Exception {
     private final Kind kind;
 
     public SourceException(Kind kind, String message) {
-        super(message);
+        super(Printable.of(message)); // may quote the remote's own words (JGit passes on "remote: ..." lines)
         this.kind = kind;
     }
 
     public SourceException(Kind kind, String message, Throwable cause) {
-        super(message, cause);
+        super(Printable.of(message), cause);
         this.kind = kind;
     }
 

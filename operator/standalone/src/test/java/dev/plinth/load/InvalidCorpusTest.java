@@ -187,7 +187,7 @@ class InvalidCorpusTest {
 
     static SourceFile source(String name) throws IOException {
         try (var in = Objects.requireNonNull(InvalidCorpusTest.class.getResourceAsStream("/invalid/" + name), name)) {
-            return new SourceFile(name, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            return SourceFile.of(name, in.readAllBytes());
         }
     }
 }

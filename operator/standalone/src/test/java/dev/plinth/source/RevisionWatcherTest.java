@@ -3,6 +3,7 @@ package dev.plinth.source;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.plinth.load.SourceFile;
 import dev.plinth.testkit.GitDaemonFixture;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,7 +81,7 @@ class RevisionWatcherTest {
         await().atMost(GENEROUS).until(() -> recorder.commits().contains(c2));
         assertThat(recorder.commits()).containsExactly(c1, c2);
         assertThat(recorder.snapshots.get(1).files()).singleElement()
-                .satisfies(f -> assertThat(f.content()).isEqualTo("a: 2\n"));
+                .satisfies(f -> assertThat(f).isEqualTo(new SourceFile("a.yaml", "a: 2\n")));
         assertThat(watcher.lastDeliveredCommit()).contains(c2);
         assertThat(watcher.lastFetchTime()).isPresent();
         assertThat(watcher.lastError()).isEmpty();

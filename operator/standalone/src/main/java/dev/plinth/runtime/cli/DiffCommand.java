@@ -1,5 +1,6 @@
 package dev.plinth.runtime.cli;
 
+import dev.plinth.core.Printable;
 import dev.plinth.api.DesiredState;
 import dev.plinth.diff.Change;
 import dev.plinth.diff.Plan;
@@ -71,9 +72,9 @@ final class DiffCommand implements Callable<Integer> {
             return;
         }
         for (Change c : plan.changes()) {
-            out.printf("%s %s %s%s%n", c.symbol(), c.resourceKind(), c.name(),
-                    c.consequence().isEmpty() ? "" : "  => " + c.consequence());
-            c.fields().forEach(f -> out.println("    " + f));
+            out.printf("%s %s %s%s%n", c.symbol(), c.resourceKind(), Printable.of(c.name()),
+                    c.consequence().isEmpty() ? "" : "  => " + Printable.of(c.consequence()));
+            c.fields().forEach(f -> out.println("    " + Printable.of(String.valueOf(f))));
         }
         out.printf("Plan: %d to add, %d to change, %d to remove; %d node(s) reprovisioned.%n",
                 plan.count(Change.Kind.ADD), plan.count(Change.Kind.CHANGE), plan.count(Change.Kind.REMOVE),

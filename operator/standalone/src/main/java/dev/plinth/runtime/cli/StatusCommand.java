@@ -1,6 +1,7 @@
 package dev.plinth.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.plinth.core.Printable;
 import dev.plinth.revision.RevisionTracker;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,32 +28,32 @@ final class StatusCommand implements Callable<Integer> {
         if (inForce.isMissingNode() || inForce.isNull()) {
             System.out.println("Revision in force: none yet");
         } else {
-            System.out.printf("Revision in force: %s  %s  (applied %s)%n", RevisionTracker.shortId(inForce.path("revision").asText()),
-                    inForce.path("description").asText(), inForce.path("appliedAt").asText());
+            System.out.printf("Revision in force: %s  %s  (applied %s)%n", RevisionTracker.shortId(str(inForce.path("revision"))),
+                    str(inForce.path("description")), str(inForce.path("appliedAt")));
         }
         JsonNode revisions = api.get("/api/v1/revisions");
         for (JsonNode r : revisions.path("rejected")) {
-            System.out.printf("Rejected: %s  %s  (%d problem(s); first: %s)%n", RevisionTracker.shortId(r.path("revision").asText()),
-                    r.path("description").asText(), r.path("problems").size(), problem(r.path("problems").path(0)));
+            System.out.printf("Rejected: %s  %s  (%d problem(s); first: %s)%n", RevisionTracker.shortId(str(r.path("revision"))),
+                    str(r.path("description")), r.path("problems").size(), problem(r.path("problems").path(0)));
         }
         JsonNode source = summary.path("source");
         if (source.isObject()) {
             System.out.printf("Git: last fetch %s%s%n", text(source.path("lastFetch")),
                     source.path("lastError").isNull() || source.path("lastError").isMissingNode() ? ", ok"
-                            : ", FAILED: " + source.path("lastError").asText());
+                            : ", FAILED: " + str(source.path("lastError")));
         }
         for (JsonNode image : api.get("/api/v1/images")) {
-            if (!image.path("availability").asText().equals("READY")) {
-                System.out.printf("Image %s: %s %s (used by %s)%n", image.path("name").asText(),
-                        image.path("availability").asText(), image.path("message").asText(), image.path("usedBy"));
+            if (!str(image.path("availability")).equals("READY")) {
+                System.out.printf("Image %s: %s %s (used by %s)%n", str(image.path("name")),
+                        str(image.path("availability")), str(image.path("message")), image.path("usedBy"));
             }
         }
         for (JsonNode cloud : api.get("/api/v1/clouds")) {
             for (JsonNode role : cloud.path("roles")) {
                 // only roles that need attention: too few members, or nodes no role can claim
                 if (role.path("shortfall").asInt() > 0 || role.path("ambiguous").size() > 0) {
-                    System.out.printf("Role %s/%s: %d of %d nodes selected%s%n", cloud.path("name").asText(),
-                            role.path("name").asText(), role.path("selected").asInt(), role.path("count").asInt(),
+                    System.out.printf("Role %s/%s: %d of %d nodes selected%s%n", str(cloud.path("name")),
+                            str(role.path("name")), role.path("selected").asInt(), role.path("count").asInt(),
                             role.path("ambiguous").size() > 0
                                     ? "; also selected by another role, so in neither: " + role.path("ambiguous")
                                     : "");
@@ -63,9 +64,9 @@ final class StatusCommand implements Callable<Integer> {
         Table t = new Table("NAME", "STATE", "STEP", "POWER", "IMAGE", "WANTS", "LAST OP", "MESSAGE");
         for (JsonNode n : api.get("/api/v1/nodes")) {
             String message = n.path("error").isObject()
-                    ? n.path("error").path("kind").asText() + ": " + n.path("error").path("message").asText()
-                    : n.path("message").asText();
-            t.row(n.path("name").asText(), n.path("state").asText(), text(n.path("step")), n.path("power").asText(),
+                    ? str(n.path("error").path("kind")) + ": " + str(n.path("error").path("message"))
+                    : str(n.path("message"));
+            t.row(str(n.path("name")), str(n.path("state")), text(n.path("step")), str(n.path("power")),
                     text(n.path("image")), text(n.path("desiredImage")),
                     seconds(n.path("lastOperationMillis").asLong()), message);
         }
@@ -74,41 +75,46 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static int showNode(JsonNode n) {
-        System.out.printf("%s: %s%s, power %s, boot %s%n", n.path("name").asText(), n.path("state").asText(),
-                n.path("step").isNull() ? "" : "/" + n.path("step").asText(), n.path("power").asText(),
+        System.out.printf("%s: %s%s, power %s, boot %s%n", str(n.path("name")), str(n.path("state")),
+                n.path("step").isNull() ? "" : "/" + str(n.path("step")), str(n.path("power")),
                 text(n.path("bootDevice")));
         System.out.printf("image: %s  (Git wants %s)%n", text(n.path("image")), text(n.path("desiredImage")));
         if (n.path("error").isObject()) {
-            System.out.printf("error: %s %s (failures in a row: %s, retry at %s)%n", n.path("error").path("kind").asText(),
-                    n.path("error").path("message").asText(), n.path("error").path("count").asText(),
-                    n.path("error").path("retryAt").asText());
+            System.out.printf("error: %s %s (failures in a row: %s, retry at %s)%n", str(n.path("error").path("kind")),
+                    str(n.path("error").path("message")), str(n.path("error").path("count")),
+                    str(n.path("error").path("retryAt")));
         }
-        if (!n.path("message").asText().isEmpty()) {
-            System.out.println("message: " + n.path("message").asText());
+        if (!str(n.path("message")).isEmpty()) {
+            System.out.println("message: " + str(n.path("message")));
         }
         System.out.println("step timings of the last operation:");
         n.path("stepMillis").fields().forEachRemaining(e ->
-                System.out.printf("  %-20s %s%n", e.getKey(), seconds(e.getValue().asLong())));
+                System.out.printf("  %-20s %s%n", Printable.of(e.getKey()), seconds(e.getValue().asLong())));
         if (n.path("deployPhaseMillis").size() > 0) {
             System.out.println("inside the deploy ramdisk:");
             n.path("deployPhaseMillis").fields().forEachRemaining(e ->
-                    System.out.printf("  %-20s %s%n", e.getKey(), seconds(e.getValue().asLong())));
+                    System.out.printf("  %-20s %s%n", Printable.of(e.getKey()), seconds(e.getValue().asLong())));
         }
         System.out.println("history:");
         for (JsonNode e : n.path("events")) {
-            System.out.printf("  %s  %-7s %s%n", e.path("at").asText(), e.path("type").asText(),
-                    e.path("message").asText());
+            System.out.printf("  %s  %-7s %s%n", str(e.path("at")), str(e.path("type")),
+                    str(e.path("message")));
         }
         return 0;
     }
 
     private static String problem(JsonNode p) {
-        return p.path("file").asText() + ":" + p.path("line").asText() + " " + p.path("path").asText() + ": "
-                + p.path("message").asText();
+        return str(p.path("file")) + ":" + str(p.path("line")) + " " + str(p.path("path")) + ": "
+                + str(p.path("message"));
     }
 
     private static String text(JsonNode n) {
-        return n.isMissingNode() || n.isNull() ? "-" : n.asText();
+        return n.isMissingNode() || n.isNull() ? "-" : str(n);
+    }
+
+    /** A value from the server: most come from outside (Git, agents, image servers), so made {@link Printable}. */
+    private static String str(JsonNode n) {
+        return Printable.of(n.asText());
     }
 
     static String seconds(long millis) {

@@ -1,10 +1,14 @@
 package dev.plinth.runtime.cli;
 
+import dev.plinth.core.Printable;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A plain text table with columns as wide as their widest cell. */
+/**
+ * A plain text table with columns as wide as their widest cell. Cells are {@link Printable}: a cell is mostly text
+ * from outside (agent messages, errors), and a line break in one would split its row.
+ */
 final class Table {
     private final List<String[]> rows = new ArrayList<>();
 
@@ -15,7 +19,7 @@ final class Table {
     Table row(Object... cells) {
         String[] r = new String[cells.length];
         for (int i = 0; i < cells.length; i++) {
-            r[i] = cells[i] == null ? "-" : String.valueOf(cells[i]);
+            r[i] = cells[i] == null ? "-" : Printable.of(String.valueOf(cells[i]));
         }
         rows.add(r);
         return this;

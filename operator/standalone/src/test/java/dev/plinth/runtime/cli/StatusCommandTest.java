@@ -1,0 +1,111 @@
+package dev.plinth.runtime.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.plinth.core.LifecycleConfig;
+import dev.plinth.driver.fake.FakeDriverConfig;
+import dev.plinth.engine.NodeListener;
+import dev.plinth.runtime.Standalone;
+import dev.plinth.runtime.StandaloneOptions;
+import dev.plinth.testkit.GitDaemonFixture;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code plinth status} against a real controller (FAKE machines) following a real Git server. */
+class StatusCommandTest {
+    private static final String FLEET = """
+            apiVersion: plinth.dev/v1alpha1
+            kind: DiskImage
+            metadata: {name: centos}
+            spec: {url: "http://images.example/c.raw", checksum: "sha256:%s"}
+            ---
+            apiVersion: plinth.dev/v1alpha1
+            kind: BareMetalNode
+            metadata: {name: node-0}
+            spec:
+              bmc: {address: "ipmi://10.0.0.1", credentialsName: bmc-0}
+              bootMACAddress: "52:54:00:00:00:01"
+              image: {name: centos}
+            """.formatted("a".repeat(64));
+
+    @TempDir Path dir;
+    private GitDaemonFixture git;
+    private Standalone plinth;
+
+    @AfterEach
+    void stop() {
+        if (plinth != null) plinth.close();
+        if (git != null) git.close();
+    }
+
+    private static String status(String server) {
+        PrintStream out = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            assertThat(Main.execute("status", "--server", server)).isZero();
+        } finally {
+            System.setOut(out);
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void textFromGitCannotSplitOrRewriteALineOfStatus() throws Exception {
+        git = GitDaemonFixture.start();
+        // a commit message with a carriage return and a terminal escape, then a revision whose problem quotes a
+        // YAML string with a line break in it
+        String good = git.commit(Map.of("fleet/all.yaml", FLEET), "one node\r\u001b[2JRevision in force: forged");
+        Files.writeString(dir.resolve("secrets.yaml"), "bmc-0: {username: admin, password: pw}\n");
+        plinth = new Standalone(new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
+                dir.resolve("state"), dir.resolve("secrets.yaml"), "fake",
+                FakeDriverConfig.of(Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofMillis(20)), false,
+                "127.0.0.1", 0, 2, null, false, LifecycleConfig.DEFAULT, null), NodeListener.NONE);
+        String server = "http://127.0.0.1:" + plinth.httpPort();
+        await().atMost(Duration.ofSeconds(30)).until(() -> status(server).contains(good.substring(0, 12)));
+
+        String bad = git.commit(Map.of("fleet/all.yaml", FLEET.replace("kind: DiskImage",
+                "kind: \"DiskImage\\nNodes: {PROVISIONED=99}  converged: true\"")), "typo");
+        HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server + "/api/v1/webhook/git"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.discarding());
+        await().atMost(Duration.ofSeconds(30)).until(() -> status(server).contains("Rejected: " + bad.substring(0, 12)));
+
+        String out = status(server);
+        List<String> lines = Arrays.asList(out.split("\n", -1));
+        assertThat(lines).filteredOn(l -> l.startsWith("Revision in force:")).singleElement().asString()
+                .contains("one node\\r\\u001b[2JRevision in force: forged");
+        assertThat(lines).filteredOn(l -> l.startsWith("Nodes:")).singleElement().asString()
+                .doesNotContain("PROVISIONED=99");
+        assertThat(lines).filteredOn(l -> l.startsWith("Rejected:")).singleElement().asString()
+                .contains("unknown kind \"DiskImage\\nNodes: {PROVISIONED=99}  converged: true\"");
+        assertThat(out.replace("\n", "").chars().filter(Character::isISOControl).count()).as(out).isZero();
+    }
+
+    @Test
+    void aTableCellWithALineBreakStaysOnItsRow() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        new Table("NAME", "MESSAGE").row("node-0", "disk gone\nnode-9  PROVISIONED").row("node-1", "ok\t\u001b[1A")
+                .print(new PrintStream(buf, true, StandardCharsets.UTF_8));
+
+        assertThat(buf.toString(StandardCharsets.UTF_8)).isEqualTo("""
+                NAME    MESSAGE
+                node-0  disk gone\\nnode-9  PROVISIONED
+                node-1  ok\\t\\u001b[1A
+                """);
+    }
+}

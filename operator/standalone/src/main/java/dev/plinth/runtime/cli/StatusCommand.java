@@ -2,6 +2,8 @@ package dev.plinth.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.plinth.revision.RevisionTracker;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,7 +22,9 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ApiClient api = new ApiClient(server);
         if (node != null) {
-            return showNode(api.get("/api/v1/nodes/" + node));
+            String path = "/api/v1/nodes/" + URLEncoder.encode(node, StandardCharsets.UTF_8);
+            return showNode(api.find(path).orElseThrow(() -> new IllegalStateException("no node " + node
+                    + " on the controller at " + api.base() + " (`plinth status` lists the nodes it has)")));
         }
         JsonNode summary = api.get("/api/v1/status");
         JsonNode inForce = summary.path("inForce");
@@ -65,7 +69,7 @@ final class StatusCommand implements Callable<Integer> {
             String message = n.path("error").isObject()
                     ? n.path("error").path("kind").asText() + ": " + n.path("error").path("message").asText()
                     : n.path("message").asText();
-            t.row(n.path("name").asText(), n.path("state").asText(), text(n.path("step")), n.path("power").asText(),
+            t.row(n.path("name").asText(), n.path("state").asText(), text(n.path("step")), power(n),
                     text(n.path("image")), text(n.path("desiredImage")),
                     seconds(n.path("lastOperationMillis").asLong()), message);
         }
@@ -75,7 +79,7 @@ final class StatusCommand implements Callable<Integer> {
 
     private static int showNode(JsonNode n) {
         System.out.printf("%s: %s%s, power %s, boot %s%n", n.path("name").asText(), n.path("state").asText(),
-                n.path("step").isNull() ? "" : "/" + n.path("step").asText(), n.path("power").asText(),
+                n.path("step").isNull() ? "" : "/" + n.path("step").asText(), powerWithTime(n),
                 text(n.path("bootDevice")));
         System.out.printf("image: %s  (Git wants %s)%n", text(n.path("image")), text(n.path("desiredImage")));
         if (n.path("error").isObject()) {
@@ -100,6 +104,23 @@ final class StatusCommand implements Callable<Integer> {
                     e.path("message").asText());
         }
         return 0;
+    }
+
+    /** The table's POWER: a state only commanded is marked, so it is not read as what the machine does. */
+    private static String power(JsonNode n) {
+        return n.path("power").asText() + (n.path("powerAssumed").asBoolean() ? " (assumed)" : "");
+    }
+
+    /** The detail's power: what was observed and when, or what was commanded since. */
+    static String powerWithTime(JsonNode n) {
+        String power = n.path("power").asText();
+        JsonNode at = n.path("powerCheckedAt");
+        if (at.isMissingNode() || at.isNull()) {
+            return power + " (never read from the BMC)";
+        }
+        return n.path("powerAssumed").asBoolean()
+                ? power + " (commanded, not read back; last read " + at.asText() + ")"
+                : power + " (checked " + at.asText() + ")";
     }
 
     private static String problem(JsonNode p) {

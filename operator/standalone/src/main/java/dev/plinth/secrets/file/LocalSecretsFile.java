@@ -114,7 +114,10 @@ public final class LocalSecretsFile implements SecretStore {
         StringBuilder sb = new StringBuilder("# BMC credentials by credentialsName. Keep out of Git; chmod 600.\n");
         entries.forEach((name, c) -> sb.append(name).append(":\n  username: \"").append(c.username())
                 .append("\"\n  password: \"").append(c.password()).append("\"\n"));
-        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path dir = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            PrivateFiles.directory(dir); // a new one (the demo's state directory) is made 0700 from the start
+        }
         Files.deleteIfExists(file);
         Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));

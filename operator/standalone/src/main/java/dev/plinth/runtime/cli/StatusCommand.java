@@ -118,9 +118,11 @@ final class StatusCommand implements Callable<Integer> {
         if (at.isMissingNode() || at.isNull()) {
             return power + " (never read from the BMC)";
         }
-        return n.path("powerAssumed").asBoolean()
-                ? power + " (commanded, not read back; last read " + at.asText() + ")"
-                : power + " (checked " + at.asText() + ")";
+        if (n.path("powerAssumed").asBoolean()) {
+            return power + " (commanded, not read back; last read " + at.asText() + ")";
+        }
+        // UNKNOWN: the BMC did not answer then, or an operation failed since with power only commanded
+        return power + (power.equals("UNKNOWN") ? " (last read " : " (checked ") + at.asText() + ")";
     }
 
     private static String problem(JsonNode p) {

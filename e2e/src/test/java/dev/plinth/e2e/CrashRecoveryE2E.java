@@ -85,6 +85,8 @@ class CrashRecoveryE2E {
         git = GitDaemonFixture.start();
         String commit = git.commit(Fleet.files(NODES, "centos"), "fleet");
         Files.writeString(dir.resolve("secrets.yaml"), Fleet.secrets(NODES, "pw"));
+        Files.setPosixFilePermissions(dir.resolve("secrets.yaml"), // a looser one is refused
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         port = GitDaemonFixture.freeLoopbackPort();
 
         Api api = startController(1);

@@ -62,6 +62,8 @@ class GitOpsE2E {
 
     private Api start(String webhookSecret) throws Exception {
         Files.writeString(dir.resolve("secrets.yaml"), Fleet.secrets(6, PASSWORD));
+        Files.setPosixFilePermissions(dir.resolve("secrets.yaml"), // a looser one is refused
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         StandaloneOptions o = new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
                 dir.resolve("state"), dir.resolve("secrets.yaml"), "fake",
                 FakeDriverConfig.of(Duration.ofMillis(5), Duration.ofMillis(300), Duration.ofMillis(100)), false,

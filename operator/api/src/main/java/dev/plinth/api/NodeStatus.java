@@ -10,7 +10,12 @@ import java.util.Map;
  *
  * @param state lifecycle state: REGISTERING, AVAILABLE, PROVISIONING, PROVISIONED, DEPROVISIONING, ERROR
  * @param step the step in progress within {@code state}; null when none
- * @param power ON, OFF or UNKNOWN, as the BMC last said
+ * @param power ON, OFF or UNKNOWN: as the BMC last said, or (when {@code powerAssumed}) as the last power command
+ *     asked; UNKNOWN after an operation failed with power only commanded, until the BMC is read again
+ * @param powerCheckedAt when the power state was last observed (the BMC read, or the written OS checking in);
+ *     null when never
+ * @param powerAssumed true when {@code power} is what a command since {@code powerCheckedAt} asked for, not
+ *     observed
  * @param image the image verified on the node's disk; null when none Plinth wrote
  * @param targetImage the image being written; null when not provisioning
  * @param message why the node waits, in words; empty when it does not
@@ -23,6 +28,8 @@ public record NodeStatus(
         String state,
         String step,
         String power,
+        Instant powerCheckedAt,
+        boolean powerAssumed,
         String bootDevice,
         String image,
         String targetImage,

@@ -284,17 +284,18 @@ public final class NodeLifecycle {
         }
         if (action instanceof CheckPower) {
             Outcome.Power p = (Outcome.Power) outcome;
-            b.powerState(p.state()).checkedAt(now);
+            b.powerState(p.state()).checkedAt(now).powerAssumed(false);
             if (p.bootDevice() != null) {
                 b.bootDevice(p.bootDevice());
             }
             return Transition.now(rec.state() == REGISTERING ? complete(b, rec, AVAILABLE, now).build() : b.build());
         }
         if (action instanceof PowerOn) {
-            return Transition.now(b.powerState(PowerState.ON).build());
+            // commanded, not observed: see NodeRecord.Power.assumed
+            return Transition.now(b.powerState(PowerState.ON).powerAssumed(true).build());
         }
         if (action instanceof PowerOff) {
-            b.powerState(PowerState.OFF);
+            b.powerState(PowerState.OFF).powerAssumed(true);
             if (rec.operation().step() == Step.POWER_OFF) {
                 return Transition.now(next(b, rec, Step.CLEAN_UP, now).build());
             }
@@ -304,7 +305,7 @@ public final class NodeLifecycle {
             return Transition.now(b.build());
         }
         if (action instanceof Reboot) {
-            b.powerState(PowerState.ON);
+            b.powerState(PowerState.ON).powerAssumed(true);
             if (rec.operation().step() == Step.BOOT_DEPLOY_RAMDISK) {
                 return Transition.now(next(b.deployPhase(DeployPhase.WAITING), rec, Step.WRITE_IMAGE, now).build());
             }
@@ -325,14 +326,16 @@ public final class NodeLifecycle {
             return Transition.now(next(b.bootDevice(BootDevice.DISK), rec, Step.BOOT_IMAGE, now).build());
         }
         if (action instanceof ObserveCheckIn) {
+            // the written OS checking in is an observation too: the machine is on
             return ((Outcome.CheckIn) outcome).checkedIn()
-                    ? Transition.now(next(b, rec, Step.FINISH_DEPLOY, now).build())
+                    ? Transition.now(next(b.powerState(PowerState.ON).powerAssumed(false).checkedAt(now), rec,
+                            Step.FINISH_DEPLOY, now).build())
                     : new Transition(b.message("waiting for the written OS to check in").build(),
                             config.pollInterval());
         }
         if (action instanceof FinishDeploy) {
             return Transition.now(complete(b, rec, PROVISIONED, now)
-                    .image(rec.deploy().targetImage()).targetImage(null).checkedAt(now).build());
+                    .image(rec.deploy().targetImage()).targetImage(null).build());
         }
         if (action instanceof CleanUp) {
             return Transition.now(next(b, rec, null, now).build());
@@ -372,7 +375,8 @@ public final class NodeLifecycle {
             // A settled node's BMC stopped answering: the node is not broken, we just cannot see it. Back off.
             Duration delay = kind.retryable() ? config.stepDelay(attempt) : config.errorDelay(attempt);
             NodeRecord next = rec.toBuilder().attempt(attempt).notBefore(now.plus(delay)).inFlight(null)
-                    .powerState(PowerState.UNKNOWN).errorKind(kind).errorMessage(message).checkedAt(now)
+                    .powerState(PowerState.UNKNOWN).powerAssumed(false).errorKind(kind).errorMessage(message)
+                    .checkedAt(now)
                     .message("BMC check failed, next try in " + delay.toSeconds() + "s").build();
             return new Transition(next, delay);
         }
@@ -389,7 +393,13 @@ public final class NodeLifecycle {
     private NodeRecord failOperation(NodeRecord rec, FailureKind kind, String message, Instant now) {
         int errors = rec.error().count() + 1;
         Duration delay = config.errorDelay(errors);
-        return rec.toBuilder()
+        NodeRecord.Builder b = rec.toBuilder();
+        if (rec.power().assumed()) {
+            // what a power command of the failed operation asked for is not what the machine does now (the ramdisk
+            // may have powered it off, or hung): unknown until the next CheckPower, checkedAt keeps the last read
+            b.powerState(PowerState.UNKNOWN).powerAssumed(false);
+        }
+        return b
                 .state(ERROR)
                 .inFlight(null)
                 .failedOperation(rec.state())

@@ -68,9 +68,14 @@ public record NodeRecord(
         }
     }
 
-    /** What the BMC last said, and when it was asked. */
-    public record Power(PowerState state, BootDevice bootDevice, Instant checkedAt) {
-        public static final Power UNKNOWN = new Power(PowerState.UNKNOWN, null, null);
+    /**
+     * What the BMC last said, and when it was asked.
+     *
+     * @param assumed true when {@code state} is what a power command since {@code checkedAt} asked for, not what
+     *     the BMC reported: a command that succeeded says nothing of what the machine did next
+     */
+    public record Power(PowerState state, BootDevice bootDevice, Instant checkedAt, boolean assumed) {
+        public static final Power UNKNOWN = new Power(PowerState.UNKNOWN, null, null, false);
 
         public Power {
             state = state == null ? PowerState.UNKNOWN : state;
@@ -141,6 +146,7 @@ public record NodeRecord(
         private PowerState powerState = PowerState.UNKNOWN;
         private BootDevice bootDevice;
         private Instant checkedAt;
+        private boolean powerAssumed;
         // deploy
         private long deploySerial;
         private String deployId;
@@ -180,6 +186,7 @@ public record NodeRecord(
             powerState = r.power.state();
             bootDevice = r.power.bootDevice();
             checkedAt = r.power.checkedAt();
+            powerAssumed = r.power.assumed();
             Deploy d = r.deploy;
             deploySerial = d.serial();
             deployId = d.id();
@@ -213,6 +220,7 @@ public record NodeRecord(
         public Builder powerState(PowerState v) { powerState = v; return this; }
         public Builder bootDevice(BootDevice v) { bootDevice = v; return this; }
         public Builder checkedAt(Instant v) { checkedAt = v; return this; }
+        public Builder powerAssumed(boolean v) { powerAssumed = v; return this; }
         public Builder deploySerial(long v) { deploySerial = v; return this; }
         public Builder deployId(String v) { deployId = v; return this; }
         public Builder targetImage(ImageRef v) { targetImage = v; return this; }
@@ -236,7 +244,7 @@ public record NodeRecord(
             return new NodeRecord(name, bmc, bootMACAddress, specFingerprint, state, image,
                     new Operation(step, stepStartedAt, attempt, notBefore, operationStartedAt, lastOperationMillis,
                             timings, inFlight),
-                    new Power(powerState, bootDevice, checkedAt),
+                    new Power(powerState, bootDevice, checkedAt, powerAssumed),
                     new Deploy(deploySerial, deployId, targetImage, deployPhase, bytesWritten, bytesTotal,
                             deployMillis),
                     new Failure(errorCount, errorKind, errorMessage, failedOperation),

@@ -17,6 +17,8 @@ public final class NodeStatusMapper {
                 r.state().name(),
                 nameOf(op.step()),
                 r.power().state().name(),
+                r.power().checkedAt(),
+                r.power().assumed(),
                 nameOf(r.power().bootDevice()),
                 r.image() == null ? null : r.image().name(),
                 deploy.targetImage() == null ? null : deploy.targetImage().name(),

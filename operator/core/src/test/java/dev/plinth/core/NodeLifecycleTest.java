@@ -239,6 +239,22 @@ class NodeLifecycleTest {
     }
 
     @Test
+    void aFailedDeployLeavesThePowerUnknownNotWhatTheRebootAskedFor() {
+        NodeInput in = input(node, centos);
+        NodeRecord rec = atStep(in, dev.plinth.core.Step.WRITE_IMAGE);
+        // registration read the power (OFF); the reboot into the ramdisk only asked for ON
+        Instant readAt = rec.power().checkedAt();
+        assertThat(readAt).isNotNull();
+        Decision d = lifecycle.decide(in, rec, now);
+        rec = act(rec, d, new Outcome.Progress(new DeployProgress(DeployPhase.FAILED, 0, 0, "sha256 mismatch")));
+        assertThat(rec.state()).isEqualTo(ProvisioningState.ERROR);
+        // the ramdisk may have powered the machine off, or hung: nobody looked
+        assertThat(rec.power().state()).isEqualTo(PowerState.UNKNOWN);
+        assertThat(rec.power().checkedAt()).isEqualTo(readAt);
+        assertThat(NodeStatusMapper.toStatus(rec).power()).isEqualTo("UNKNOWN");
+    }
+
+    @Test
     void provisionedNodesHealPowerAndBootDeviceDrift() {
         NodeInput in = input(node, centos);
         NodeRecord[] rec = {registered(in)};

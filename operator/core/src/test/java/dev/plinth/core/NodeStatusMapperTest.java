@@ -20,12 +20,14 @@ class NodeStatusMapperTest {
         NodeRecord r = new NodeRecord.Builder("n1").bmc(BmcSpec.of("ipmi://10.0.0.1:623", "bmc-n1", false))
                 .state(ProvisioningState.PROVISIONING).step(Step.WRITE_IMAGE).notBefore(T.plusSeconds(30))
                 .timing(Step.PREPARE_DEPLOY, 12).timing(Step.SET_BOOT_PXE, 3).lastOperationMillis(99)
-                .powerState(PowerState.ON).bootDevice(BootDevice.PXE).image(new ImageRef("old", "sha256:1"))
+                .powerState(PowerState.ON).checkedAt(T.minusSeconds(60)).powerAssumed(true).bootDevice(BootDevice.PXE)
+                .image(new ImageRef("old", "sha256:1"))
                 .targetImage(new ImageRef("new", "sha256:2")).deployPhase(DeployPhase.WRITING).bytesWritten(10)
                 .bytesTotal(40).deployMillis(Map.of("bootToAgent", 7L)).errorKind(FailureKind.TIMEOUT)
                 .errorMessage("slow").errorCount(2).message("writing 25%").updatedAt(T).build();
         NodeStatus s = NodeStatusMapper.toStatus(r);
-        assertThat(s).isEqualTo(new NodeStatus("PROVISIONING", "WRITE_IMAGE", "ON", "PXE", "old", "new", "writing 25%",
+        assertThat(s).isEqualTo(new NodeStatus("PROVISIONING", "WRITE_IMAGE", "ON", T.minusSeconds(60), true, "PXE", "old",
+                "new", "writing 25%",
                 new NodeStatus.Error("TIMEOUT", "slow", 2, T.plusSeconds(30)),
                 new NodeStatus.Progress("WRITING", 10, 40), Map.of("PREPARE_DEPLOY", 12L, "SET_BOOT_PXE", 3L),
                 Map.of("bootToAgent", 7L), 99, T));

@@ -1,16 +1,15 @@
 package dev.plinth.agent;
 
+import dev.plinth.files.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
-import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
@@ -31,25 +30,22 @@ final class AgentTokens {
         this.key = new SecretKeySpec(key, "HmacSHA256");
     }
 
-    /** Reads the key file, or creates it (32 random bytes, mode 0600) when it is missing. */
+    /**
+     * Reads the key file, or creates it (32 random bytes, mode 0600) when it is missing. A key file that group or
+     * others can access is refused, with the {@code chmod} that fixes it.
+     */
     static AgentTokens fromKeyFile(Path file) {
         try {
             if (!Files.exists(file)) {
                 create(file);
             }
+            // as ssh refuses a private key others can read: they may have, and tokens come from it
+            PrivateFiles.requireOwnerOnly(file, "agent key file", "anyone who read it can compute deploy tokens, so"
+                    + " delete it instead if that may have happened (open deploys then fail and are retried)");
             byte[] key = Files.readAllBytes(file);
             if (key.length < KEY_BYTES) {
                 throw new IllegalStateException("agent key file " + file + " holds " + key.length + " bytes; at least "
                         + KEY_BYTES + " are needed (delete it to have a new one made; open deploys then fail)");
-            }
-            try {
-                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-                if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-                    LOG.warn("agent key file {} is readable by others ({}); chmod 600 it",
-                            file, PosixFilePermissions.toString(perms));
-                }
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system
             }
             return new AgentTokens(key);
         } catch (IOException e) {

@@ -34,7 +34,8 @@ final class CacheDirectory {
     CacheDirectory(Path cacheDir) {
         this.dir = cacheDir.toAbsolutePath().normalize();
         try {
-            Files.createDirectories(dir);
+            // the controller's own (0700); its files are made by createTempFile, 0600, and keep that mode
+            dev.plinth.files.PrivateFiles.directory(dir);
         } catch (IOException e) {
             throw new IllegalStateException("cannot create the image cache directory " + dir + ": " + e.getMessage(), e);
         }

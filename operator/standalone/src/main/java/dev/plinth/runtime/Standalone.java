@@ -74,6 +74,9 @@ public final class Standalone implements AutoCloseable {
     public Standalone(StandaloneOptions o, NodeListener listener) {
         Clock clock = Clock.systemUTC();
         try {
+            // before anything else: one controller per state directory, and a secrets file others cannot read
+            closeables.add(0, StateDirectory.take(o.stateDir()));
+            LocalSecretsFile secrets = new LocalSecretsFile(o.secretsFile());
             StateStore store = new SqliteStateStore(o.stateDir().resolve("plinth.db"), o.durable());
             closeables.add(0, store);
             Metrics metrics = new Metrics();
@@ -118,7 +121,7 @@ public final class Standalone implements AutoCloseable {
                         + "\": expected ipmi or fake");
             }
             controller = new NodeController(new NodeLifecycle(o.lifecycle()), drivers,
-                    new LocalSecretsFile(o.secretsFile()), images, store, clock,
+                    secrets, images, store, clock,
                     new EngineConfig(o.workers(), 32, Duration.ofMinutes(5)), listeners);
             self[0] = controller;
             closeables.add(0, controller);
@@ -128,11 +131,6 @@ public final class Standalone implements AutoCloseable {
             metrics.watch(() -> controller);
             revisions = new RevisionTracker(store, new DesiredStateLoader(bmcSupport(o.driver())), this::putInForce,
                     clock);
-            revisions.restored().ifPresent(d -> {
-                LOG.info("resuming revision {} from the state store", d.revision());
-                putInForce(d);
-            });
-            controller.start();
 
             GitSource source = new GitSource(GitSourceConfig.of(o.repoUrl(), o.stateDir().resolve("git"))
                     .withBranch(o.branch()).withPath(o.path()).withPollInterval(o.pollInterval()));
@@ -160,6 +158,12 @@ public final class Standalone implements AutoCloseable {
             http = new HttpApi(vertx, o.listenHost(), o.listenPort(), status, metrics.registry(),
                     () -> revisions.inForce().isPresent(), verifier, watcher::triggerNow, mounts);
             closeables.add(0, http);
+            // only now, with every listener bound, may anything act on a machine
+            revisions.restored().ifPresent(d -> {
+                LOG.info("resuming revision {} from the state store", d.revision());
+                putInForce(d);
+            });
+            controller.start();
             watcher.start(revisions.inForce().map(d -> d.revision()).orElse(null));
             LOG.info("plinth standalone: watching {} ({} {}), API on http://{}:{}", source.config().redactedUrl(),
                     o.branch(), o.path().isEmpty() ? "/" : o.path(), o.listenHost(), http.port());

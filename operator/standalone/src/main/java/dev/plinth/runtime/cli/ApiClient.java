@@ -2,41 +2,95 @@ package dev.plinth.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.plinth.json.Json;
+import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 
-/** Reads the controller's JSON status API. */
+/**
+ * Reads the controller's JSON status API. Every failure is an exception whose message says what is wrong and what
+ * to do, in one line ({@link OneLineErrors} prints it).
+ */
 final class ApiClient {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
     private final String base;
 
-    ApiClient(String base) {
-        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    ApiClient(String server) {
+        this.base = checked(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
     }
 
-    JsonNode get(String path) throws Exception {
-        return Json.MAPPER.readTree(getText(path));
-    }
-
-    <T> T get(String path, Class<T> type) throws Exception {
-        return Json.read(getText(path), type);
-    }
-
-    private String getText(String path) throws Exception {
-        HttpResponse<String> r;
+    /** The server as an http(s) URL with a host, or the way to write it. */
+    private static String checked(String server) {
+        URI uri;
         try {
-            r = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).build(),
+            uri = new URI(server);
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        boolean http = uri != null && uri.getScheme() != null
+                && (uri.getScheme().equals("http") || uri.getScheme().equals("https"));
+        if (!http || uri.getHost() == null) {
+            throw new IllegalArgumentException("--server " + server + " is not an http(s) URL: write it as http://"
+                    + (server.contains("://") ? server.substring(server.indexOf("://") + 3) : server));
+        }
+        return server;
+    }
+
+    String base() {
+        return base;
+    }
+
+    JsonNode get(String path) throws InterruptedException {
+        return find(path).orElseThrow(() -> new IllegalStateException(base + path + " answered 404: not found"));
+    }
+
+    <T> T get(String path, Class<T> type) throws InterruptedException {
+        try {
+            return Json.MAPPER.treeToValue(get(path), type);
+        } catch (IOException e) {
+            throw new IllegalStateException(base + path + " answered a document this plinth cannot read (a different"
+                    + " version of Plinth?): " + OneLineErrors.message(e));
+        }
+    }
+
+    /** The document at {@code path}, or empty when the controller answers 404 (no such node, for one). */
+    Optional<JsonNode> find(String path) throws InterruptedException {
+        HttpResponse<String> r = send(path);
+        if (r.statusCode() == 404) {
+            return Optional.empty();
+        }
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(base + path + " answered " + r.statusCode() + ": "
+                    + OneLineErrors.message(new Exception(r.body().strip())));
+        }
+        try {
+            return Optional.of(Json.MAPPER.readTree(r.body()));
+        } catch (IOException e) {
+            throw new IllegalStateException(base + path + " answered something that is not JSON: is " + base
+                    + " a Plinth controller? (pass --server)");
+        }
+    }
+
+    private HttpResponse<String> send(String path) throws InterruptedException {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (java.net.ConnectException e) {
             throw new IllegalStateException("no Plinth controller answers at " + base
                     + " (start one with `plinth run`, or pass --server)");
+        } catch (HttpConnectTimeoutException e) {
+            throw new IllegalStateException("no answer from " + base + " within " + CONNECT_TIMEOUT.toSeconds()
+                    + "s: check the address and the network, or pass --server");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + base + path + ": " + e.getMessage()
+                    + " (is it a Plinth controller? pass --server)");
         }
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException(base + path + " answered " + r.statusCode() + ": " + r.body());
-        }
-        return r.body();
     }
 }

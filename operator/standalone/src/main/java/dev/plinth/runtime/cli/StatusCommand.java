@@ -3,6 +3,8 @@ package dev.plinth.runtime.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.plinth.core.Printable;
 import dev.plinth.revision.RevisionTracker;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,7 +23,9 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ApiClient api = new ApiClient(server);
         if (node != null) {
-            return showNode(api.get("/api/v1/nodes/" + node));
+            String path = "/api/v1/nodes/" + URLEncoder.encode(node, StandardCharsets.UTF_8);
+            return showNode(api.find(path).orElseThrow(() -> new IllegalStateException("no node " + node
+                    + " on the controller at " + api.base() + " (`plinth status` lists the nodes it has)")));
         }
         JsonNode summary = api.get("/api/v1/status");
         JsonNode inForce = summary.path("inForce");
@@ -66,7 +70,7 @@ final class StatusCommand implements Callable<Integer> {
             String message = n.path("error").isObject()
                     ? str(n.path("error").path("kind")) + ": " + str(n.path("error").path("message"))
                     : str(n.path("message"));
-            t.row(str(n.path("name")), str(n.path("state")), text(n.path("step")), str(n.path("power")),
+            t.row(str(n.path("name")), str(n.path("state")), text(n.path("step")), power(n),
                     text(n.path("image")), text(n.path("desiredImage")),
                     seconds(n.path("lastOperationMillis").asLong()), message);
         }
@@ -76,7 +80,7 @@ final class StatusCommand implements Callable<Integer> {
 
     private static int showNode(JsonNode n) {
         System.out.printf("%s: %s%s, power %s, boot %s%n", str(n.path("name")), str(n.path("state")),
-                n.path("step").isNull() ? "" : "/" + str(n.path("step")), str(n.path("power")),
+                n.path("step").isNull() ? "" : "/" + str(n.path("step")), powerWithTime(n),
                 text(n.path("bootDevice")));
         System.out.printf("image: %s  (Git wants %s)%n", text(n.path("image")), text(n.path("desiredImage")));
         if (n.path("error").isObject()) {
@@ -101,6 +105,25 @@ final class StatusCommand implements Callable<Integer> {
                     str(e.path("message")));
         }
         return 0;
+    }
+
+    /** The table's POWER: a state only commanded is marked, so it is not read as what the machine does. */
+    private static String power(JsonNode n) {
+        return str(n.path("power")) + (n.path("powerAssumed").asBoolean() ? " (assumed)" : "");
+    }
+
+    /** The detail's power: what was observed and when, or what was commanded since. */
+    static String powerWithTime(JsonNode n) {
+        String power = str(n.path("power"));
+        JsonNode at = n.path("powerCheckedAt");
+        if (at.isMissingNode() || at.isNull()) {
+            return power + " (never read from the BMC)";
+        }
+        if (n.path("powerAssumed").asBoolean()) {
+            return power + " (commanded, not read back; last read " + str(at) + ")";
+        }
+        // UNKNOWN: the BMC did not answer then, or an operation failed since with power only commanded
+        return power + (power.equals("UNKNOWN") ? " (last read " : " (checked ") + str(at) + ")";
     }
 
     private static String problem(JsonNode p) {

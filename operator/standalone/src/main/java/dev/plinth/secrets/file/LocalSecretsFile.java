@@ -3,15 +3,14 @@ package dev.plinth.secrets.file;
 import dev.plinth.secrets.SecretStore;
 
 import dev.plinth.driver.BmcCredentials;
+import dev.plinth.files.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -20,17 +19,24 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Standalone secrets: a YAML file outside Git, {@code <credentialsName>: {username: ..., password: ...}}, re-read
- * when it changes so a fixed password needs no restart. Values are never logged.
+ * when it changes so a fixed password needs no restart. Values are never logged. The file must be its owner's only
+ * (mode 0600): a looser one is refused at start, and stops being used if it becomes loose while running.
  */
 public final class LocalSecretsFile implements SecretStore {
     private static final Logger LOG = LoggerFactory.getLogger(LocalSecretsFile.class);
 
     private final Path file;
     private FileTime loadedAt;
+    private String lastRefusal;
     private Map<String, BmcCredentials> entries = Map.of();
 
+    /** Refuses at once a file that group or others can access (see {@link #refusal()}). */
     public LocalSecretsFile(Path file) {
         this.file = file;
+        String refused = refusal();
+        if (refused != null) {
+            throw new IllegalStateException(refused);
+        }
     }
 
     @Override
@@ -45,11 +51,22 @@ public final class LocalSecretsFile implements SecretStore {
                 entries = Map.of();
                 return;
             }
+            // checked on every use, not only on change: chmod leaves the modification time alone
+            String refused = refusal();
+            if (refused != null) {
+                if (!refused.equals(lastRefusal)) {
+                    LOG.error("{}; its credentials are not used until then", refused);
+                }
+                lastRefusal = refused;
+                entries = Map.of(); // fail closed
+                loadedAt = null;
+                return;
+            }
+            lastRefusal = null;
             FileTime modified = Files.getLastModifiedTime(file);
             if (modified.equals(loadedAt)) {
                 return;
             }
-            warnIfReadableByOthers();
             entries = parse(Files.readString(file));
             loadedAt = modified;
         } catch (IOException | RuntimeException e) {
@@ -58,14 +75,22 @@ public final class LocalSecretsFile implements SecretStore {
         }
     }
 
-    private void warnIfReadableByOthers() throws IOException {
+    /**
+     * Why the file is refused, or null: a secrets file that group or others can access may already have been read,
+     * and ssh refuses such a private key for the same reason.
+     */
+    private String refusal() {
+        if (!Files.exists(file)) {
+            return null;
+        }
         try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-            if (perms.contains(PosixFilePermission.OTHERS_READ) || perms.contains(PosixFilePermission.GROUP_READ)) {
-                LOG.warn("secrets file {} is readable by group or others: chmod 600 it", file);
-            }
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system
+            PrivateFiles.requireOwnerOnly(file, "secrets file", "change the BMC passwords in it if others may have"
+                    + " read it");
+            return null;
+        } catch (IllegalStateException e) {
+            return e.getMessage();
+        } catch (IOException e) {
+            return "cannot read the permissions of secrets file " + file + ": " + e.getMessage();
         }
     }
 
@@ -89,7 +114,10 @@ public final class LocalSecretsFile implements SecretStore {
         StringBuilder sb = new StringBuilder("# BMC credentials by credentialsName. Keep out of Git; chmod 600.\n");
         entries.forEach((name, c) -> sb.append(name).append(":\n  username: \"").append(c.username())
                 .append("\"\n  password: \"").append(c.password()).append("\"\n"));
-        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path dir = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            PrivateFiles.directory(dir); // a new one (the demo's state directory) is made 0700 from the start
+        }
         Files.deleteIfExists(file);
         Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));

@@ -3,6 +3,7 @@ package dev.plinth.store.sqlite;
 import dev.plinth.api.DesiredState;
 import dev.plinth.core.NodeRecord;
 import dev.plinth.core.RevisionStatus;
+import dev.plinth.files.PrivateFiles;
 import dev.plinth.json.Json;
 import dev.plinth.store.NodeEvent;
 import dev.plinth.store.StateStore;
@@ -51,6 +52,7 @@ public final class SqliteStateStore implements StateStore {
     public SqliteStateStore(Path file, boolean durable) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
+            ownerOnly(file);
             db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
             try (Statement s = db.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
@@ -66,6 +68,18 @@ public final class SqliteStateStore implements StateStore {
             insertEvent = db.prepareStatement("INSERT INTO events(node, at, type, message) VALUES(?, ?, ?, ?)");
         } catch (Exception e) {
             throw new StoreException("cannot open state database " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The database holds every node's BMC address and deploy history: 0600. SQLite creates the -wal and -shm files
+     * with the database file's mode, so an empty database made 0600 before the first open is enough; files of an
+     * older, looser store are tightened.
+     */
+    private static void ownerOnly(Path file) throws java.io.IOException {
+        PrivateFiles.file(file);
+        for (String suffix : new String[] {"-wal", "-shm", "-journal"}) {
+            PrivateFiles.tighten(file.resolveSibling(file.getFileName() + suffix));
         }
     }
 

@@ -72,6 +72,8 @@ class StatusCommandTest {
         // YAML string with a line break in it
         String good = git.commit(Map.of("fleet/all.yaml", FLEET), "one node\r\u001b[2JRevision in force: forged");
         Files.writeString(dir.resolve("secrets.yaml"), "bmc-0: {username: admin, password: pw}\n");
+        Files.setPosixFilePermissions(dir.resolve("secrets.yaml"), // a looser one is refused
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         plinth = new Standalone(new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
                 dir.resolve("state"), dir.resolve("secrets.yaml"), "fake",
                 FakeDriverConfig.of(Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofMillis(20)), false,

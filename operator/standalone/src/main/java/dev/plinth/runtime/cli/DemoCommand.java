@@ -119,7 +119,8 @@ final class DemoCommand implements Callable<Integer> {
             Standalone plinth = new Standalone(o, new ProgressPrinter(System.out));
             try {
                 String api = "http://127.0.0.1:" + plinth.apiPort();
-                System.out.println("     API: " + api + "/api/v1/status   (./plinth status --server " + api + ")");
+                System.out.println("     API: " + api + "/api/v1/status   (./plinth status --server " + api
+                        + (options.apiTokenFile == null ? "" : " --token-file " + options.apiTokenFile) + ")");
                 boolean ok = waitFor(plinth.status()::converged, limit);
                 printNodes(plinth, ok ? "converged" : "NOT converged within " + timeout);
 
@@ -190,10 +191,15 @@ final class DemoCommand implements Callable<Integer> {
         return options.apiListen.equals(ListenAddress.parse("127.0.0.1:8080"));
     }
 
-    private static void webhook(String api) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(api + "/api/v1/webhook/git")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+    /** Unsigned on loopback; with the API token when the demo's API has one (off loopback). */
+    private void webhook(String api) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + "/api/v1/webhook/git"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"));
+        if (options.apiTokenFile != null) {
+            request.header("Authorization", "Bearer "
+                    + java.nio.file.Files.readString(options.apiTokenFile).lines().findFirst().orElse("").trim());
+        }
+        HttpResponse<String> r = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
         System.out.println("     webhook: " + r.statusCode() + " " + r.body().trim());
     }
 

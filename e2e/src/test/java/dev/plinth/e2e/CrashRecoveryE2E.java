@@ -49,7 +49,7 @@ class CrashRecoveryE2E {
                 "-Xmx256m", "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"), "dev.plinth.runtime.cli.Main", "run",
                 "--repo", git.url(), "--path", "fleet", "--poll", "1h", "--driver", "fake",
                 "--state-dir", dir.resolve("state").toString(), "--secrets", dir.resolve("secrets.yaml").toString(),
-                "--listen", "127.0.0.1:" + port, "--workers", "4",
+                "--api-listen", "127.0.0.1:" + port, "--workers", "4",
                 "--fake-call-ms", "40", "--fake-deploy-ms", "2500", "--fake-boot-ms", "1200"));
         controller = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("controller-" + run + ".log").toFile()).start();

@@ -9,6 +9,8 @@ import dev.plinth.driver.fake.FakeDriverConfig;
 import dev.plinth.engine.NodeListener;
 import dev.plinth.runtime.Standalone;
 import dev.plinth.runtime.StandaloneOptions;
+import dev.plinth.runtime.http.HttpOptions;
+import dev.plinth.runtime.http.ListenAddress;
 import dev.plinth.testkit.GitDaemonFixture;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -56,7 +58,8 @@ class FilesAndProcessesE2E {
 
     private StandaloneOptions options(Path stateDir, int port, FakeDriverConfig fake) {
         return new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1), stateDir,
-                dir.resolve("secrets.yaml"), "fake", fake, true, "127.0.0.1", port, 4, null, false,
+                dir.resolve("secrets.yaml"), "fake", fake, true,
+                HttpOptions.loopback().withApi(ListenAddress.loopback(port), null), 4, null, false,
                 LifecycleConfig.DEFAULT, null);
     }
 
@@ -87,7 +90,7 @@ class FilesAndProcessesE2E {
         String commit = git.commit(Fleet.files(2, "centos"), "two nodes");
         secrets(2, "rw-------");
         Path state = dir.resolve("state");
-        Api api = new Api(start(options(state, 0, quick()), NodeListener.NONE).httpPort());
+        Api api = new Api(start(options(state, 0, quick()), NodeListener.NONE).apiPort());
         await().atMost(Duration.ofSeconds(60)).until(() -> api.convergedOn(commit));
 
         assertThat(mode(state)).isEqualTo("rwx------");
@@ -129,7 +132,7 @@ class FilesAndProcessesE2E {
                 "dev.plinth.runtime.cli.Main", "run", "--repo", git.url(), "--path", "fleet", "--poll", "1h",
                 "--driver", "fake", "--state-dir", stateDir.toString(),
                 "--secrets", dir.resolve("secrets.yaml").toString(),
-                "--listen", "127.0.0.1:" + port, "--workers", "4", "--fake-call-ms", "5");
+                "--api-listen", "127.0.0.1:" + port, "--workers", "4", "--fake-call-ms", "5");
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 

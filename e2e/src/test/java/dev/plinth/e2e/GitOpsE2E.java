@@ -12,6 +12,7 @@ import dev.plinth.driver.fake.FakeDriverConfig;
 import dev.plinth.engine.NodeListener;
 import dev.plinth.runtime.Standalone;
 import dev.plinth.runtime.StandaloneOptions;
+import dev.plinth.runtime.http.HttpOptions;
 import dev.plinth.testkit.GitDaemonFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,9 +68,9 @@ class GitOpsE2E {
         StandaloneOptions o = new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
                 dir.resolve("state"), dir.resolve("secrets.yaml"), "fake",
                 FakeDriverConfig.of(Duration.ofMillis(5), Duration.ofMillis(300), Duration.ofMillis(100)), false,
-                "127.0.0.1", 0, 8, webhookSecret, false, LifecycleConfig.DEFAULT, null);
+                HttpOptions.loopback(), 8, webhookSecret, false, LifecycleConfig.DEFAULT, null);
         plinth = new Standalone(o, NodeListener.NONE);
-        return new Api(plinth.httpPort());
+        return new Api(plinth.apiPort());
     }
 
     @Test

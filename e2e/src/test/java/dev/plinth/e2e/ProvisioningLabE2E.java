@@ -11,6 +11,9 @@ import dev.plinth.engine.NodeListener;
 import dev.plinth.runtime.MetalOptions;
 import dev.plinth.runtime.Standalone;
 import dev.plinth.runtime.StandaloneOptions;
+import dev.plinth.runtime.http.HttpLimits;
+import dev.plinth.runtime.http.HttpOptions;
+import dev.plinth.runtime.http.ListenAddress;
 import dev.plinth.testkit.GitDaemonFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,11 +105,13 @@ class ProvisioningLabE2E {
         String c1 = git.commit(fleet(images, nodeDoc(1, "alpha"), nodeDoc(2, "alpha")), "two machines on alpha");
         plinth = new Standalone(new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
                 dir.resolve("state"), dir.resolve("secrets.yaml"), "ipmi", FakeDriverConfig.INSTANT, false,
-                "127.0.0.1", 8080, 8, null, false, LifecycleConfig.DEFAULT,
+                // the guests reach 127.0.0.1:8080 in the lab's namespace as 10.0.2.2:8080
+                new HttpOptions(ListenAddress.loopback(0), ListenAddress.loopback(8080), null, HttpLimits.DEFAULT),
+                8, null, false, LifecycleConfig.DEFAULT,
                 new MetalOptions("http://10.0.2.2:8080", Lab.DIR.resolve("ramdisk/vmlinuz"),
                         Lab.DIR.resolve("ramdisk/initramfs.cpio.gz"), "console=ttyS0",
                         List.of(Lab.DIR.resolve("images")))), NodeListener.NONE);
-        Api api = new Api(8080);
+        Api api = new Api(plinth.apiPort());
 
         // 1. both machines: PXE, ramdisk, written, verified, disk boot, check-in
         await().atMost(DEPLOY).pollInterval(Duration.ofSeconds(2)).until(() -> api.convergedOn(c1));

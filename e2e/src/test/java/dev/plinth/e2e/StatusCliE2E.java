@@ -52,9 +52,9 @@ class StatusCliE2E {
         Files.writeString(secrets, Fleet.secrets(1, "pw-status"));
         Files.setPosixFilePermissions(secrets, PosixFilePermissions.fromString("rw-------"));
         plinth = new Standalone(new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
-                dir.resolve("state"), secrets, "fake", fake, true, "127.0.0.1", 0, 4, null, false,
+                dir.resolve("state"), secrets, "fake", fake, true, dev.plinth.runtime.http.HttpOptions.loopback(), 4, null, false,
                 LifecycleConfig.DEFAULT, null), NodeListener.NONE);
-        return plinth.httpPort();
+        return plinth.apiPort();
     }
 
     private static FakeDriverConfig quick() {

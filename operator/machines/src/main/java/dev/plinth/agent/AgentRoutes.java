@@ -54,7 +54,8 @@ final class AgentRoutes {
         router.get("/v1/ramdisk/vmlinuz").handler(ctx -> ramdisk(ctx, config.ramdiskKernel()));
         router.get("/v1/ramdisk/initramfs.cpio.gz").handler(ctx -> ramdisk(ctx, config.ramdiskInitramfs()));
         router.get("/v1/agent/deploys/:id").blockingHandler(this::instructions);
-        router.post("/v1/agent/*").handler(BodyHandler.create().setBodyLimit(BODY_LIMIT));
+        // in memory only: BodyHandler's default writes multipart uploads to ./file-uploads, never deleted
+        router.post("/v1/agent/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.post("/v1/agent/deploys/:id/events").blockingHandler(this::event);
         router.post("/v1/agent/checkin").blockingHandler(this::checkin);
     }

@@ -34,8 +34,11 @@ final class ImageRoutes {
                 .setEnableRangeSupport(true)
                 .setSendVaryHeader(false);
         router.route(PREFIX + "*").handler(ctx -> {
-            String name = ctx.normalizedPath().substring(PREFIX.length());
-            if (name.contains("/") || !cache.servable(name) || !access.mayFetch(name, bearer(ctx.request()))) {
+            // the route also matches "/images" itself, shorter than the prefix
+            String path = ctx.normalizedPath();
+            String name = path.length() <= PREFIX.length() ? "" : path.substring(PREFIX.length());
+            if (name.isEmpty() || name.contains("/") || !cache.servable(name)
+                    || !access.mayFetch(name, bearer(ctx.request()))) {
                 // the same answer whatever the reason: nothing to learn about which images exist
                 ctx.response().setStatusCode(404).end("no such image\n");
                 return;

@@ -23,7 +23,9 @@ import dev.plinth.engine.NodeController;
 import dev.plinth.engine.NodeListener;
 import dev.plinth.core.NodeLifecycle;
 import dev.plinth.revision.RevisionTracker;
+import dev.plinth.runtime.http.ApiToken;
 import dev.plinth.runtime.http.HttpApi;
+import dev.plinth.runtime.http.Listener;
 import dev.plinth.runtime.http.WebhookVerifier;
 import dev.plinth.secrets.file.LocalSecretsFile;
 import dev.plinth.source.GitSource;
@@ -55,6 +57,8 @@ public final class Standalone implements AutoCloseable {
     private final StatusService status;
     private final FakeDriver fake;
     private final HttpApi http;
+    /** The machine-facing routes; null with the fake driver, which has none. */
+    private Listener provisioning;
     private final ImageCatalog images;
     private final List<Consumer<Router>> mounts = new ArrayList<>();
     private ImageCache imageCache;
@@ -73,6 +77,9 @@ public final class Standalone implements AutoCloseable {
 
     public Standalone(StandaloneOptions o, NodeListener listener) {
         Clock clock = Clock.systemUTC();
+        // before anything opens: a token file that cannot be read, or an API off loopback without one
+        ApiToken token = o.http().apiTokenFile() == null ? null : ApiToken.fromFile(o.http().apiTokenFile());
+        HttpApi.check(o.http().api(), token);
         try {
             // before anything else: one controller per state directory, and a secrets file others cannot read
             closeables.add(0, StateDirectory.take(o.stateDir()));
@@ -151,13 +158,18 @@ public final class Standalone implements AutoCloseable {
             status = new StatusService(controller, revisions, store, images, watcher);
             Vertx vertx = Vertx.vertx();
             closeables.add(0, () -> vertx.close().toCompletionStage().toCompletableFuture().get());
-            WebhookVerifier verifier = new WebhookVerifier(o.webhookSecret());
-            if (!verifier.enabled()) {
-                LOG.info("webhook accepts unsigned calls (set a webhook secret to require signatures)");
-            }
-            http = new HttpApi(vertx, o.listenHost(), o.listenPort(), status, metrics.registry(),
-                    () -> revisions.inForce().isPresent(), verifier, watcher::triggerNow, mounts);
+            http = new HttpApi(vertx, o.http().api(), o.http().limits(), token, status, metrics.registry(),
+                    () -> revisions.inForce().isPresent(), new WebhookVerifier(o.webhookSecret()), watcher::triggerNow);
             closeables.add(0, http);
+            if (!mounts.isEmpty()) {
+                Router machines = Router.router(vertx);
+                mounts.forEach(m -> m.accept(machines));
+                provisioning = Listener.start(vertx, "provisioning", o.http().provisioning(), o.http().limits(),
+                        machines);
+                closeables.add(0, provisioning);
+                LOG.info("provisioning routes (iPXE, ramdisk, images, agent) on http://{}",
+                        o.http().provisioning().authority(provisioning.port()));
+            }
             // only now, with every listener bound, may anything act on a machine
             revisions.restored().ifPresent(d -> {
                 LOG.info("resuming revision {} from the state store", d.revision());
@@ -165,8 +177,8 @@ public final class Standalone implements AutoCloseable {
             });
             controller.start();
             watcher.start(revisions.inForce().map(d -> d.revision()).orElse(null));
-            LOG.info("plinth standalone: watching {} ({} {}), API on http://{}:{}", source.config().redactedUrl(),
-                    o.branch(), o.path().isEmpty() ? "/" : o.path(), o.listenHost(), http.port());
+            LOG.info("plinth standalone: watching {} ({} {}), API on http://{}", source.config().redactedUrl(),
+                    o.branch(), o.path().isEmpty() ? "/" : o.path(), o.http().api().authority(http.port()));
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -197,8 +209,14 @@ public final class Standalone implements AutoCloseable {
         return fake;
     }
 
-    public int httpPort() {
+    /** The operator API's port. */
+    public int apiPort() {
         return http.port();
+    }
+
+    /** The provisioning listener's port; -1 with the fake driver, which serves no machine. */
+    public int provisioningPort() {
+        return provisioning == null ? -1 : provisioning.port();
     }
 
     @Override

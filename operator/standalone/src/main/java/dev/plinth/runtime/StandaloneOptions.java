@@ -2,6 +2,7 @@ package dev.plinth.runtime;
 
 import dev.plinth.core.LifecycleConfig;
 import dev.plinth.driver.fake.FakeDriverConfig;
+import dev.plinth.runtime.http.HttpOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -14,6 +15,7 @@ import java.time.Duration;
  * @param secretsFile BMC credentials by credentialsName, outside Git
  * @param driver {@code ipmi} (real machines: IPMI power, iPXE, the deploy agent) or {@code fake} (simulated)
  * @param fakePersistent keep the fake machines in {@code stateDir/fake} (they survive a controller restart)
+ * @param http the API and provisioning listeners, the API token, timeouts and connection cap
  * @param webhookSecret shared secret of the Git webhook, null to accept unsigned calls
  * @param metal with driver {@code ipmi}: how nodes reach the controller and the ramdisk they boot; else null
  * @param durable fsync every state change (survives power loss, not just a process crash)
@@ -28,8 +30,7 @@ public record StandaloneOptions(
         String driver,
         FakeDriverConfig fake,
         boolean fakePersistent,
-        String listenHost,
-        int listenPort,
+        HttpOptions http,
         int workers,
         String webhookSecret,
         boolean durable,

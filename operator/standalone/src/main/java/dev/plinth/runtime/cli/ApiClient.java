@@ -9,21 +9,35 @@ import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Reads the controller's JSON status API. Every failure is an exception whose message says what is wrong and what
- * to do, in one line ({@link OneLineErrors} prints it).
+ * Reads the controller's JSON status API, with its bearer token when the API needs one. Every failure is an
+ * exception whose message says what is wrong and what to do, in one line ({@link OneLineErrors} prints it).
  */
 final class ApiClient {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
     private final String base;
+    /** Never printed: the first line of the token file. */
+    private final String token;
 
-    ApiClient(String server) {
+    ApiClient(String server, Path tokenFile) {
         this.base = checked(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
+        this.token = tokenFile == null ? null : readToken(tokenFile);
+    }
+
+    private static String readToken(Path file) {
+        try {
+            return Files.readString(file).lines().findFirst().orElse("").trim();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the API token file " + file + ": "
+                    + e.getClass().getSimpleName());
+        }
     }
 
     /** The server as an http(s) URL with a host, or the way to write it. */
@@ -66,6 +80,10 @@ final class ApiClient {
         if (r.statusCode() == 404) {
             return Optional.empty();
         }
+        if (r.statusCode() == 401) {
+            throw new IllegalStateException(base + " wants the API token: pass --token-file FILE"
+                    + (token == null ? "" : " (the one given was refused)"));
+        }
         if (r.statusCode() != 200) {
             throw new IllegalStateException(base + path + " answered " + r.statusCode() + ": "
                     + OneLineErrors.message(new Exception(r.body().strip())));
@@ -80,8 +98,11 @@ final class ApiClient {
 
     private HttpResponse<String> send(String path) throws InterruptedException {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.net.ConnectException e) {
             throw new IllegalStateException("no Plinth controller answers at " + base
                     + " (start one with `plinth run`, or pass --server)");

@@ -7,6 +7,7 @@ import dev.plinth.load.LoadResult;
 import dev.plinth.runtime.LocalGitRepo;
 import dev.plinth.runtime.Standalone;
 import dev.plinth.runtime.StandaloneOptions;
+import dev.plinth.runtime.http.ListenAddress;
 import dev.plinth.secrets.file.LocalSecretsFile;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -53,7 +54,7 @@ final class BenchCommand implements Callable<Integer> {
                 return 1;
             }
             options.stateDir = work.resolve("state");
-            options.listen = "127.0.0.1:0";
+            options.apiListen = ListenAddress.loopback(0);
             options.fakeInMemory = true;
             options.driver = "fake";
             LocalSecretsFile.write(options.stateDir.resolve("secrets.yaml"),

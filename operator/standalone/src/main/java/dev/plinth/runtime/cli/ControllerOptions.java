@@ -5,6 +5,9 @@ import dev.plinth.core.LifecycleConfig;
 import dev.plinth.driver.fake.FakeDriverConfig;
 import dev.plinth.runtime.MetalOptions;
 import dev.plinth.runtime.StandaloneOptions;
+import dev.plinth.runtime.http.HttpLimits;
+import dev.plinth.runtime.http.HttpOptions;
+import dev.plinth.runtime.http.ListenAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +28,8 @@ final class ControllerOptions {
             description = "Machine driver: ipmi (real machines: IPMI power, iPXE, deploy agent) or fake (simulated machines).")
     String driver;
 
-    @Option(names = "--advertise-url", description = "How machines reach this controller's HTTP port (default: http://LISTEN).")
+    @Option(names = "--advertise-url",
+            description = "How machines reach the provisioning listener, e.g. http://192.0.2.1:8081 (default: http://PROVISIONING_LISTEN unless it is 0.0.0.0 or ::).")
     String advertiseUrl;
 
     @Option(names = "--ramdisk-kernel", description = "Deploy ramdisk kernel (ramdisk/build.sh builds it).")
@@ -41,8 +45,19 @@ final class ControllerOptions {
     @Option(names = "--kernel-args", defaultValue = "console=ttyS0", description = "Extra ramdisk kernel arguments (default: ${DEFAULT-VALUE}).")
     String kernelArgs;
 
-    @Option(names = "--listen", defaultValue = "127.0.0.1:8080", description = "HTTP API address (default: ${DEFAULT-VALUE}).")
-    String listen;
+    @Option(names = "--api-listen", defaultValue = "127.0.0.1:8080", converter = ListenAddressConverter.class,
+            paramLabel = "HOST:PORT",
+            description = "Operator API (status, metrics, webhook): HOST:PORT or [IPV6]:PORT; not loopback only with --api-token-file (default: ${DEFAULT-VALUE}).")
+    ListenAddress apiListen;
+
+    @Option(names = "--api-token-file", paramLabel = "FILE",
+            description = "Bearer token of the operator API (first line, 16+ characters); required when --api-listen is not loopback.")
+    Path apiTokenFile;
+
+    @Option(names = "--provisioning-listen", defaultValue = "0.0.0.0:8081", converter = ListenAddressConverter.class,
+            paramLabel = "HOST:PORT",
+            description = "Routes the machines use (iPXE, ramdisk, images, agent API); driver ipmi only (default: ${DEFAULT-VALUE}).")
+    ListenAddress provisioningListen;
 
     @Option(names = "--workers", defaultValue = "16", description = "Nodes reconciled at once (default: ${DEFAULT-VALUE}).")
     int workers;
@@ -72,14 +87,29 @@ final class ControllerOptions {
     boolean fakeInMemory;
 
     StandaloneOptions toStandalone(String repo, String branch, String path, Duration poll) {
-        String[] hostPort = listen.split(":");
         FakeDriverConfig fake = new FakeDriverConfig(Duration.ofMillis(fakeCallMs), Duration.ofMillis(fakeDeployMs),
                 Duration.ofMillis(fakeBootMs), 0, Set.copyOf(fakeUnreachable), Set.of(), Set.copyOf(fakeCorruptImages));
         String webhookSecret = webhookSecretEnv == null ? null : System.getenv(webhookSecretEnv);
         return new StandaloneOptions(repo, branch, path, poll, stateDir,
                 secrets != null ? secrets : stateDir.resolve("secrets.yaml"), driver, fake, !fakeInMemory,
-                hostPort[0], Integer.parseInt(hostPort[1]), workers, webhookSecret, durable, LifecycleConfig.DEFAULT,
-                new MetalOptions(advertiseUrl != null ? advertiseUrl : "http://" + listen, ramdiskKernel, ramdiskInitrd,
+                new HttpOptions(apiListen, provisioningListen, apiTokenFile, HttpLimits.DEFAULT), workers, webhookSecret,
+                durable, LifecycleConfig.DEFAULT, new MetalOptions(advertisedUrl(), ramdiskKernel, ramdiskInitrd,
                         kernelArgs, imageRoots));
+    }
+
+    /** The provisioning listener itself, unless it binds every interface: then machines need to be told. */
+    private String advertisedUrl() {
+        if (advertiseUrl != null) {
+            return advertiseUrl;
+        }
+        if (provisioningListen.isWildcard()) {
+            if (driver.equals("ipmi")) {
+                throw new IllegalArgumentException("--provisioning-listen " + provisioningListen + " binds every"
+                        + " interface: give --advertise-url http://ADDRESS:" + provisioningListen.port()
+                        + " with the address the machines reach this controller at");
+            }
+            return "http://127.0.0.1:" + provisioningListen.port(); // unused: no machine is served
+        }
+        return "http://" + provisioningListen;
     }
 }

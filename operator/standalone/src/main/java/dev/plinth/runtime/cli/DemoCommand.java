@@ -12,6 +12,7 @@ import dev.plinth.runtime.status.NodeView;
 import dev.plinth.runtime.ProgressPrinter;
 import dev.plinth.runtime.Standalone;
 import dev.plinth.runtime.StandaloneOptions;
+import dev.plinth.runtime.http.ListenAddress;
 import dev.plinth.secrets.file.LocalSecretsFile;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -88,9 +89,11 @@ final class DemoCommand implements Callable<Integer> {
         }
         options.stateDir = dir.resolve("state");
         if (lab != null) {
-            // inside the lab's namespace the guests reach 127.0.0.1:8080 as 10.0.2.2:8080
+            // inside the lab's namespace the guests reach 127.0.0.1:8080 as 10.0.2.2:8080: the provisioning
+            // listener; the operator API beside it on 8081 (loopback: no token needed)
             options.driver = "ipmi";
-            options.listen = "127.0.0.1:8080";
+            options.provisioningListen = ListenAddress.parse("127.0.0.1:8080");
+            options.apiListen = isDefaultApi() ? ListenAddress.parse("127.0.0.1:8081") : options.apiListen;
             options.advertiseUrl = "http://10.0.2.2:8080";
             options.ramdiskKernel = lab.resolve("ramdisk/vmlinuz");
             options.ramdiskInitrd = lab.resolve("ramdisk/initramfs.cpio.gz");
@@ -103,7 +106,7 @@ final class DemoCommand implements Callable<Integer> {
             LocalSecretsFile.write(options.stateDir.resolve("secrets.yaml"), secrets);
         } else {
             options.driver = "fake";
-            options.listen = options.listen.equals("127.0.0.1:8080") ? "127.0.0.1:0" : options.listen;
+            options.apiListen = isDefaultApi() ? ListenAddress.loopback(0) : options.apiListen;
             writeSecrets(fleet.state(), options.stateDir.resolve("secrets.yaml"));
         }
         String machines = lab != null ? "the lab's QEMU machines (IPMI, iPXE, deploy ramdisk)"
@@ -117,8 +120,9 @@ final class DemoCommand implements Callable<Integer> {
                     + fleet.state().images().size() + " images) to " + repo.dir() + "; provisioning it on " + machines);
             Standalone plinth = new Standalone(o, new ProgressPrinter(System.out));
             try {
-                String api = "http://127.0.0.1:" + plinth.httpPort();
-                System.out.println("     API: " + api + "/api/v1/status   (./plinth status --server " + api + ")");
+                String api = "http://127.0.0.1:" + plinth.apiPort();
+                System.out.println("     API: " + api + "/api/v1/status   (./plinth status --server " + api
+                        + (options.apiTokenFile == null ? "" : " --token-file " + options.apiTokenFile) + ")");
                 boolean ok = waitFor(plinth.status()::converged, limit);
                 printNodes(plinth, ok ? "converged" : "NOT converged within " + timeout);
 
@@ -185,10 +189,19 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Tells the controller about the push the way a Git server would. */
-    private static void webhook(String api) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(api + "/api/v1/webhook/git")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+    private boolean isDefaultApi() {
+        return options.apiListen.equals(ListenAddress.parse("127.0.0.1:8080"));
+    }
+
+    /** Unsigned on loopback; with the API token when the demo's API has one (off loopback). */
+    private void webhook(String api) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + "/api/v1/webhook/git"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"));
+        if (options.apiTokenFile != null) {
+            request.header("Authorization", "Bearer "
+                    + java.nio.file.Files.readString(options.apiTokenFile).lines().findFirst().orElse("").trim());
+        }
+        HttpResponse<String> r = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
         System.out.println("     webhook: " + r.statusCode() + " " + r.body().trim());
     }
 

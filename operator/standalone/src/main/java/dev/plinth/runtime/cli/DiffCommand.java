@@ -24,6 +24,10 @@ final class DiffCommand implements Callable<Integer> {
             description = "Compare with the revision in force on this controller (default: ${DEFAULT-VALUE}).")
     String server;
 
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "The controller's API token (its --api-token-file), for an API that is not on loopback.")
+    java.nio.file.Path tokenFile;
+
     @Option(names = "--against", paramLabel = "DIR", description = "Compare with this directory instead of a controller.")
     Path against;
 
@@ -57,7 +61,7 @@ final class DiffCommand implements Callable<Integer> {
             current = base.state();
             currentLabel = against.toString();
         } else {
-            current = new ApiClient(server).get("/api/v1/desired", DesiredState.class);
+            current = new ApiClient(server, tokenFile).get("/api/v1/desired", DesiredState.class);
             currentLabel = "revision " + RevisionTracker.shortId(current.revision()) + " in force at " + server;
         }
         Plan plan = Plan.between(current, proposed.state());

@@ -14,7 +14,12 @@ public final class Main {
     }
 
     public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The command line {@link #execute} runs, for tests that capture its output. */
+    public static CommandLine commandLine() {
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
-                .setExecutionExceptionHandler(new OneLineErrors()).execute(args);
+                .setExecutionExceptionHandler(new OneLineErrors());
     }
 }

@@ -7,7 +7,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the standalone controller: reconcile machines to the Git repository until stopped.")
@@ -27,11 +29,21 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ControllerOptions options;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         CountDownLatch stopped = new CountDownLatch(1);
-        Standalone standalone = new Standalone(options.toStandalone(repo, branch, path, Durations.parse(poll)),
-                NodeListener.NONE);
+        Standalone standalone;
+        try {
+            standalone = new Standalone(options.toStandalone(repo, branch, path, Durations.parse(poll)),
+                    NodeListener.NONE);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // a setting that cannot work (an API off loopback without a token, a port in use): one line
+            spec.commandLine().getErr().println("plinth run: " + e.getMessage());
+            return 2;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             standalone.close();
             stopped.countDown();

@@ -16,12 +16,16 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--server", defaultValue = "http://127.0.0.1:8080", description = "Controller API (default: ${DEFAULT-VALUE}).")
     String server;
 
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "The controller's API token (its --api-token-file), for an API that is not on loopback.")
+    java.nio.file.Path tokenFile;
+
     @Parameters(arity = "0..1", paramLabel = "NODE", description = "Show one node in detail, with its history.")
     String node;
 
     @Override
     public Integer call() throws Exception {
-        ApiClient api = new ApiClient(server);
+        ApiClient api = new ApiClient(server, tokenFile);
         if (node != null) {
             String path = "/api/v1/nodes/" + URLEncoder.encode(node, StandardCharsets.UTF_8);
             return showNode(api.find(path).orElseThrow(() -> new IllegalStateException("no node " + node

@@ -1,46 +1,59 @@
 package dev.plinth.runtime.http;
 
-import dev.plinth.runtime.status.StatusService;
 import dev.plinth.json.Json;
+import dev.plinth.runtime.status.StatusService;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The controller's HTTP surface: probes, Prometheus metrics, the JSON status API and the Git webhook. Read-only
- * except the webhook, which only asks for a fetch.
+ * The operator API, on its own listener: probes, Prometheus metrics, the JSON status API and the Git webhook.
+ * Read-only except the webhook, which only asks for a fetch. The machine-facing routes are on the provisioning
+ * listener, never here.
+ *
+ * <p>Who may call it ({@link #check}): on loopback anyone who can reach the port; elsewhere only with the bearer
+ * token, and the webhook only signed (its secret) or with the token. The probes need no token.
  */
 public final class HttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+    /** A push event is a few kB; GitHub caps them at 25 MB but sends far less for a branch push. */
+    static final int WEBHOOK_BODY_LIMIT = 1 << 20;
+    private static final String WEBHOOK = "/api/v1/webhook/git";
+    private static final Set<String> OPEN = Set.of("/healthz", "/readyz", WEBHOOK);
 
-    private final Vertx vertx;
-    private final HttpServer server;
+    private final Listener listener;
 
     /**
+     * @param token the bearer token every call but the probes and the webhook must carry; null for none
      * @param ready reports readiness: a revision in force and the workers running
      * @param onWebhook called when a verified push webhook arrives
      */
-    public HttpApi(Vertx vertx, String host, int port, StatusService status, PrometheusMeterRegistry metrics,
-            BooleanSupplier ready, WebhookVerifier verifier, Runnable onWebhook) {
-        this(vertx, host, port, status, metrics, ready, verifier, onWebhook, java.util.List.of());
-    }
-
-    /**
-     * @param mounts more routes on the same port, mounted after the API's own, e.g. {@code ImageCache::mount} and
-     *     {@code AgentService::mount} (network boot, deploy agent and image serving)
-     */
-    public HttpApi(Vertx vertx, String host, int port, StatusService status, PrometheusMeterRegistry metrics,
-            BooleanSupplier ready, WebhookVerifier verifier, Runnable onWebhook,
-            java.util.List<java.util.function.Consumer<Router>> mounts) {
-        this.vertx = vertx;
+    public HttpApi(Vertx vertx, ListenAddress at, HttpLimits limits, ApiToken token, StatusService status,
+            PrometheusMeterRegistry metrics, BooleanSupplier ready, WebhookVerifier verifier, Runnable onWebhook) {
+        check(at, token);
+        boolean unsignedWebhooks = !verifier.enabled() && at.isLoopback();
+        if (unsignedWebhooks) {
+            LOG.info("webhook accepts unsigned calls on loopback (set a webhook secret to require signatures)");
+        } else if (!verifier.enabled()) {
+            LOG.info("webhook: no secret and the API is not on loopback: only calls with the API token are accepted");
+        }
         Router router = Router.router(vertx);
+        router.route().handler(ctx -> {
+            if (token == null || OPEN.contains(ctx.request().path())
+                    || token.admits(ctx.request().getHeader("Authorization"))) {
+                ctx.next();
+            } else {
+                ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer")
+                        .end("unauthorized: send the API token (Authorization: Bearer ...)\n");
+            }
+        });
         router.get("/healthz").handler(ctx -> ctx.response().end("ok\n"));
         router.get("/readyz").handler(ctx -> {
             if (ready.getAsBoolean()) {
@@ -60,26 +73,40 @@ public final class HttpApi implements AutoCloseable {
         router.get("/api/v1/clouds").handler(ctx -> json(ctx, status.clouds()));
         router.get("/api/v1/revisions").handler(ctx -> json(ctx, status.revisions()));
         router.get("/api/v1/desired").handler(ctx -> json(ctx, status.desired()));
-        router.post("/api/v1/webhook/git").handler(BodyHandler.create().setBodyLimit(1 << 20));
-        router.post("/api/v1/webhook/git").handler(ctx -> {
+        // in memory only: BodyHandler's default writes multipart uploads to ./file-uploads
+        router.post(WEBHOOK).handler(BodyHandler.create(false).setBodyLimit(WEBHOOK_BODY_LIMIT));
+        router.post(WEBHOOK).handler(ctx -> {
             byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
             var h = ctx.request().headers();
-            if (!verifier.accepts(body, h.get("X-Hub-Signature-256"), h.get("X-Gitea-Signature"),
-                    h.get("X-Gitlab-Token"))) {
-                LOG.warn("webhook from {} rejected: bad signature", ctx.request().remoteAddress());
-                ctx.response().setStatusCode(401).end("bad signature\n");
+            boolean withToken = token != null && token.admits(h.get("Authorization"));
+            boolean accepted = withToken || (verifier.enabled()
+                    ? verifier.accepts(body, h.get("X-Hub-Signature-256"), h.get("X-Gitea-Signature"),
+                            h.get("X-Gitlab-Token"))
+                    : unsignedWebhooks);
+            if (!accepted) {
+                LOG.warn("webhook from {} rejected: {}", ctx.request().remoteAddress(),
+                        verifier.enabled() ? "bad signature" : "unsigned, and the API is not on loopback");
+                ctx.response().setStatusCode(401).end(verifier.enabled() ? "bad signature\n"
+                        : "unsigned webhooks are refused here: configure a webhook secret or send the API token\n");
                 return;
             }
             onWebhook.run();
             ctx.response().setStatusCode(202).end("fetch triggered\n");
         });
-        mounts.forEach(m -> m.accept(router));
-        this.server = vertx.createHttpServer().requestHandler(router);
-        await(server.listen(port, host).toCompletionStage().toCompletableFuture(), "listen on " + host + ":" + port);
+        this.listener = Listener.start(vertx, "API", at, limits, router);
+    }
+
+    /** A non-loopback API without a token is refused before anything listens. */
+    public static void check(ListenAddress at, ApiToken token) {
+        if (token == null && !at.isLoopback()) {
+            throw new IllegalArgumentException("the API would listen on " + at + ", which is not loopback, without a"
+                    + " token: give --api-token-file FILE (clients send it as a bearer token) or listen on"
+                    + " 127.0.0.1");
+        }
     }
 
     public int port() {
-        return server.actualPort();
+        return listener.port();
     }
 
     private static void json(RoutingContext ctx, Object value) {
@@ -88,20 +115,11 @@ public final class HttpApi implements AutoCloseable {
 
     private static void notFound(RoutingContext ctx, String message) {
         ctx.response().setStatusCode(404).putHeader("Content-Type", "application/json")
-                .end(Json.write(java.util.Map.of("error", message)));
-    }
-
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> f, String what) {
-        try {
-            return f.get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("cannot " + what + ": " + cause.getMessage(), cause);
-        }
+                .end(Json.write(Map.of("error", message)));
     }
 
     @Override
     public void close() {
-        await(server.close().toCompletionStage().toCompletableFuture(), "stop the HTTP server");
+        listener.close();
     }
 }

@@ -77,8 +77,9 @@ class StatusCommandTest {
         plinth = new Standalone(new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
                 dir.resolve("state"), dir.resolve("secrets.yaml"), "fake",
                 FakeDriverConfig.of(Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofMillis(20)), false,
-                "127.0.0.1", 0, 2, null, false, LifecycleConfig.DEFAULT, null), NodeListener.NONE);
-        String server = "http://127.0.0.1:" + plinth.httpPort();
+                dev.plinth.runtime.http.HttpOptions.loopback(), 2, null, false, LifecycleConfig.DEFAULT, null),
+                NodeListener.NONE);
+        String server = "http://127.0.0.1:" + plinth.apiPort();
         await().atMost(Duration.ofSeconds(30)).until(() -> status(server).contains(good.substring(0, 12)));
 
         String bad = git.commit(Map.of("fleet/all.yaml", FLEET.replace("kind: DiskImage",

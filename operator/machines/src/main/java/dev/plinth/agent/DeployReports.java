@@ -39,6 +39,10 @@ final class DeployReports {
             case "bench" -> d.message = "bench: " + bytes + " bytes in " + form.getOrDefault("centiseconds", "?")
                     + " cs";
             case "writing" -> {
+                if (bytes < 0 || (d.imageBytes > 0 && bytes > d.imageBytes)) {
+                    // a progress past the image would show as more than 100% and hide a real one
+                    return new Answer(400, "bytes out of range: expected 0 to " + d.imageBytes + "\n");
+                }
                 if (d.writingAt == null) {
                     d.writingAt = clock.instant();
                 }

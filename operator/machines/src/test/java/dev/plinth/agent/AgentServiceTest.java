@@ -289,6 +289,21 @@ class AgentServiceTest {
     }
 
     @Test
+    void progressBeyondTheImageOrBelowZeroIsRefusedAndChangesNothing() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=writing&bytes=1000").statusCode())
+                .isEqualTo(200);
+        for (String bytes : new String[] {"9223372036854775807", String.valueOf(raw.length + 1), "-5"}) {
+            HttpResponse<String> r = post("/v1/agent/deploys/d1/events", t.deploy(), "phase=writing&bytes=" + bytes);
+            assertThat(r.statusCode()).as(bytes).isEqualTo(400);
+            assertThat(r.body()).contains("bytes out of range");
+        }
+        assertThat(agent.observe(n1, "d1").bytesWritten()).isEqualTo(1000);
+    }
+
+    @Test
     void imageBytesGoOnlyToTheAgentOfAnOpenDeployOfThatImage() throws Exception {
         NodeTarget n1 = node("web-0", MAC1);
         deployTo(n1, "d1");

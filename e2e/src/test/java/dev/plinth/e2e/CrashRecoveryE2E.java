@@ -154,6 +154,7 @@ class CrashRecoveryE2E {
                 m.history.stream().filter(h -> h.contains(" deploy.run ")).count()));
         long doubleDeploys = deployRuns.values().stream().filter(n -> n > 1).count();
         Map<String, Integer> recoveredEvents = new TreeMap<>();
+        int redone = 0;
         long unconverged = 0;
         for (int i = 0; i < nodes; i++) {
             JsonNode node = last.json("/api/v1/nodes/node-" + i);
@@ -162,7 +163,10 @@ class CrashRecoveryE2E {
             }
             int n = 0;
             for (JsonNode e : node.path("events")) {
-                n += e.path("type").asText().equals("Recovered") ? 1 : 0;
+                if (e.path("type").asText().equals("Recovered")) {
+                    n++;
+                    redone += e.path("message").asText().contains("did not happen") ? 1 : 0;
+                }
             }
             if (n > 0) {
                 recoveredEvents.put("node-" + i, n);
@@ -170,9 +174,9 @@ class CrashRecoveryE2E {
         }
         System.out.printf("crash-in-reboot: nodes=%d kills=%d in_flight_at_kills=%d nodes_found_in_flight=%d"
                         + " converged=%s seconds_after_last_restart=%.1f unsettled=%d double_deploys=%d"
-                        + " recovered_events=%d found_in_flight_without_event=%s%n",
+                        + " recovered_events=%d (reboot redone: %d) found_in_flight_without_event=%s%n",
                 nodes, kills, inFlightAtKills, foundInFlight.size(), converged, seconds, unconverged, doubleDeploys,
-                recoveredEvents.values().stream().mapToInt(Integer::intValue).sum(),
+                recoveredEvents.values().stream().mapToInt(Integer::intValue).sum(), redone,
                 foundInFlight.stream().filter(n -> !recoveredEvents.containsKey(n)).toList());
 
         assertThat(inFlightAtKills).as("every kill landed inside a reboot call").isGreaterThanOrEqualTo(kills);

@@ -125,11 +125,13 @@ class CrashRecoveryE2E {
 
         Set<String> foundInFlight = new TreeSet<>();
         int inFlightAtKills = 0;
-        long[] delays = {0, 900, 400, 1200, 200};
+        // how long after an intent is seen to kill: at once, the BMC has not acted yet (it acts ~0.8 s into the
+        // call); 0.9-1.1 s later it has, and the call (1.5 s) has not returned
+        long[] afterIntent = {0, 900, 0, 1100, 0};
         for (int k = 0; k < kills; k++) {
             startController(k + 1, slowReboots);
-            Thread.sleep(delays[k % delays.length]);
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(this::anyInFlight);
+            Thread.sleep(afterIntent[k % afterIntent.length]);
             killHard();
             Set<String> found = inFlight();
             inFlightAtKills += found.size();

@@ -78,7 +78,8 @@ public final class NodeReconciler {
                 }
                 Outcome outcome = perform(a, rec);
                 Transition t = lifecycle.apply(rec, a.action(), outcome, clock.instant());
-                boolean recovered = a.action() instanceof Action.Verify && t.next().operation().inFlight() == null;
+                // the read-back succeeded: a failed one is an error (or a retry), not a recovery
+                boolean recovered = a.action() instanceof Action.Verify && outcome instanceof Outcome.Evidence;
                 rec = write(writer, rec, t.next(), Write.PROGRESS, clock, recovered);
                 if (t.requeueAfter() != null) {
                     return new Pass(rec, after(t.requeueAfter()));

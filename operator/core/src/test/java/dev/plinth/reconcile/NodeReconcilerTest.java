@@ -228,6 +228,17 @@ class NodeReconcilerTest {
         assertThat(indexesOf("call reboot")).hasSize(2); // the ramdisk again, then the disk
     }
 
+    @Test
+    void aReadBackThatFailsForGoodIsAnErrorNotARecovery() {
+        NodeRecord intent = killedDuringTheRamdiskReboot(true, clock);
+        machine.rejectReads = true;
+        JournalingWriter writer = new JournalingWriter(false);
+        NodeRecord rec = reconciler.reconcile(NodeReconciler.inputFor(desired, "n1", ImageCatalog.ALWAYS_READY),
+                intent, clock, writer).record();
+        assertThat(rec.state()).isEqualTo(ProvisioningState.ERROR);
+        assertThat(writer.events).extracting(NodeEvent::type).contains("Error").doesNotContain("Recovered");
+    }
+
     private static final class MutableClock extends Clock {
         private Instant now;
 
@@ -304,6 +315,8 @@ class NodeReconcilerTest {
         int ramdiskBoots;
         /** The next reboot call fails before the BMC acts (the controller is killed in it). */
         boolean failBeforeActing;
+        /** The BMC rejects the credentials of power reads. */
+        boolean rejectReads;
 
         void reset(PowerState initial) {
             power = initial;
@@ -312,7 +325,11 @@ class NodeReconcilerTest {
         }
 
         @Override
-        public PowerState powerState(NodeTarget n) {
+        public PowerState powerState(NodeTarget n) throws dev.plinth.driver.DriverException {
+            if (rejectReads) {
+                throw new dev.plinth.driver.DriverException(dev.plinth.driver.FailureKind.AUTHENTICATION,
+                        "BMC rejected the credentials");
+            }
             return power;
         }
 

@@ -29,6 +29,12 @@ public sealed interface Action {
 
     record FinishDeploy(String deployId) implements Action {}
 
+    /**
+     * Read back what an interrupted call left behind ({@link InFlight}): the power state, and the deploy's progress
+     * and check-in. Reads only, so it may be repeated freely.
+     */
+    record Verify(String deployId) implements Action {}
+
     /** Forget the node's network boot and deploy state. */
     record CleanUp() implements Action {}
 

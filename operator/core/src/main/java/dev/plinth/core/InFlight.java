@@ -4,8 +4,9 @@ import java.time.Instant;
 
 /**
  * A non-idempotent driver call that was recorded as started before it was made, and not yet seen to finish. A
- * record that still carries one after a restart means the controller died during the call: the lifecycle then
- * verifies the call's effect instead of making it again (see {@link NodeLifecycle}).
+ * record that still carries one after a restart means the controller died during the call, before or after the BMC
+ * acted: the lifecycle then reads back the machine ({@link Action.Verify}) and makes the call again only when that
+ * shows it did not happen (see {@link NodeLifecycle}).
  *
  * @param call which call
  * @param since when the intent was recorded

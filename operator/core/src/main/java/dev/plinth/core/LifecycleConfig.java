@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param checkInTimeout how long the written OS may take to boot and check in
  * @param driftInterval how often a settled node's power and boot device are read back
  * @param pollInterval how often a waiting step re-reads progress when no driver event wakes it
+ * @param bootTimeout how long a boot into the deploy ramdisk may stay silent (no report from the ramdisk) before it
+ *     is made again; far shorter than {@code writeTimeout}, so a lost boot costs minutes, not the whole write timeout
  */
 public record LifecycleConfig(
         int stepAttempts,
@@ -22,11 +24,31 @@ public record LifecycleConfig(
         Duration writeTimeout,
         Duration checkInTimeout,
         Duration driftInterval,
-        Duration pollInterval) {
+        Duration pollInterval,
+        Duration bootTimeout) {
+
+    /** The default boot timeout: firmware, iPXE, kernel and DHCP of a slow server take a few minutes at most. */
+    public static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofMinutes(5);
 
     public static final LifecycleConfig DEFAULT = new LifecycleConfig(5, Duration.ofSeconds(2),
             Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMinutes(30), Duration.ofMinutes(30),
-            Duration.ofMinutes(15), Duration.ofSeconds(60), Duration.ofSeconds(5));
+            Duration.ofMinutes(15), Duration.ofSeconds(60), Duration.ofSeconds(5), DEFAULT_BOOT_TIMEOUT);
+
+    public LifecycleConfig {
+        if (bootTimeout.compareTo(writeTimeout) > 0) {
+            throw new IllegalArgumentException("bootTimeout " + bootTimeout + " is longer than writeTimeout "
+                    + writeTimeout + ": a silent boot must be retried before the write times out");
+        }
+    }
+
+    /** Without a boot timeout: the default one, or the write timeout when that is shorter. */
+    public LifecycleConfig(int stepAttempts, Duration stepBackoff, Duration maxStepBackoff, Duration errorBackoff,
+            Duration maxErrorBackoff, Duration writeTimeout, Duration checkInTimeout, Duration driftInterval,
+            Duration pollInterval) {
+        this(stepAttempts, stepBackoff, maxStepBackoff, errorBackoff, maxErrorBackoff, writeTimeout, checkInTimeout,
+                driftInterval, pollInterval,
+                DEFAULT_BOOT_TIMEOUT.compareTo(writeTimeout) < 0 ? DEFAULT_BOOT_TIMEOUT : writeTimeout);
+    }
 
     /** Delay before retry number {@code attempt} (1-based) of a step. */
     public Duration stepDelay(int attempt) {

@@ -90,6 +90,23 @@ public final class LifecycleTable {
 
     private static final Map<List<ProvisioningState>, Edge> BY_MOVE = index(EDGES);
 
+    /**
+     * A step an operation may go back to: a boot that did not happen, or showed no sign of life, is made again from
+     * the step that sets the one-time network boot (a BMC forgets it after a while, and a boot that happened used it).
+     */
+    public record StepRetreat(Step from, Step to, String why) {
+        @Override
+        public String toString() {
+            return from + " --" + why + "--> " + to;
+        }
+    }
+
+    private static final List<StepRetreat> RETREATS = List.of(
+            // after a restart: the reboot into the ramdisk that was in flight did not happen (the machine is off)
+            new StepRetreat(Step.BOOT_DEPLOY_RAMDISK, Step.SET_BOOT_PXE, "reboot lost"),
+            // the ramdisk did not report within the boot timeout
+            new StepRetreat(Step.WRITE_IMAGE, Step.SET_BOOT_PXE, "boot silent"));
+
     private static Map<List<ProvisioningState>, Edge> index(List<Edge> edges) {
         Map<List<ProvisioningState>, Edge> byMove = new HashMap<>();
         for (Edge e : edges) {
@@ -105,6 +122,11 @@ public final class LifecycleTable {
         return EDGES;
     }
 
+    /** Every step an operation may go back to, besides its first. */
+    public static List<StepRetreat> retreats() {
+        return RETREATS;
+    }
+
     /** The allowed move from {@code from} to {@code to} (either may be null, see above), if there is one. */
     public static Optional<Edge> find(ProvisioningState from, ProvisioningState to) {
         return Optional.ofNullable(BY_MOVE.get(Arrays.asList(from, to)));
@@ -118,7 +140,7 @@ public final class LifecycleTable {
     /**
      * Checks that {@code next} may follow {@code prev} (either null for no record): a change of state must be an
      * allowed move, a step must belong to its record's state, and within one operation the steps only go forward
-     * (or start over at the first, when the operation is begun again).
+     * (or start over at the first, when the operation is begun again, or go back by one of {@link #retreats()}).
      *
      * @throws IllegalStateException naming the node, from and to, when it may not
      */
@@ -139,9 +161,11 @@ public final class LifecycleTable {
         }
         Step was = from == to ? prev.operation().step() : null;
         List<Step> order = steps(to);
-        if (was != null && order.indexOf(next.operation().step()) < order.indexOf(was) && next.operation().step() != order.get(0)) {
+        Step nextStep = next.operation().step();
+        boolean retreat = RETREATS.stream().anyMatch(r -> r.from() == was && r.to() == nextStep);
+        if (was != null && order.indexOf(nextStep) < order.indexOf(was) && nextStep != order.get(0) && !retreat) {
             throw new IllegalStateException("node " + node + ": illegal transition " + describe(prev) + " -> "
-                    + describe(next) + ": steps run in the order " + order);
+                    + describe(next) + ": steps run in the order " + order + ", going back only by " + RETREATS);
         }
     }
 

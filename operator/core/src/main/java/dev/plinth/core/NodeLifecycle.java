@@ -18,6 +18,7 @@ import dev.plinth.core.Action.PrepareDeploy;
 import dev.plinth.core.Action.Reboot;
 import dev.plinth.core.Action.SetBootDevice;
 import dev.plinth.core.Action.SwitchToLocalBoot;
+import dev.plinth.core.Action.Verify;
 import dev.plinth.core.Decision.Act;
 import dev.plinth.core.Decision.Forget;
 import dev.plinth.core.Decision.Persist;
@@ -80,11 +81,12 @@ public final class NodeLifecycle {
         if (rec.state() == ERROR) {
             return decideError(in, rec, now);
         }
-        if (rec.operation().inFlight() != null) {
-            return new Persist(recoverInFlight(rec, now));
-        }
         if (rec.operation().notBefore() != null && now.isBefore(rec.operation().notBefore())) {
             return waitUntil(rec.operation().notBefore(), now);
+        }
+        if (rec.operation().inFlight() != null) {
+            // the controller stopped during a call that must not be repeated blindly: read back what it did
+            return new Act(new Verify(rec.deploy().id()));
         }
         return switch (rec.state()) {
             case REGISTERING -> new Act(new CheckPower());
@@ -177,7 +179,7 @@ public final class NodeLifecycle {
                 .targetImage(ImageRef.of(in.image()))
                 // the disk is about to be overwritten: whatever was on it is no longer a verified image
                 .image(null)
-                .deployPhase(null).bytesWritten(0).bytesTotal(0).deployMillis(java.util.Map.of())
+                .deployPhase(null).bytesWritten(0).bytesTotal(0).deployMillis(java.util.Map.of()).deploySilentBoots(0)
                 .specFingerprint(in.fingerprint())
                 .build();
     }
@@ -248,17 +250,81 @@ public final class NodeLifecycle {
     }
 
     /**
-     * After a crash during a non-idempotent call we cannot know whether the BMC acted. Assume it did and move on to
-     * watching: if it did not, the next step's timeout fails the operation and it is retried whole, which costs
-     * time; calling again would risk doing the work twice.
+     * After a restart that found a reboot in flight: what the read-back ({@link Verify}) shows decides whether the
+     * reboot happened. Redo it only on evidence that it did not, since a second reboot restarts a deploy that is
+     * already writing; watch for its effect otherwise, with a timeout that makes it again if that never shows.
+     * docs/node-lifecycle.md ("After a restart") tabulates the rule.
+     * <ul>
+     * <li>into the ramdisk ({@code BOOT_DEPLOY_RAMDISK}): the ramdisk reported (any phase but WAITING): it happened.
+     *     Off and never reported: it did not (a ramdisk that finished would have reported WRITTEN or FAILED before
+     *     powering off): set network boot again (a BMC forgets a one-time boot device) and reboot. On and not
+     *     reported yet: it happened and the ramdisk is booting, or it did not and the machine still runs what it ran
+     *     before: watch, and {@code bootTimeout} boots it again if the ramdisk stays silent.
+     * <li>into the written disk ({@code BOOT_IMAGE}): the OS checked in, or the machine is on: it happened (the
+     *     ramdisk powers itself off after writing, so on means booted again); watch for the check-in. Off and no
+     *     check-in: it did not: reboot.
+     * </ul>
      */
-    private NodeRecord recoverInFlight(NodeRecord rec, Instant now) {
-        Action call = switch (rec.operation().inFlight().call()) {
-            case REBOOT -> new Reboot();
-        };
-        NodeRecord next = apply(rec, call, Outcome.DONE, now).next();
-        return next.toBuilder().message("resumed after a restart: the " + call.label().toLowerCase()
-                + " may have happened, watching for it").build();
+    private Transition recover(NodeRecord rec, Outcome.Evidence e, Instant now) {
+        Step step = rec.operation().step();
+        Outcome.Power observed = new Outcome.Power(e.power(), e.bootDevice());
+        String lost;
+        String watching;
+        if (step == Step.BOOT_DEPLOY_RAMDISK) {
+            DeployPhase phase = e.deploy().phase();
+            boolean silent = phase == DeployPhase.WAITING;
+            lost = silent && e.power() == PowerState.OFF ? "the machine is off and its deploy ramdisk never reported" : null;
+            watching = !silent ? "the deploy ramdisk reported (" + phase.name().toLowerCase() + ")"
+                    : "the machine is " + e.power().name().toLowerCase() + " and its ramdisk has not reported yet;"
+                            + " booting again if it stays silent for " + config.bootTimeout();
+        } else if (step == Step.BOOT_IMAGE) {
+            lost = !e.checkedIn() && e.power() == PowerState.OFF ? "the machine is off and the written OS never"
+                    + " checked in" : null;
+            watching = e.checkedIn() ? "the written OS checked in"
+                    : "the machine is " + e.power().name().toLowerCase() + "; waiting up to " + config.checkInTimeout()
+                            + " for the written OS to check in";
+        } else {
+            // no call of this step is recorded in flight: nothing to verify, only the read power state to keep
+            NodeRecord next = applyUnchecked(rec, new CheckPower(), observed, now).next();
+            return Transition.now(next.toBuilder().message(RECOVERED + "nothing in flight to verify at step " + step)
+                    .build());
+        }
+        if (lost != null) {
+            // the power read back, the intent dropped; a reboot into the ramdisk starts again from network boot
+            NodeRecord.Builder b = applyUnchecked(rec, new CheckPower(), observed, now).next().toBuilder();
+            if (step == Step.BOOT_DEPLOY_RAMDISK) {
+                b.timing(step, millisSince(rec.operation().stepStartedAt(), now)).step(Step.SET_BOOT_PXE)
+                        .stepStartedAt(now);
+            }
+            return Transition.now(b.message(RECOVERED + "the reboot did not happen (" + lost + "): rebooting again")
+                    .build());
+        }
+        // it happened (or may have): carry on as if the call had returned, with the power as read back
+        NodeRecord rebooted = applyUnchecked(rec, new Reboot(), Outcome.DONE, now).next();
+        NodeRecord next = applyUnchecked(rebooted, new CheckPower(), observed, now).next();
+        return Transition.now(next.toBuilder().message(RECOVERED + "the reboot happened or may have (" + watching
+                + "): watching").build());
+    }
+
+    /** How the message of a recovered node begins; the host records it as a recovery event. */
+    public static final String RECOVERED = "recovered after a restart: ";
+
+    /**
+     * The ramdisk did not report within {@code bootTimeout} of its boot (a boot lost in a crash, a machine that hung
+     * in firmware, a DHCP that did not answer): boot it again from network boot, up to {@code stepAttempts} boots,
+     * rather than waiting out the whole write timeout.
+     */
+    private Transition silentBoot(NodeRecord rec, Instant now) {
+        int silent = rec.deploy().silentBoots() + 1;
+        String why = "the deploy ramdisk did not report within " + config.bootTimeout() + " of its boot";
+        if (silent >= config.stepAttempts()) {
+            return Transition.now(failOperation(rec, FailureKind.TIMEOUT, why + ", " + silent + " boots in a row", now));
+        }
+        return Transition.now(rec.toBuilder().attempt(0).notBefore(null).deploySilentBoots(silent)
+                .timing(Step.WRITE_IMAGE, millisSince(rec.operation().stepStartedAt(), now))
+                .step(Step.SET_BOOT_PXE).stepStartedAt(now)
+                .message(why + ": booting it again (boot " + (silent + 1) + " of at most " + config.stepAttempts() + ")")
+                .build());
     }
 
     // --- outcomes ----------------------------------------------------------------------------------------------
@@ -275,7 +341,16 @@ public final class NodeLifecycle {
 
     private Transition applyUnchecked(NodeRecord rec, Action action, Outcome outcome, Instant now) {
         if (outcome instanceof Outcome.Failed f) {
-            return fail(rec, f.kind(), f.message(), now);
+            Transition t = fail(rec, f.kind(), f.message(), now);
+            if (action instanceof Verify && t.next().state() == rec.state()) {
+                // the read-back failed: the call is still unverified, so its intent stays for the next try
+                return new Transition(t.next().toBuilder().inFlight(rec.operation().inFlight()).build(),
+                        t.requeueAfter());
+            }
+            return t;
+        }
+        if (action instanceof Verify) {
+            return recover(rec, (Outcome.Evidence) outcome, now);
         }
         NodeRecord.Builder b = rec.toBuilder().attempt(0).notBefore(null).inFlight(null);
         if (rec.operation().step() == null || rec.state() == PROVISIONED || rec.state() == AVAILABLE) {
@@ -347,6 +422,9 @@ public final class NodeLifecycle {
         b.deployPhase(p.phase()).bytesWritten(p.bytesWritten()).bytesTotal(p.bytesTotal());
         if (!p.phaseMillis().isEmpty()) {
             b.deployMillis(p.phaseMillis());
+        }
+        if (p.phase() == DeployPhase.WAITING && overdue(rec, now, config.bootTimeout())) {
+            return silentBoot(rec, now);
         }
         return switch (p.phase()) {
             case WRITTEN -> Transition.now(next(b, rec, Step.SET_BOOT_DISK, now).build());

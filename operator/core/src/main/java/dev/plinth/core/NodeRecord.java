@@ -89,10 +89,12 @@ public record NodeRecord(
      * @param id chosen and stored before any driver call so that a deploy is never started twice
      * @param targetImage the image the running PROVISIONING operation writes
      * @param phaseMillis the deploy ramdisk's own phase durations (boot to agent, download and write, verify)
+     * @param silentBoots boots into this deploy's ramdisk that showed no sign of life within the boot timeout; each is
+     *     made again until there were {@link LifecycleConfig#stepAttempts()} boots
      */
     public record Deploy(long serial, String id, ImageRef targetImage, DeployPhase phase, long bytesWritten,
-            long bytesTotal, Map<String, Long> phaseMillis) {
-        public static final Deploy NONE = new Deploy(0, null, null, null, 0, 0, Map.of());
+            long bytesTotal, Map<String, Long> phaseMillis, int silentBoots) {
+        public static final Deploy NONE = new Deploy(0, null, null, null, 0, 0, Map.of(), 0);
 
         public Deploy {
             phaseMillis = phaseMillis == null ? Map.of() : Map.copyOf(phaseMillis);
@@ -155,6 +157,7 @@ public record NodeRecord(
         private long bytesWritten;
         private long bytesTotal;
         private Map<String, Long> deployMillis = Map.of();
+        private int deploySilentBoots;
         // error
         private int errorCount;
         private FailureKind errorKind;
@@ -195,6 +198,7 @@ public record NodeRecord(
             bytesWritten = d.bytesWritten();
             bytesTotal = d.bytesTotal();
             deployMillis = d.phaseMillis();
+            deploySilentBoots = d.silentBoots();
             errorCount = r.error.count();
             errorKind = r.error.kind();
             errorMessage = r.error.message();
@@ -228,6 +232,7 @@ public record NodeRecord(
         public Builder bytesWritten(long v) { bytesWritten = v; return this; }
         public Builder bytesTotal(long v) { bytesTotal = v; return this; }
         public Builder deployMillis(Map<String, Long> v) { deployMillis = v; return this; }
+        public Builder deploySilentBoots(int v) { deploySilentBoots = v; return this; }
         public Builder errorCount(int v) { errorCount = v; return this; }
         public Builder errorKind(FailureKind v) { errorKind = v; return this; }
         public Builder errorMessage(String v) { errorMessage = v; return this; }
@@ -246,7 +251,7 @@ public record NodeRecord(
                             timings, inFlight),
                     new Power(powerState, bootDevice, checkedAt, powerAssumed),
                     new Deploy(deploySerial, deployId, targetImage, deployPhase, bytesWritten, bytesTotal,
-                            deployMillis),
+                            deployMillis, deploySilentBoots),
                     new Failure(errorCount, errorKind, errorMessage, failedOperation),
                     message, updatedAt);
         }

@@ -15,6 +15,10 @@ public sealed interface Outcome {
 
     record CheckIn(boolean checkedIn) implements Outcome {}
 
+    /** What {@link Action.Verify} read back: the evidence of whether an interrupted call happened. */
+    record Evidence(PowerState power, BootDevice bootDevice, DeployProgress deploy, boolean checkedIn)
+            implements Outcome {}
+
     record Failed(FailureKind kind, String message) implements Outcome {}
 
     Outcome DONE = new Done();

@@ -31,6 +31,16 @@ public final class ActionExecutor {
         if (action instanceof Action.CheckPower) {
             return new Outcome.Power(power.powerState(node), power.bootDevice(node).orElse(null));
         }
+        if (action instanceof Action.Verify v) {
+            var state = power.powerState(node);
+            var device = power.bootDevice(node).orElse(null);
+            if (v.deployId() == null) {
+                return new Outcome.Evidence(state, device, dev.plinth.driver.DeployProgress.of(
+                        dev.plinth.driver.DeployPhase.UNKNOWN), false);
+            }
+            return new Outcome.Evidence(state, device, drivers.deploy().observe(node, v.deployId()),
+                    drivers.deploy().checkedIn(node, v.deployId()));
+        }
         if (action instanceof Action.PowerOn) {
             power.powerOn(node);
         } else if (action instanceof Action.PowerOff) {

@@ -12,6 +12,8 @@ public final class NodeEvents {
     public static final String STEP = "Step";
     public static final String RETRY = "Retry";
     public static final String FORGOTTEN = "Forgotten";
+    /** A call found in flight after a restart was verified: what the machine showed and what follows. */
+    public static final String RECOVERED = "Recovered";
 
     private NodeEvents() {}
 
@@ -35,6 +37,11 @@ public final class NodeEvents {
             message = after.message();
         }
         return message == null ? null : new NodeEvent(after.updatedAt(), after.name(), type, message);
+    }
+
+    /** The event of a recovery: {@code after}, the record the read-back of an interrupted call led to. */
+    public static NodeEvent recovered(NodeRecord after) {
+        return new NodeEvent(after.updatedAt(), after.name(), RECOVERED, after.message());
     }
 
     public static NodeEvent forgotten(String node, Instant at) {

@@ -5,6 +5,7 @@ import dev.plinth.core.fleet.RoleResolver;
 import dev.plinth.api.BareMetalNode;
 import dev.plinth.api.DesiredState;
 import dev.plinth.api.DiskImage;
+import dev.plinth.core.Action;
 import dev.plinth.core.Decision;
 import dev.plinth.core.ImageAvailability;
 import dev.plinth.core.NodeInput;
@@ -63,7 +64,7 @@ public final class NodeReconciler {
         for (int i = 0; i < maxSteps; i++) {
             Decision d = lifecycle.decide(in, rec, clock.instant());
             if (d instanceof Decision.Persist p) {
-                rec = write(writer, rec, p.next(), Write.PROGRESS, clock);
+                rec = write(writer, rec, p.next(), Write.PROGRESS, clock, false);
             } else if (d instanceof Decision.Forget) {
                 if (rec != null) {
                     writer.forget(rec, NodeEvents.forgotten(rec.name(), clock.instant()));
@@ -73,11 +74,13 @@ public final class NodeReconciler {
                 return new Pass(rec, after(w.after()));
             } else if (d instanceof Decision.Act a) {
                 if (a.persistFirst()) {
-                    rec = write(writer, rec, a.intent(), Write.INTENT, clock);
+                    rec = write(writer, rec, a.intent(), Write.INTENT, clock, false);
                 }
                 Outcome outcome = perform(a, rec);
                 Transition t = lifecycle.apply(rec, a.action(), outcome, clock.instant());
-                rec = write(writer, rec, t.next(), Write.PROGRESS, clock);
+                // the read-back succeeded: a failed one is an error (or a retry), not a recovery
+                boolean recovered = a.action() instanceof Action.Verify && outcome instanceof Outcome.Evidence;
+                rec = write(writer, rec, t.next(), Write.PROGRESS, clock, recovered);
                 if (t.requeueAfter() != null) {
                     return new Pass(rec, after(t.requeueAfter()));
                 }
@@ -86,10 +89,12 @@ public final class NodeReconciler {
         return new Pass(rec, new Pass.Next.Soon());
     }
 
+    /** @param recovered the write ends a recovery: its event says what the read-back showed, whatever else changed */
     private static NodeRecord write(RecordWriter writer, NodeRecord before, NodeRecord after, Write kind,
-            Clock clock) {
+            Clock clock, boolean recovered) {
         NodeRecord stamped = after.toBuilder().updatedAt(clock.instant()).build();
-        writer.write(before, stamped, NodeEvents.between(before, stamped), kind);
+        writer.write(before, stamped, recovered ? NodeEvents.recovered(stamped) : NodeEvents.between(before, stamped),
+                kind);
         return stamped;
     }
 

@@ -36,6 +36,19 @@ class LifecycleDiagramTest {
                 LifecycleTable.steps(ProvisioningState.PROVISIONING).stream().map(Step::name).toList());
     }
 
+    private static final Pattern RETREAT = Pattern.compile("- `([A-Z_]+)` → `([A-Z_]+)` \\(([^)]+)\\):.*");
+
+    @Test
+    void theDocListsTheStepsAnOperationMayGoBackBy() throws IOException {
+        String doc = Files.readString(DOC);
+        String section = doc.substring(doc.indexOf("## PROVISIONING steps"), doc.indexOf("## After a restart"));
+        List<String> retreats = new ArrayList<>();
+        section.lines().map(RETREAT::matcher).filter(Matcher::matches)
+                .forEach(m -> retreats.add(m.group(1) + " --" + m.group(3) + "--> " + m.group(2)));
+        assertThat(retreats).containsExactlyInAnyOrderElementsOf(
+                LifecycleTable.retreats().stream().map(LifecycleTable.StepRetreat::toString).toList());
+    }
+
     @Test
     void aLineOfTheDiagramThatIsNotAMoveIsAnErrorNotSkipped() {
         String doc = "```mermaid\nstateDiagram-v2\n    AVAILABLE -> PROVISIONING : image ready\n```\n";

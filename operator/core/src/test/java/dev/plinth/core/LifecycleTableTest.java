@@ -40,7 +40,8 @@ class LifecycleTableTest {
     /**
      * Walks every record the lifecycle can reach from "no record", under every desired state a user can give it
      * (image ready, pending, changed, removed; node offline; the node removed), every outcome a
-     * driver can report and time standing still or jumping past any backoff and timeout. The moves between states it
+     * driver can report (and a kill right after any intent is stored) and time standing still, jumping past the boot
+     * timeout only, or past any backoff and timeout. The moves between states it
      * makes are exactly the table's: none missing (the lifecycle would have thrown) and none the table lists that
      * nothing makes.
      */
@@ -48,6 +49,7 @@ class LifecycleTableTest {
     void theLifecycleMakesExactlyTheMovesOfTheTable() {
         List<NodeInput> inputs = inputs();
         Set<List<ProvisioningState>> observed = new LinkedHashSet<>();
+        Set<List<Step>> retreats = new LinkedHashSet<>();
         Set<List<Object>> seen = new HashSet<>();
         Deque<Visit> queue = new ArrayDeque<>();
         queue.add(new Visit(null, start));
@@ -58,18 +60,25 @@ class LifecycleTableTest {
                 continue;
             }
             visits++;
-            for (Instant now : List.of(v.clock(), v.clock().plus(Duration.ofDays(1)))) {
+            // standing still, past the boot timeout (not the write timeout), and past everything
+            Instant pastBoot = v.clock().plus(LifecycleConfig.DEFAULT.bootTimeout()).plusSeconds(1);
+            for (Instant now : List.of(v.clock(), pastBoot, v.clock().plus(Duration.ofDays(1)))) {
                 for (NodeInput in : inputs) {
                     Decision d = lifecycle.decide(in, v.rec(), now);
                     if (d instanceof Persist p) {
-                        record(observed, v.rec(), p.next());
+                        record(observed, retreats, v.rec(), p.next());
                         queue.add(new Visit(p.next(), now));
                     } else if (d instanceof Forget && v.rec() != null) {
                         observed.add(Arrays.asList(v.rec().state(), null));
                     } else if (d instanceof Act a) {
+                        if (a.persistFirst()) {
+                            // the controller may be killed right after the intent is stored: a reachable record
+                            queue.add(new Visit(a.intent(), now));
+                        }
                         for (Outcome o : outcomes(a.action())) {
-                            NodeRecord next = lifecycle.apply(v.rec(), a.action(), o, now).next();
-                            record(observed, v.rec(), next);
+                            NodeRecord next = lifecycle.apply(a.persistFirst() ? a.intent() : v.rec(), a.action(), o,
+                                    now).next();
+                            record(observed, retreats, v.rec(), next);
                             queue.add(new Visit(next, now));
                         }
                     }
@@ -80,14 +89,25 @@ class LifecycleTableTest {
         Set<List<ProvisioningState>> table = LifecycleTable.edges().stream()
                 .map(e -> Arrays.asList(e.from(), e.to())).collect(Collectors.toSet());
         assertThat(observed).containsExactlyInAnyOrderElementsOf(table);
+        // the steps it goes back by are exactly the table's retreats (starting over at the first step aside)
+        assertThat(retreats).containsExactlyInAnyOrderElementsOf(LifecycleTable.retreats().stream()
+                .map(r -> Arrays.asList(r.from(), r.to())).toList());
     }
 
     private record Visit(NodeRecord rec, Instant clock) {}
 
-    private static void record(Set<List<ProvisioningState>> observed, NodeRecord from, NodeRecord to) {
+    private static void record(Set<List<ProvisioningState>> observed, Set<List<Step>> retreats, NodeRecord from,
+            NodeRecord to) {
         ProvisioningState was = from == null ? null : from.state();
         if (was != to.state()) {
             observed.add(Arrays.asList(was, to.state()));
+        } else if (from.operation().step() != null && to.operation().step() != null) {
+            List<Step> order = LifecycleTable.steps(was);
+            int a = order.indexOf(from.operation().step());
+            int b = order.indexOf(to.operation().step());
+            if (b < a && b > 0) {
+                retreats.add(Arrays.asList(from.operation().step(), to.operation().step()));
+            }
         }
     }
 
@@ -116,6 +136,15 @@ class LifecycleTableTest {
             successes = Arrays.stream(DeployPhase.values())
                     .map(p -> (Outcome) new Outcome.Progress(new DeployProgress(p, 50, 200, "sha256 mismatch")))
                     .toList();
+        } else if (action instanceof Action.Verify) {
+            successes = new java.util.ArrayList<>();
+            for (PowerState power : List.of(PowerState.ON, PowerState.OFF)) {
+                for (DeployPhase phase : DeployPhase.values()) {
+                    for (boolean checkedIn : List.of(true, false)) {
+                        successes.add(new Outcome.Evidence(power, BootDevice.PXE, DeployProgress.of(phase), checkedIn));
+                    }
+                }
+            }
         } else if (action instanceof ObserveCheckIn) {
             successes = List.of(new Outcome.CheckIn(true), new Outcome.CheckIn(false));
         } else {
@@ -134,7 +163,8 @@ class LifecycleTableTest {
         return Arrays.asList(r.state(), r.operation().step(), Math.min(r.operation().attempt(), LifecycleConfig.DEFAULT.stepAttempts()),
                 r.operation().notBefore() != null, r.power().state(), r.power().bootDevice(), r.image(), r.deploy().targetImage(),
                 r.error().failedOperation(), r.specFingerprint(), r.message().isEmpty(),
-                r.message().equals(NodeLifecycle.NO_IMAGE), r.operation().inFlight(), r.deploy().phase());
+                r.message().equals(NodeLifecycle.NO_IMAGE), r.operation().inFlight() != null, r.deploy().phase(),
+                r.deploy().silentBoots());
     }
 
     // --- illegal moves ---------------------------------------------------------------------------------------

@@ -142,7 +142,8 @@ class NodeLifecycleTest {
             if (rec.operation().step() == target) {
                 return rec;
             }
-            rec = act(rec, s.decision(), Outcome.DONE);
+            rec = act(rec, s.decision(), ((Act) s.decision()).action() instanceof Action.ObserveDeploy
+                    ? new Outcome.Progress(DeployProgress.of(DeployPhase.WRITTEN)) : Outcome.DONE);
         }
         throw new AssertionError("never reached " + target);
     }
@@ -335,14 +336,131 @@ class NodeLifecycleTest {
         NodeRecord intent = ((Act) d).intent();
         assertThat(intent.operation().inFlight()).isEqualTo(new InFlight(InFlight.Call.REBOOT, now));
         assertThat(intent.toBuilder().inFlight(null).build()).isEqualTo(rec);
-        // the controller dies here; the restarted one finds the intent and watches instead of rebooting again
-        Step resumed = settle(in, intent);
+        // the controller dies here; the restarted one finds the intent and reads the machine back (a read: no intent)
+        Step found = settle(in, intent);
+        assertThat(((Act) found.decision()).action()).isEqualTo(new Action.Verify(rec.deploy().id()));
+        assertThat(((Act) found.decision()).persistFirst()).isFalse();
+        // the ramdisk reported: the reboot happened, so it watches instead of rebooting again
+        NodeRecord verified = act(found.record(), found.decision(), evidence(PowerState.ON, DeployPhase.WRITING, false));
+        Step resumed = settle(in, verified);
         assertThat(resumed.record().operation().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
         assertThat(resumed.record().operation().inFlight()).isNull();
         assertThat(((Act) resumed.decision()).action()).isInstanceOf(Action.ObserveDeploy.class);
-        assertThat(resumed.record().message()).contains("the reboot may have happened");
+        assertThat(resumed.record().message()).startsWith(NodeLifecycle.RECOVERED).contains("reported (writing)");
         // idempotent calls need no intent
         assertThat(((Act) resumed.decision()).persistFirst()).isFalse();
+    }
+
+    private static Outcome evidence(PowerState power, DeployPhase phase, boolean checkedIn) {
+        return new Outcome.Evidence(power, null, DeployProgress.of(phase), checkedIn);
+    }
+
+    /** The record a restarted controller finds after it was killed during the reboot of {@code step}. */
+    private NodeRecord killedDuringTheRebootOf(NodeInput in, dev.plinth.core.Step step) {
+        NodeRecord rec = atStep(in, step);
+        Act reboot = (Act) lifecycle.decide(in, rec, now);
+        assertThat(reboot.action()).isInstanceOf(Action.Reboot.class);
+        return reboot.intent();
+    }
+
+    @Test
+    void aRebootIntoTheRamdiskFoundInFlightWithTheMachineOffAndTheRamdiskSilentIsMadeAgain() {
+        NodeInput in = input(node, centos);
+        NodeRecord intent = killedDuringTheRebootOf(in, dev.plinth.core.Step.BOOT_DEPLOY_RAMDISK);
+        Decision verify = lifecycle.decide(in, intent, now);
+        NodeRecord lost = act(intent, verify, evidence(PowerState.OFF, DeployPhase.WAITING, false));
+        assertThat(lost.operation().inFlight()).isNull();
+        assertThat(lost.power().state()).isEqualTo(PowerState.OFF); // status shows the machine as it is
+        assertThat(lost.message()).startsWith(NodeLifecycle.RECOVERED).contains("did not happen").contains("off");
+        // network boot is set again (a BMC forgets a one-time boot device), then the reboot is made again
+        assertThat(lost.operation().step()).isEqualTo(dev.plinth.core.Step.SET_BOOT_PXE);
+        Step s = settle(in, lost);
+        assertThat(((Act) s.decision()).action()).isEqualTo(new Action.SetBootDevice(BootDevice.PXE, false));
+        NodeRecord pxe = act(s.record(), s.decision(), Outcome.DONE);
+        Act again = (Act) lifecycle.decide(in, pxe, now);
+        assertThat(again.action()).isInstanceOf(Action.Reboot.class);
+        assertThat(again.persistFirst()).isTrue();
+        assertThat(pxe.deploy().id()).isEqualTo(intent.deploy().id()); // the same deploy: nothing ran yet
+    }
+
+    @Test
+    void aRebootIntoTheRamdiskFoundInFlightAfterTheRamdiskFinishedIsNotMadeAgain() {
+        NodeInput in = input(node, centos);
+        NodeRecord intent = killedDuringTheRebootOf(in, dev.plinth.core.Step.BOOT_DEPLOY_RAMDISK);
+        // off, because the ramdisk wrote the image and powered off while no controller ran
+        NodeRecord rec = act(intent, lifecycle.decide(in, intent, now),
+                evidence(PowerState.OFF, DeployPhase.WRITTEN, false));
+        assertThat(rec.operation().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
+        Step s = settle(in, rec);
+        assertThat(((Act) s.decision()).action()).isInstanceOf(Action.ObserveDeploy.class);
+    }
+
+    @Test
+    void aRebootIntoTheRamdiskFoundInFlightWithTheMachineOnIsWatchedAndASilentBootIsMadeAgainAfterTheBootTimeout() {
+        NodeInput in = input(node, centos);
+        NodeRecord intent = killedDuringTheRebootOf(in, dev.plinth.core.Step.BOOT_DEPLOY_RAMDISK);
+        // on: rebooted and still in firmware, or never rebooted and running what it ran before; no way to tell
+        NodeRecord watched = act(intent, lifecycle.decide(in, intent, now),
+                evidence(PowerState.ON, DeployPhase.WAITING, false));
+        assertThat(watched.operation().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
+        assertThat(watched.operation().inFlight()).isNull();
+        assertThat(watched.message()).contains("booting again if it stays silent for PT5M");
+        Outcome silent = new Outcome.Progress(DeployProgress.of(DeployPhase.WAITING));
+        // within the boot timeout a silent ramdisk is waited for
+        Transition early = lifecycle.apply(watched, ((Act) lifecycle.decide(in, watched, now)).action(), silent,
+                now.plus(LifecycleConfig.DEFAULT.bootTimeout()).minusSeconds(10));
+        assertThat(early.next().operation().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
+        // past it, long before the write timeout, the boot is made again from network boot
+        NodeRecord rec = watched;
+        List<Duration> boots = new ArrayList<>();
+        Instant first = now;
+        for (int boot = 2; rec.state() == ProvisioningState.PROVISIONING; boot++) {
+            now = now.plus(LifecycleConfig.DEFAULT.bootTimeout()).plusSeconds(1);
+            rec = lifecycle.apply(rec, ((Act) lifecycle.decide(in, rec, now)).action(), silent, now).next();
+            if (rec.state() != ProvisioningState.PROVISIONING) {
+                break;
+            }
+            assertThat(rec.operation().step()).isEqualTo(dev.plinth.core.Step.SET_BOOT_PXE);
+            assertThat(rec.message()).contains("did not report within PT5M").contains("boot " + boot + " of at most 5");
+            Step s = settle(in, rec);
+            rec = act(s.record(), s.decision(), Outcome.DONE); // network boot set
+            Act reboot = (Act) lifecycle.decide(in, rec, now);
+            assertThat(reboot.action()).isInstanceOf(Action.Reboot.class);
+            rec = act(reboot.intent(), reboot, Outcome.DONE);
+            boots.add(Duration.between(first, now));
+        }
+        // bounded: after stepAttempts silent boots the operation fails, to be retried whole after a backoff
+        assertThat(boots).hasSize(LifecycleConfig.DEFAULT.stepAttempts() - 1);
+        assertThat(boots.get(0)).isLessThan(LifecycleConfig.DEFAULT.writeTimeout());
+        assertThat(rec.state()).isEqualTo(ProvisioningState.ERROR);
+        assertThat(rec.error().kind()).isEqualTo(FailureKind.TIMEOUT);
+        assertThat(rec.error().message()).contains("5 boots in a row");
+    }
+
+    @Test
+    void aRebootIntoTheWrittenDiskFoundInFlightIsMadeAgainOnlyWhenTheMachineIsOff() {
+        NodeInput in = input(node, centos);
+        NodeRecord intent = killedDuringTheRebootOf(in, dev.plinth.core.Step.BOOT_IMAGE);
+        NodeRecord lost = act(intent, lifecycle.decide(in, intent, now), evidence(PowerState.OFF, DeployPhase.WRITTEN, false));
+        assertThat(lost.operation().step()).isEqualTo(dev.plinth.core.Step.BOOT_IMAGE);
+        assertThat(lost.message()).contains("did not happen");
+        assertThat(((Act) lifecycle.decide(in, lost, now)).action()).isInstanceOf(Action.Reboot.class);
+
+        NodeRecord on = act(intent, lifecycle.decide(in, intent, now), evidence(PowerState.ON, DeployPhase.WRITTEN, false));
+        assertThat(on.operation().step()).isEqualTo(dev.plinth.core.Step.AWAIT_CHECK_IN);
+        assertThat(((Act) lifecycle.decide(in, on, now)).action()).isInstanceOf(Action.ObserveCheckIn.class);
+    }
+
+    @Test
+    void aFailedReadBackKeepsTheIntentAndIsRetried() {
+        NodeInput in = input(node, centos);
+        NodeRecord intent = killedDuringTheRebootOf(in, dev.plinth.core.Step.BOOT_DEPLOY_RAMDISK);
+        Transition t = lifecycle.apply(intent, ((Act) lifecycle.decide(in, intent, now)).action(),
+                Outcome.failed(FailureKind.UNREACHABLE, "no answer"), now);
+        assertThat(t.next().operation().inFlight()).isEqualTo(intent.operation().inFlight());
+        assertThat(lifecycle.decide(in, t.next(), now)).isInstanceOf(Wait.class);
+        assertThat(((Act) lifecycle.decide(in, t.next(), t.next().operation().notBefore())).action())
+                .isInstanceOf(Action.Verify.class);
     }
 
     @Test

@@ -108,6 +108,164 @@ class NodeReconcilerTest {
         assertThat(pass.next()).isEqualTo(new Pass.Next.After(Duration.ofSeconds(7)));
     }
 
+    // --- a kill during a reboot call -------------------------------------------------------------------------
+
+    /** A writer that stores like the host and dies (the controller is killed) at the {@code killAt}-th write. */
+    private final class DyingWriter extends JournalingWriter {
+        private final int killAt;
+        private int writes;
+        NodeRecord stored;
+
+        DyingWriter(int killAt) {
+            super(false);
+            this.killAt = killAt;
+        }
+
+        @Override
+        public void write(NodeRecord before, NodeRecord after, NodeEvent event, Write kind) {
+            if (++writes == killAt) {
+                throw new IllegalStateException("killed");
+            }
+            super.write(before, after, event, kind);
+            stored = after;
+        }
+    }
+
+    /** Runs passes until the controller is killed with the reboot into the ramdisk in flight; returns the stored record. */
+    private NodeRecord killedDuringTheRamdiskReboot(boolean afterTheCall, Clock at) {
+        PowerState initial = machine.power;
+        // find how many writes it takes to store the intent, then die right after it (before the call) or at the
+        // write that follows it (after the call acted)
+        DyingWriter w = new DyingWriter(Integer.MAX_VALUE);
+        NodeRecord rec = null;
+        int intentWrite = -1;
+        for (int i = 0; i < 10 && intentWrite < 0; i++) {
+            rec = reconciler.reconcile(NodeReconciler.inputFor(desired, "n1", ImageCatalog.ALWAYS_READY), rec, at, w)
+                    .record();
+            intentWrite = journal.indexOf("write INTENT REBOOT");
+        }
+        int writesToIntent = (int) journal.subList(0, intentWrite + 1).stream().filter(j -> j.startsWith("write")).count();
+        journal.clear();
+        machine.reset(initial);
+        DyingWriter dying = new DyingWriter(writesToIntent + 1);
+        rec = null;
+        try {
+            for (int i = 0; i < 10; i++) {
+                rec = reconciler.reconcile(NodeReconciler.inputFor(desired, "n1", ImageCatalog.ALWAYS_READY), rec, at,
+                        dying).record();
+            }
+        } catch (IllegalStateException killed) {
+            assertThat(killed).hasMessage("killed");
+        }
+        assertThat(dying.stored.operation().inFlight()).isNotNull();
+        assertThat(journal.contains("call reboot")).isEqualTo(afterTheCall);
+        journal.clear();
+        return dying.stored;
+    }
+
+    private NodeRecord runUntilProvisioned(NodeRecord rec, Clock at, JournalingWriter writer) {
+        for (int i = 0; i < 10 && rec.state() != ProvisioningState.PROVISIONED; i++) {
+            rec = reconciler.reconcile(NodeReconciler.inputFor(desired, "n1", ImageCatalog.ALWAYS_READY), rec, at,
+                    writer).record();
+        }
+        return rec;
+    }
+
+    @Test
+    void aRebootIntentFoundWithTheMachineOffIsRebootedAgainAndRecordedAsARecovery() {
+        machine.failBeforeActing = true;
+        NodeRecord intent = killedDuringTheRamdiskReboot(false, clock);
+        machine.failBeforeActing = false;
+        assertThat(machine.power).isEqualTo(PowerState.OFF);
+
+        JournalingWriter writer = new JournalingWriter(false);
+        NodeRecord rec = runUntilProvisioned(intent, clock, writer);
+        assertThat(rec.state()).isEqualTo(ProvisioningState.PROVISIONED);
+        // the lost reboot into the ramdisk is made again, then the one into the disk: the deploy ran once
+        assertThat(indexesOf("call reboot")).hasSize(2);
+        assertThat(machine.ramdiskBoots).isEqualTo(1);
+        assertThat(writer.events).filteredOn(e -> e.type().equals("Recovered")).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("off").contains("reboot"));
+    }
+
+    @Test
+    void aRebootIntentFoundWithTheRebootMadeIsWatchedNotRepeated() {
+        NodeRecord intent = killedDuringTheRamdiskReboot(true, clock);
+        assertThat(machine.ramdiskBoots).isEqualTo(1);
+
+        JournalingWriter writer = new JournalingWriter(false);
+        NodeRecord rec = runUntilProvisioned(intent, clock, writer);
+        assertThat(rec.state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(indexesOf("call reboot")).hasSize(1); // only the one into the written disk
+        assertThat(machine.ramdiskBoots).isEqualTo(1);
+        assertThat(writer.events).filteredOn(e -> e.type().equals("Recovered")).hasSize(1);
+    }
+
+    @Test
+    void aRebootIntentFoundWithTheMachineOnIsWatchedAndASilentBootIsRetriedAfterTheBootTimeout() {
+        // the machine ran its old OS, so it is on whether or not the reboot happened; here it did not
+        machine.power = PowerState.ON;
+        machine.failBeforeActing = true;
+        MutableClock at = new MutableClock(clock.instant());
+        NodeRecord intent = killedDuringTheRamdiskReboot(false, at);
+        machine.failBeforeActing = false;
+        assertThat(machine.power).isEqualTo(PowerState.ON);
+
+        JournalingWriter writer = new JournalingWriter(false);
+        Pass pass = reconciler.reconcile(NodeReconciler.inputFor(desired, "n1", ImageCatalog.ALWAYS_READY), intent,
+                at, writer);
+        // on: it may have happened, so it is watched, not repeated
+        assertThat(pass.record().operation().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
+        assertThat(journal).doesNotContain("call reboot");
+        assertThat(writer.events).filteredOn(e -> e.type().equals("Recovered")).hasSize(1);
+
+        // no sign of life from the ramdisk within the boot timeout: booted again, long before the write timeout
+        at.advance(LifecycleConfig.DEFAULT.bootTimeout().plusSeconds(1));
+        assertThat(LifecycleConfig.DEFAULT.bootTimeout()).isLessThan(LifecycleConfig.DEFAULT.writeTimeout());
+        NodeRecord rec = runUntilProvisioned(pass.record(), at, writer);
+        assertThat(rec.state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(machine.ramdiskBoots).isEqualTo(1);
+        assertThat(indexesOf("call reboot")).hasSize(2); // the ramdisk again, then the disk
+    }
+
+    @Test
+    void aReadBackThatFailsForGoodIsAnErrorNotARecovery() {
+        NodeRecord intent = killedDuringTheRamdiskReboot(true, clock);
+        machine.rejectReads = true;
+        JournalingWriter writer = new JournalingWriter(false);
+        NodeRecord rec = reconciler.reconcile(NodeReconciler.inputFor(desired, "n1", ImageCatalog.ALWAYS_READY),
+                intent, clock, writer).record();
+        assertThat(rec.state()).isEqualTo(ProvisioningState.ERROR);
+        assertThat(writer.events).extracting(NodeEvent::type).contains("Error").doesNotContain("Recovered");
+    }
+
+    private static final class MutableClock extends Clock {
+        private Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
     private List<Integer> indexesOf(String entry) {
         List<Integer> out = new ArrayList<>();
         for (int i = 0; i < journal.size(); i++) {
@@ -118,7 +276,7 @@ class NodeReconcilerTest {
         return out;
     }
 
-    private final class JournalingWriter implements RecordWriter {
+    private class JournalingWriter implements RecordWriter {
         private final boolean failIntents;
         final List<NodeEvent> events = new ArrayList<>();
 
@@ -146,12 +304,32 @@ class NodeReconcilerTest {
         }
     }
 
-    /** A fake machine that journals each call and succeeds at once: the deploy is written, the OS checks in. */
+    /**
+     * A fake machine that journals each call and succeeds at once: a reboot with network boot set runs the ramdisk,
+     * which writes the deploy at once; the OS checks in.
+     */
     private final class JournalingMachine implements PowerDriver, BootDriver, DeployDriver {
         private PowerState power = PowerState.OFF;
+        private BootDevice next = BootDevice.DISK;
+        /** Reboots into the ramdisk (deploy runs). */
+        int ramdiskBoots;
+        /** The next reboot call fails before the BMC acts (the controller is killed in it). */
+        boolean failBeforeActing;
+        /** The BMC rejects the credentials of power reads. */
+        boolean rejectReads;
+
+        void reset(PowerState initial) {
+            power = initial;
+            next = BootDevice.DISK;
+            ramdiskBoots = 0;
+        }
 
         @Override
-        public PowerState powerState(NodeTarget n) {
+        public PowerState powerState(NodeTarget n) throws dev.plinth.driver.DriverException {
+            if (rejectReads) {
+                throw new dev.plinth.driver.DriverException(dev.plinth.driver.FailureKind.AUTHENTICATION,
+                        "BMC rejected the credentials");
+            }
             return power;
         }
 
@@ -169,13 +347,20 @@ class NodeReconcilerTest {
 
         @Override
         public void reboot(NodeTarget n) {
+            if (failBeforeActing) {
+                return; // the controller dies before the BMC gets the command
+            }
             journal.add("call reboot");
             power = PowerState.ON;
+            if (next == BootDevice.PXE) {
+                ramdiskBoots++;
+            }
         }
 
         @Override
         public void setBootDevice(NodeTarget n, BootDevice device, boolean persistent) {
             journal.add("call setBootDevice " + device);
+            next = device;
         }
 
         @Override
@@ -194,7 +379,8 @@ class NodeReconcilerTest {
 
         @Override
         public DeployProgress observe(NodeTarget n, String deployId) {
-            return new DeployProgress(DeployPhase.WRITTEN, 1, 1, "", Map.of());
+            return ramdiskBoots > 0 ? new DeployProgress(DeployPhase.WRITTEN, 1, 1, "", Map.of())
+                    : DeployProgress.of(DeployPhase.WAITING);
         }
 
         @Override

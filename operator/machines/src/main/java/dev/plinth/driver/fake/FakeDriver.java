@@ -100,11 +100,14 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
 
     @Override
     public void reboot(NodeTarget node) throws DriverException {
+        Duration before = config.rebootLatency().dividedBy(2);
+        sleep(before);
         bmc(node, "power.reboot", m -> {
             m.power = PowerState.ON;
             boot(node.name(), m);
             return null;
         });
+        sleep(config.rebootLatency().minus(before));
     }
 
     @Override

@@ -77,6 +77,10 @@ final class ControllerOptions {
     @Option(names = "--fake-boot-ms", defaultValue = "1500", description = "Fake driver: disk boot to check-in.")
     long fakeBootMs;
 
+    @Option(names = "--fake-reboot-ms", defaultValue = "0",
+            description = "Fake driver: extra time a reboot call takes; the machine acts halfway through.")
+    long fakeRebootMs;
+
     @Option(names = "--fake-corrupt-image", description = "Fake driver: deploys of this image fail verification.")
     List<String> fakeCorruptImages = new ArrayList<>();
 
@@ -88,7 +92,8 @@ final class ControllerOptions {
 
     StandaloneOptions toStandalone(String repo, String branch, String path, Duration poll) {
         FakeDriverConfig fake = new FakeDriverConfig(Duration.ofMillis(fakeCallMs), Duration.ofMillis(fakeDeployMs),
-                Duration.ofMillis(fakeBootMs), 0, Set.copyOf(fakeUnreachable), Set.of(), Set.copyOf(fakeCorruptImages));
+                Duration.ofMillis(fakeBootMs), 0, Set.copyOf(fakeUnreachable), Set.of(), Set.copyOf(fakeCorruptImages),
+                Duration.ofMillis(fakeRebootMs));
         String webhookSecret = webhookSecretEnv == null ? null : System.getenv(webhookSecretEnv);
         return new StandaloneOptions(repo, branch, path, poll, stateDir,
                 secrets != null ? secrets : stateDir.resolve("secrets.yaml"), driver, fake, !fakeInMemory,

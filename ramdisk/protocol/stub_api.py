@@ -33,6 +33,7 @@ DEPLOYS = {}
 # deploy id -> {"closed": superseded, "phase": None | "written" | "failed"}
 STATE = {}
 LOCAL_BOOT = "#!ipxe\necho no deploy for ${mac}: local boot\nexit\n"
+REFUSED = "#!ipxe\necho Plinth: the deploy script of this boot was handed out already: refused\nexit\n"
 
 
 def load_deploys(deploys):
@@ -105,6 +106,11 @@ class Handler(BaseHTTPRequestHandler):
             for dep, d in DEPLOYS.items():
                 st = STATE[dep]
                 if d.get("mac", "").lower() == mac and d.get("node") and not st["closed"] and st["phase"] is None:
+                    # one claim per deploy (the stub has no boot windows: its one boot is the whole run)
+                    if st.get("claimed"):
+                        log_event("ipxe-refused", mac=mac, deploy=dep)
+                        return self._send(200, REFUSED)
+                    st["claimed"] = True
                     return self._send(200, deploy_script(dep, d))
             return self._send(200, LOCAL_BOOT)
         if p.startswith("/files/"):
@@ -170,6 +176,10 @@ class Handler(BaseHTTPRequestHandler):
             if STATE[dep]["phase"] != "written":
                 log_event("denied", path=p, reason="not written")
                 return self._send(409, "deploy not written\n")
+            if STATE[dep].get("checkedIn"):
+                log_event("denied", path=p, reason="checked in already")
+                return self._send(409, "already checked in\n")
+            STATE[dep]["checkedIn"] = True
             log_event("checkin", deploy=dep, **form)
             return self._send(200, "ok\n")
         dep, sub = self._deploy_path()

@@ -432,9 +432,13 @@ public final class NodeLifecycle {
                     "deploy failed: " + p.message(), now), null);
             case UNKNOWN -> fail(rec, FailureKind.PROTOCOL,
                     "the deploy driver has no record of deploy " + rec.deploy().id(), now);
-            default -> new Transition(b.message(progressMessage(p)).build(), config.pollInterval());
+            default -> new Transition(b.message(progressMessage(p) + (p.alert().isEmpty() ? ""
+                    : "; " + SECURITY + p.alert())).build(), config.pollInterval());
         };
     }
+
+    /** Marks a security event of the deploy in the node's message; the host records it as a Security event. */
+    public static final String SECURITY = "security: ";
 
     private static String progressMessage(DeployProgress p) {
         String phase = p.phase().name().toLowerCase();

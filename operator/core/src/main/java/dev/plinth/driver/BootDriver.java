@@ -5,6 +5,15 @@ public interface BootDriver {
     /** From now on, the node network-boots into the deploy ramdisk for this deploy. */
     void prepareDeployBoot(NodeTarget node, DeployRequest deploy) throws DriverException;
 
+    /**
+     * The node is about to be (re)booted into the deploy ramdisk of the deploy {@link #prepareDeployBoot} named: open
+     * its boot window. A driver that hands out a credential per boot (the agent) serves it to the first claim of this
+     * boot only and within a bound, and retires the credentials of earlier boots. Called before every boot into the
+     * ramdisk (the lifecycle's {@code SET_BOOT_PXE}, which every such boot and re-boot passes).
+     */
+    default void openDeployBootWindow(NodeTarget node) throws DriverException {
+    }
+
     /** From now on, a network boot of this node hands over to its local disk. */
     void prepareLocalBoot(NodeTarget node) throws DriverException;
 

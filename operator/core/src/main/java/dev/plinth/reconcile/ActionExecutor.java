@@ -48,6 +48,10 @@ public final class ActionExecutor {
         } else if (action instanceof Action.Reboot) {
             power.reboot(node);
         } else if (action instanceof Action.SetBootDevice s) {
+            if (s.device() == dev.plinth.driver.BootDevice.PXE && !s.persistent()) {
+                // SET_BOOT_PXE, which every boot into the ramdisk (and every re-boot) passes right before it
+                drivers.boot().openDeployBootWindow(node);
+            }
             power.setBootDevice(node, s.device(), s.persistent());
         } else if (action instanceof Action.PrepareDeploy p) {
             drivers.deploy().start(node, p.request());

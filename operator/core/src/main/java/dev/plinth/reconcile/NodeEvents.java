@@ -1,5 +1,6 @@
 package dev.plinth.reconcile;
 
+import dev.plinth.core.NodeLifecycle;
 import dev.plinth.core.NodeRecord;
 import dev.plinth.store.NodeEvent;
 import java.time.Instant;
@@ -14,6 +15,8 @@ public final class NodeEvents {
     public static final String FORGOTTEN = "Forgotten";
     /** A call found in flight after a restart was verified: what the machine showed and what follows. */
     public static final String RECOVERED = "Recovered";
+    /** A security event the deploy driver saw (e.g. a node's boot credential asked for twice); once per alert. */
+    public static final String SECURITY = "Security";
 
     private NodeEvents() {}
 
@@ -35,8 +38,19 @@ public final class NodeEvents {
         } else if (after.operation().attempt() > before.operation().attempt()) {
             type = RETRY;
             message = after.message();
+        } else if (alert(after) != null && !alert(after).equals(alert(before))) {
+            // the progress around it changes on every poll; the alert is recorded when it is new
+            type = SECURITY;
+            message = alert(after);
         }
         return message == null ? null : new NodeEvent(after.updatedAt(), after.name(), type, message);
+    }
+
+    /** The security alert a message carries ({@link NodeLifecycle#SECURITY} to its end), or null. */
+    private static String alert(NodeRecord rec) {
+        String m = rec.message();
+        int at = m == null ? -1 : m.indexOf(NodeLifecycle.SECURITY);
+        return at < 0 ? null : m.substring(at);
     }
 
     /** The event of a recovery: {@code after}, the record the read-back of an interrupted call led to. */

@@ -228,6 +228,54 @@ class NodeReconcilerTest {
         assertThat(indexesOf("call reboot")).hasSize(2); // the ramdisk again, then the disk
     }
 
+    /** Issue 8 #2: the deploy driver hands out a boot credential per boot window; every boot must open one. */
+    @Test
+    void everyBootIntoTheRamdiskOpensAFreshBootWindowRightBeforeIt() {
+        machine.power = PowerState.ON;
+        machine.failBeforeActing = true;
+        MutableClock at = new MutableClock(clock.instant());
+        NodeRecord intent = killedDuringTheRamdiskReboot(false, at);
+        machine.failBeforeActing = false;
+        JournalingWriter writer = new JournalingWriter(false);
+        Pass pass = reconciler.reconcile(NodeReconciler.inputFor(desired, "n1", ImageCatalog.ALWAYS_READY), intent,
+                at, writer);
+        at.advance(LifecycleConfig.DEFAULT.bootTimeout().plusSeconds(1));
+        NodeRecord rec = runUntilProvisioned(pass.record(), at, writer);
+        assertThat(rec.state()).isEqualTo(ProvisioningState.PROVISIONED);
+        // the silent boot's retry went through network boot again: a fresh window, then the boot
+        List<Integer> windows = indexesOf("call openDeployBootWindow");
+        List<Integer> pxe = indexesOf("call setBootDevice PXE");
+        System.out.println("journal after the silent boot: " + journal);
+        assertThat(windows).as(journal.toString()).hasSize(pxe.size()).isNotEmpty();
+        for (int k = 0; k < pxe.size(); k++) {
+            assertThat(windows.get(k)).isEqualTo(pxe.get(k) - 1);
+        }
+        // no other boot device change opens a window
+        assertThat(indexesOf("call openDeployBootWindow")).hasSize(pxe.size());
+    }
+
+    /** Issue 8 #2: a security event of the deploy (its boot credential asked for twice) reaches status and history. */
+    @Test
+    void aSecurityAlertOfTheDeployIsInStatusAndRecordedOnceInHistory() {
+        machine.writingPolls = 3;
+        machine.alert = "the deploy script of boot 1 was asked for again (from 10.0.0.9) after it was handed out";
+        JournalingWriter writer = new JournalingWriter(false);
+        NodeRecord rec = null;
+        String seen = null;
+        for (int i = 0; i < 20 && (rec == null || rec.state() != ProvisioningState.PROVISIONED); i++) {
+            rec = reconciler.reconcile(NodeReconciler.inputFor(desired, "n1", ImageCatalog.ALWAYS_READY), rec,
+                    clock, writer).record();
+            if (rec.operation().step() == dev.plinth.core.Step.WRITE_IMAGE && rec.message().contains("security")) {
+                seen = rec.message();
+            }
+        }
+        System.out.println("status message while writing: " + seen);
+        System.out.println("events: " + writer.events);
+        assertThat(seen).contains("writing").contains(machine.alert);
+        assertThat(writer.events).filteredOn(e -> e.type().equals("Security")).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains(machine.alert));
+    }
+
     @Test
     void aReadBackThatFailsForGoodIsAnErrorNotARecovery() {
         NodeRecord intent = killedDuringTheRamdiskReboot(true, clock);
@@ -317,6 +365,10 @@ class NodeReconcilerTest {
         boolean failBeforeActing;
         /** The BMC rejects the credentials of power reads. */
         boolean rejectReads;
+        /** A security event the deploy driver reports while the deploy runs (its progress' alert). */
+        String alert = "";
+        /** Observations before the ramdisk reports WRITTEN (after it booted). */
+        int writingPolls;
 
         void reset(PowerState initial) {
             power = initial;
@@ -367,6 +419,11 @@ class NodeReconcilerTest {
         public void prepareDeployBoot(NodeTarget n, DeployRequest deploy) {}
 
         @Override
+        public void openDeployBootWindow(NodeTarget n) {
+            journal.add("call openDeployBootWindow");
+        }
+
+        @Override
         public void prepareLocalBoot(NodeTarget n) {}
 
         @Override
@@ -379,8 +436,11 @@ class NodeReconcilerTest {
 
         @Override
         public DeployProgress observe(NodeTarget n, String deployId) {
-            return ramdiskBoots > 0 ? new DeployProgress(DeployPhase.WRITTEN, 1, 1, "", Map.of())
-                    : DeployProgress.of(DeployPhase.WAITING);
+            if (ramdiskBoots > 0 && writingPolls-- > 0) {
+                return new DeployProgress(DeployPhase.WRITING, 10 - writingPolls, 10, "writing", Map.of(), alert);
+            }
+            return ramdiskBoots > 0 ? new DeployProgress(DeployPhase.WRITTEN, 1, 1, "", Map.of(), alert)
+                    : new DeployProgress(DeployPhase.WAITING, 0, 0, "", Map.of(), alert);
         }
 
         @Override

@@ -32,15 +32,12 @@ final class AgentRoutes {
     private static final int BODY_LIMIT = 64 * 1024;
 
     private final AgentService.Config config;
-    private final AgentTokens tokens;
     private final DeployRegistry registry;
     private final IpxeScripts scripts;
     private final Clock clock;
 
-    AgentRoutes(AgentService.Config config, AgentTokens tokens, DeployRegistry registry, IpxeScripts scripts,
-            Clock clock) {
+    AgentRoutes(AgentService.Config config, DeployRegistry registry, IpxeScripts scripts, Clock clock) {
         this.config = config;
-        this.tokens = tokens;
         this.registry = registry;
         this.scripts = scripts;
         this.clock = clock;
@@ -66,7 +63,10 @@ final class AgentRoutes {
             text(ctx, 404, "not found\n");
             return;
         }
-        String script = scripts.forMac(IpxeScripts.macOfFileName(file));
+        IpxeScripts.Served served = scripts.claim(IpxeScripts.macOfFileName(file),
+                String.valueOf(ctx.request().remoteAddress()));
+        wake(served.wake());
+        String script = served.script();
         // a node must never boot a stale script: it carries tokens, or local boot instead of a deploy
         ctx.response().putHeader("Cache-Control", "no-store");
         text(ctx, 200, script);
@@ -93,7 +93,7 @@ final class AgentRoutes {
         String id = ctx.pathParam("id");
         String presented = bearer(ctx);
         Deploy d = registry.get(id);
-        if (d == null || !AgentTokens.same(tokens.deployToken(id), presented)) {
+        if (d == null || !registry.isDeployToken(d, presented)) {
             LOG.warn("rejected {} {} from {}: {}", ctx.request().method(), path(ctx),
                     ctx.request().remoteAddress(), d == null ? "unknown deploy" : "bad deploy token");
             text(ctx, 401, "unauthorized\n");
@@ -213,6 +213,13 @@ final class AgentRoutes {
             if (d.phase != DeployPhase.WRITTEN) {
                 LOG.info("rejected check-in for deploy {}: the deploy is {}, not written", d.deployId, d.phase);
                 text(ctx, 409, "deploy not written\n");
+                return;
+            }
+            if (d.checkedIn) {
+                // a check-in token works once: a replay must not change what the first check-in established
+                LOG.warn("rejected check-in for deploy {} of node {} from {}: it checked in already (a check-in"
+                        + " token works once)", d.deployId, d.node, ctx.request().remoteAddress());
+                text(ctx, 409, "already checked in\n");
                 return;
             }
             node = d.node;

@@ -19,6 +19,7 @@ import io.vertx.ext.web.Router;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -54,10 +55,28 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
      * @param images where the images are served from
      * @param store keeps the deploy registry
      * @param keyFile 32 random bytes the tokens are derived from; created (0600) when missing
+     * @param bootWindow how long after the lifecycle opens a node's boot window ({@link #openDeployBootWindow}) its
+     *     deploy script may be claimed; after that, or after the first claim, the MAC gets no credential
      */
     public record Config(String advertisedBaseUrl, Path ramdiskKernel, Path ramdiskInitramfs, String extraKernelArgs,
-            NodeWaker waker, ImageCache images, DeployRegistryStore store, Path keyFile) {
+            NodeWaker waker, ImageCache images, DeployRegistryStore store, Path keyFile, Duration bootWindow) {
+        /**
+         * Default boot window: the lifecycle's default {@code bootTimeout} (5 min) plus time for the reboot's own
+         * retries (up to 5, backing off to 60 s) before the machine even starts its firmware.
+         */
+        public static final Duration DEFAULT_BOOT_WINDOW = Duration.ofMinutes(10);
+
+        public Config(String advertisedBaseUrl, Path ramdiskKernel, Path ramdiskInitramfs, String extraKernelArgs,
+                NodeWaker waker, ImageCache images, DeployRegistryStore store, Path keyFile) {
+            this(advertisedBaseUrl, ramdiskKernel, ramdiskInitramfs, extraKernelArgs, waker, images, store, keyFile,
+                    DEFAULT_BOOT_WINDOW);
+        }
+
         public Config {
+            bootWindow = bootWindow == null ? DEFAULT_BOOT_WINDOW : bootWindow;
+            if (bootWindow.isNegative() || bootWindow.isZero()) {
+                throw new IllegalArgumentException("bootWindow must be positive, not " + bootWindow);
+            }
             if (advertisedBaseUrl == null || !advertisedBaseUrl.matches("https?://[^\\s/]+(/[^\\s]*)?")) {
                 throw new IllegalArgumentException("advertisedBaseUrl must be http(s)://HOST[:PORT], not "
                         + advertisedBaseUrl);
@@ -81,8 +100,8 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         this.config = config;
         AgentTokens tokens = AgentTokens.fromKeyFile(config.keyFile());
         this.registry = new DeployRegistry(config.store(), tokens, clock);
-        this.scripts = new IpxeScripts(config, tokens, registry);
-        this.routes = new AgentRoutes(config, tokens, registry, scripts, clock);
+        this.scripts = new IpxeScripts(config, registry, clock);
+        this.routes = new AgentRoutes(config, registry, scripts, clock);
         if (config.ramdiskKernel() == null || config.ramdiskInitramfs() == null) {
             LOG.warn("no deploy ramdisk configured (kernel and initramfs): nodes cannot be deployed");
         } else {
@@ -169,6 +188,17 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         }
     }
 
+    /**
+     * Opens the node's boot window: a fresh boot serial (so fresh tokens; the previous boot's stop working) whose
+     * deploy script goes to the first request for it within {@link Config#bootWindow}, and to no other.
+     */
+    @Override
+    public void openDeployBootWindow(NodeTarget node) {
+        if (registry.openWindow(node.name())) {
+            LOG.info("node {}: boot window for the deploy ramdisk open for {}", node.name(), config.bootWindow());
+        }
+    }
+
     @Override
     public void cleanUp(NodeTarget node) {
         registry.forget(node.name());
@@ -194,9 +224,9 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         return registry.mayFetch(ImageCache.PREFIX + file, deployToken);
     }
 
-    /** The iPXE script for this MAC: the deploy script of its node's pending deploy, else local boot. */
+    /** What a request for this MAC's iPXE script gets (and claims): tests use it as a network boot would. */
     String script(String mac) {
-        return scripts.forMac(mac);
+        return scripts.claim(mac, "test").script();
     }
 
     /** {@code aa:bb:cc:dd:ee:ff} in lower case, accepting '-' as separator; null when it is not a MAC. */

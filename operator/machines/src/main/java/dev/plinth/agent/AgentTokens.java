@@ -17,8 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Derives a deploy's tokens from one secret key, so that tokens are never stored and survive a restart:
- * {@code deployToken = hex(HMAC-SHA256(key, "deploy:" + deployId))},
- * {@code checkinToken = hex(HMAC-SHA256(key, "checkin:" + deployId))}. {@link #toString()} shows no key.
+ * {@code deployToken = hex(HMAC-SHA256(key, "deploy:" + deployId + ":" + boot))},
+ * {@code checkinToken = hex(HMAC-SHA256(key, "checkin:" + deployId + ":" + boot))}, where {@code boot} is the
+ * deploy's boot serial (one per boot window, persisted in the registry): the tokens of an earlier boot of the same
+ * deploy are different, so they stop working when the machine is booted again. {@link #toString()} shows no key.
  */
 final class AgentTokens {
     private static final Logger LOG = LoggerFactory.getLogger(AgentTokens.class);
@@ -72,12 +74,12 @@ final class AgentTokens {
         }
     }
 
-    String deployToken(String deployId) {
-        return hmac("deploy:" + deployId);
+    String deployToken(String deployId, int boot) {
+        return hmac("deploy:" + deployId + ":" + boot);
     }
 
-    String checkinToken(String deployId) {
-        return hmac("checkin:" + deployId);
+    String checkinToken(String deployId, int boot) {
+        return hmac("checkin:" + deployId + ":" + boot);
     }
 
     /** Constant-time comparison. */

@@ -39,11 +39,23 @@ final class Deploy {
     Instant started;
     Instant updated;
     Instant writingAt;
+    /**
+     * Boot serial: raised each time the lifecycle is about to boot the machine into the ramdisk (its boot window
+     * opens); the tokens are derived from it, so each boot has its own. 0: no window opened yet, no valid token.
+     */
+    int boot;
+    /** When the current boot's window opened; null when none is open. */
+    Instant windowOpenedAt;
+    /** The current boot's deploy script (its tokens) has been handed out: a second request is refused. */
+    boolean claimed;
+    /** The last security event seen on this deploy, for node status and history; empty when none. No secret. */
+    String alert = "";
     /** Durations of the ramdisk's phases, in ms: what makes a deploy slow, shown in node status. */
     Map<String, Long> phaseMillis = new LinkedHashMap<>();
 
     DeployProgress progress() {
-        return new DeployProgress(phase, bytesWritten, imageBytes, message == null ? "" : message, phaseMillis);
+        return new DeployProgress(phase, bytesWritten, imageBytes, message == null ? "" : message, phaseMillis,
+                alert);
     }
 
     /** Adds to the message rather than replacing it: what happened before stays visible in node status. */

@@ -57,7 +57,7 @@ final class DeployRegistry {
         this.tokens = tokens;
         this.clock = clock;
         this.registry = store.loadDeployRegistry().map(j -> Json.read(j, Registry.class)).orElseGet(Registry::new);
-        registry.deploys.keySet().forEach(id -> byCheckinToken.put(tokens.checkinToken(id), id));
+        registry.deploys.values().forEach(d -> byCheckinToken.put(checkinToken(d), d.deployId));
     }
 
     synchronized long openCount() {
@@ -106,7 +106,6 @@ final class DeployRegistry {
         d.started = now;
         d.updated = now;
         registry.deploys.put(deployId, d);
-        byCheckinToken.put(tokens.checkinToken(deployId), deployId);
         prune(node);
         persist();
         LOG.info("deploy {} of image {} to node {} registered", deployId, d.imageName, d.node);
@@ -135,6 +134,41 @@ final class DeployRegistry {
         b.deployId = deployId;
         persist();
         return true;
+    }
+
+    /**
+     * Opens a fresh boot window for the node's pending deploy: a new boot serial (new tokens, the previous boot's
+     * retired), not claimed yet. False when the node has no pending deploy to boot into.
+     */
+    synchronized boolean openWindow(String node) {
+        NodeBoot b = registry.boot.get(node);
+        Deploy d = b == null || b.deployId == null ? null : registry.deploys.get(b.deployId);
+        if (d == null || d.closed || d.phase.terminal()) {
+            return false;
+        }
+        byCheckinToken.remove(checkinToken(d));
+        d.boot++;
+        d.windowOpenedAt = clock.instant();
+        d.claimed = false;
+        d.updated = d.windowOpenedAt;
+        byCheckinToken.put(checkinToken(d), d.deployId);
+        persist();
+        return true;
+    }
+
+    /** The deploy token of the deploy's current boot; none is valid before its first window. */
+    String deployToken(Deploy d) {
+        return tokens.deployToken(d.deployId, d.boot);
+    }
+
+    /** The check-in token of the deploy's current boot (the one whose ramdisk writes the config block). */
+    String checkinToken(Deploy d) {
+        return tokens.checkinToken(d.deployId, d.boot);
+    }
+
+    /** Whether {@code presented} is the deploy token of the deploy's current boot, in constant time. */
+    boolean isDeployToken(Deploy d, String presented) {
+        return AgentTokens.same(deployToken(d), presented) & d.boot > 0;
     }
 
     /** Forgets the node: its boot choice and all its deploys, closed or not. */
@@ -168,7 +202,7 @@ final class DeployRegistry {
         // the map lookup finds the candidate; the constant-time comparison decides
         String id = presented == null ? null : byCheckinToken.get(presented);
         Deploy d = id == null ? null : registry.deploys.get(id);
-        return d != null && AgentTokens.same(tokens.checkinToken(d.deployId), presented) ? d : null;
+        return d != null && d.boot > 0 && AgentTokens.same(checkinToken(d), presented) ? d : null;
     }
 
     /**
@@ -183,7 +217,7 @@ final class DeployRegistry {
         for (Deploy d : registry.deploys.values()) {
             // every candidate is compared, in constant time, so the answer's timing tells nothing
             boolean candidate = !d.closed && !d.phase.terminal() && imagePath.equals(d.imagePath);
-            ok |= candidate & AgentTokens.same(tokens.deployToken(d.deployId), presented);
+            ok |= candidate & isDeployToken(d, presented);
         }
         return ok;
     }

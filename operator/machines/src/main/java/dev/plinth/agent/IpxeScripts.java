@@ -2,13 +2,15 @@ package dev.plinth.agent;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The iPXE scripts nodes network-boot with (ramdisk/PROTOCOL.md, section 1): the chain script every node gets, and
- * per MAC either the deploy script of its pending deploy or local boot.
+ * per MAC either the deploy script of its pending deploy (once per boot window) or local boot.
  *
  * <p>The deploy script is the only place tokens ever leave the controller; nothing here logs it.
  */
@@ -18,14 +20,26 @@ final class IpxeScripts {
     /** Hands the node back to its firmware, which boots the next device: the disk. */
     static final String LOCAL_BOOT = "#!ipxe\necho Plinth: local boot\nexit\n";
 
-    private final AgentService.Config config;
-    private final AgentTokens tokens;
-    private final DeployRegistry registry;
+    /**
+     * What a machine gets when its boot credential was handed out already in this boot: no token, and no ramdisk
+     * (iPXE's {@code exit} hands back to the firmware). The controller boots the machine again when its ramdisk stays
+     * silent, with a fresh window.
+     */
+    static final String REFUSED = "#!ipxe\necho Plinth: the deploy script of this boot was handed out already:"
+            + " refused\nexit\n";
 
-    IpxeScripts(AgentService.Config config, AgentTokens tokens, DeployRegistry registry) {
+    /** A script and the node to wake (a security event to show), or null. */
+    record Served(String script, String wake) {
+    }
+
+    private final AgentService.Config config;
+    private final DeployRegistry registry;
+    private final Clock clock;
+
+    IpxeScripts(AgentService.Config config, DeployRegistry registry, Clock clock) {
         this.config = config;
-        this.tokens = tokens;
         this.registry = registry;
+        this.clock = clock;
     }
 
     /** The same for every node: iPXE fills in its MAC and asks for its own script. */
@@ -33,16 +47,39 @@ final class IpxeScripts {
         return "#!ipxe\nchain " + config.advertisedBaseUrl() + "/v1/boot/${mac}.ipxe\n";
     }
 
-    /** The iPXE script for this MAC: the deploy script of its node's pending deploy, else local boot. */
-    String forMac(String mac) {
-        // the registry's monitor across lookup and rendering: the deploy cannot close in between
+    /**
+     * A request for the iPXE script of this MAC, from {@code from} (for the log). The deploy script, with the
+     * tokens of the current boot, goes to the first request in the node's boot window only; a later request in
+     * the same boot is refused and is a security event on the deploy (node status, history, a WARN line); outside
+     * a window (none opened, or past {@code bootWindow} unclaimed) and without a pending deploy: local boot.
+     */
+    Served claim(String mac, String from) {
+        // the registry's monitor across lookup, claim and rendering: the deploy cannot close in between
         synchronized (registry) {
             Deploy d = registry.pendingDeployOf(mac);
-            if (d == null) {
-                return LOCAL_BOOT;
+            if (d == null || d.windowOpenedAt == null) {
+                return new Served(LOCAL_BOOT, null);
             }
-            LOG.info("serving the deploy script of deploy {} to node {} ({})", d.deployId, d.node, mac);
-            return deployScript(d);
+            Instant now = clock.instant();
+            if (d.claimed) {
+                d.alert = "the deploy script of boot " + d.boot + " was asked for again (from " + from
+                        + ") after it was handed out: refused; if this machine did not boot twice, someone else"
+                        + " asked for its credential";
+                d.updated = now;
+                registry.persist();
+                LOG.warn("security: node {} ({}): the deploy script of deploy {} boot {} was asked for again from {}"
+                        + " after it was handed out: refused", d.node, mac, d.deployId, d.boot, from);
+                return new Served(REFUSED, d.node);
+            }
+            if (now.isAfter(d.windowOpenedAt.plus(config.bootWindow()))) {
+                return new Served(LOCAL_BOOT, null);
+            }
+            d.claimed = true;
+            d.updated = now;
+            registry.persist();
+            LOG.info("serving the deploy script of deploy {} boot {} to node {} ({}, from {})", d.deployId, d.boot,
+                    d.node, mac, from);
+            return new Served(deployScript(d), null);
         }
     }
 
@@ -57,8 +94,8 @@ final class IpxeScripts {
         return "#!ipxe\n"
                 + "echo Plinth: deploying " + d.imageName + " to " + d.node + " (deploy " + d.deployId + ")\n"
                 + "kernel " + base + "/v1/ramdisk/vmlinuz" + extra + " quiet plinth.api=" + base
-                + " plinth.deploy=" + d.deployId + " plinth.token=" + tokens.deployToken(d.deployId)
-                + " plinth.node=" + d.node + " plinth.checkin=" + tokens.checkinToken(d.deployId)
+                + " plinth.deploy=" + d.deployId + " plinth.token=" + registry.deployToken(d)
+                + " plinth.node=" + d.node + " plinth.checkin=" + registry.checkinToken(d)
                 + " BOOTIF=01-${mac:hexhyp}\n"
                 + "initrd " + base + "/v1/ramdisk/initramfs.cpio.gz\n"
                 + "boot\n";

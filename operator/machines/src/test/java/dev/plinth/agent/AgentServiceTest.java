@@ -158,6 +158,8 @@ class AgentServiceTest {
     private void deployTo(NodeTarget node, String id) throws Exception {
         agent.start(node, deploy(id));
         agent.prepareDeployBoot(node, deploy(id));
+        // as the lifecycle does right before it boots the machine into the ramdisk
+        agent.openDeployBootWindow(node);
     }
 
     private record Tokens(String deploy, String checkin) {}
@@ -220,8 +222,11 @@ class AgentServiceTest {
                         + t.checkin() + " BOOTIF=01-${mac:hexhyp}\n")
                 .contains("initrd " + base + "/v1/ramdisk/initramfs.cpio.gz\n")
                 .endsWith("boot\n");
-        // iPXE percent-encodes the colons; case does not matter
-        assertThat(script("52%3A54%3A00%3AAA%3ABB%3A01")).isEqualTo(script);
+        // iPXE percent-encodes the colons; case does not matter (a fresh boot: the first one is claimed)
+        agent.openDeployBootWindow(n1);
+        String encoded = script("52%3A54%3A00%3AAA%3ABB%3A01");
+        Tokens t2 = tokensFrom(encoded);
+        assertThat(encoded).isEqualTo(script.replace(t.deploy(), t2.deploy()).replace(t.checkin(), t2.checkin()));
         // another MAC boots locally
         assertThat(script("52%3A54%3A00%3Aaa%3Abb%3A02")).isEqualTo("#!ipxe\necho Plinth: local boot\nexit\n");
         assertThat(script("not-a-mac")).isEqualTo(AgentService.LOCAL_BOOT);
@@ -249,6 +254,7 @@ class AgentServiceTest {
         router = r;
         agent = bare;
         bare.prepareDeployBoot(node("web-0", MAC1), deploy("d1"));
+        bare.openDeployBootWindow(node("web-0", MAC1));
         String s = script(MAC1);
         assertThat(s).contains("the deploy ramdisk is not configured").doesNotContain("plinth.token");
         assertThat(get("/v1/ramdisk/vmlinuz", null).statusCode()).isEqualTo(404);
@@ -417,8 +423,9 @@ class AgentServiceTest {
         deployTo(n1, "d1");
         Tokens old = tokens(MAC1);
         deployTo(n1, "d2");
-        Tokens fresh = tokens(MAC1);
-        assertThat(script(MAC1)).contains("plinth.deploy=d2 ");
+        String s2 = script(MAC1);
+        Tokens fresh = tokensFrom(s2);
+        assertThat(s2).contains("plinth.deploy=d2 ");
         assertThat(get("/v1/agent/deploys/d1", old.deploy()).statusCode()).isEqualTo(401);
         assertThat(post("/v1/agent/deploys/d1/events", old.deploy(), "phase=writing&bytes=5").statusCode())
                 .isEqualTo(401);
@@ -466,13 +473,13 @@ class AgentServiceTest {
         deployTo(n1, "d1");
         Tokens t = tokens(MAC1);
         post("/v1/agent/deploys/d1/events", t.deploy(), "phase=writing&bytes=4096");
-        String before = script(MAC1);
 
         agent.close();
         agent = newAgent();
         assertThat(agent.observe(n1, "d1")).isEqualTo(new DeployProgress(DeployPhase.WRITING, 4096, raw.length,
                 "writing"));
-        assertThat(script(MAC1)).isEqualTo(before);
+        // the claim of this boot is kept too: a second request is still refused
+        assertThat(script(MAC1)).isEqualTo(IpxeScripts.REFUSED);
         assertThat(get("/v1/agent/deploys/d1", t.deploy()).statusCode()).isEqualTo(200);
         assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=written&bytes=" + raw.length + "&sha256="
                 + TestBytes.sha256(raw)).statusCode()).isEqualTo(200);
@@ -532,12 +539,151 @@ class AgentServiceTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
         AgentTokens a = AgentTokens.fromKeyFile(key);
         AgentTokens b = AgentTokens.fromKeyFile(tmp.resolve("other.key"));
-        assertThat(a.deployToken("d1")).isEqualTo(AgentTokens.fromKeyFile(key).deployToken("d1"))
-                .isNotEqualTo(b.deployToken("d1")).isNotEqualTo(a.checkinToken("d1"))
-                .isNotEqualTo(a.deployToken("d2"));
-        assertThat(a.toString()).doesNotContain(a.deployToken("d1"));
+        assertThat(a.deployToken("d1", 1)).isEqualTo(AgentTokens.fromKeyFile(key).deployToken("d1", 1))
+                .isNotEqualTo(b.deployToken("d1", 1)).isNotEqualTo(a.checkinToken("d1", 1))
+                .isNotEqualTo(a.deployToken("d2", 1)).isNotEqualTo(a.deployToken("d1", 2));
+        assertThat(a.toString()).doesNotContain(a.deployToken("d1", 1));
     }
 
     // --- data ---
 
+
+    // --- issue 8 #2: one credential per boot, only in the boot window, not replayable ---
+
+    /** A clock the test moves: the boot window is bounded in time. */
+    private static final class StepClock extends Clock {
+        private volatile java.time.Instant now = java.time.Instant.parse("2026-12-01T10:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
+    }
+
+    private List<String> warnings() {
+        List<String> out = new ArrayList<>();
+        for (ILoggingEvent e : logs.list) {
+            if (e.getLevel() == Level.WARN) {
+                out.add(e.getFormattedMessage());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aSecondClaimOfTheDeployScriptInOneBootFailsClosedAndIsASecurityEvent() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        agent.openDeployBootWindow(n1);
+        Tokens first = tokens(MAC1);
+        woken.clear();
+
+        String again = script(MAC1);
+        System.out.println("second claim got:\n" + again);
+        assertThat(again).startsWith("#!ipxe\n").doesNotContain("plinth.token").doesNotContain("plinth.checkin")
+                .doesNotContain("kernel").doesNotContain(first.deploy()).doesNotContain(first.checkin());
+        DeployProgress p = agent.observe(n1, "d1");
+        System.out.println("deploy message after the second claim: " + p.message() + " / alert: " + p.alert());
+        assertThat(p.alert()).contains("deploy script").contains("asked for again");
+        assertThat(woken).contains("web-0");
+        assertThat(warnings()).anyMatch(l -> l.contains("web-0") && l.contains("asked for again"));
+        // the first claim's credential still works: the real ramdisk may be the one that claimed first
+        assertThat(get("/v1/agent/deploys/d1", first.deploy()).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void tokensAreBoundToTheBootThatClaimedThemAndSurviveARestart() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        agent.openDeployBootWindow(n1);
+        Tokens boot1 = tokens(MAC1);
+        // the ramdisk stayed silent: the lifecycle boots it again, which opens a fresh window
+        agent.openDeployBootWindow(n1);
+        Tokens boot2 = tokens(MAC1);
+        assertThat(boot2.deploy()).isNotEqualTo(boot1.deploy());
+        assertThat(boot2.checkin()).isNotEqualTo(boot1.checkin());
+        int stale = get("/v1/agent/deploys/d1", boot1.deploy()).statusCode();
+        System.out.println("instructions with the tokens of an earlier boot: " + stale);
+        assertThat(stale).isEqualTo(401);
+        assertThat(post("/v1/agent/deploys/d1/events", boot1.deploy(), "phase=failed&message=x").statusCode())
+                .isEqualTo(401);
+        assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.WAITING);
+
+        // a restarted controller accepts the tokens of the boot in progress, and still serves nothing again
+        agent = newAgent();
+        assertThat(get("/v1/agent/deploys/d1", boot2.deploy()).statusCode()).isEqualTo(200);
+        assertThat(get("/v1/agent/deploys/d1", boot1.deploy()).statusCode()).isEqualTo(401);
+        assertThat(script(MAC1)).doesNotContain("plinth.token");
+    }
+
+    @Test
+    void theDeployScriptIsServedOnlyInTheBootWindow() throws Exception {
+        StepClock clock = new StepClock();
+        agent = new AgentService(new AgentService.Config(base, tmp.resolve("vmlinuz"), tmp.resolve("initramfs.cpio.gz"),
+                "console=ttyS0", woken::add, cache, store, tmp.resolve("keys/agent.key"), Duration.ofMinutes(10)),
+                clock);
+        Router r = Router.router(vertx);
+        cache.mount(r, agent::mayFetchImage);
+        agent.mount(r);
+        router = r;
+        NodeTarget n1 = node("web-0", MAC1);
+        agent.start(n1, deploy("d1"));
+        agent.prepareDeployBoot(n1, deploy("d1"));
+
+        String before = script(MAC1);
+        System.out.println("pending deploy, no boot window open yet:\n" + before);
+        assertThat(before).isEqualTo(AgentService.LOCAL_BOOT);
+        agent.openDeployBootWindow(n1);
+        clock.advance(Duration.ofMinutes(11));
+        String late = script(MAC1);
+        System.out.println("11 minutes after the window opened:\n" + late);
+        assertThat(late).isEqualTo(AgentService.LOCAL_BOOT);
+        assertThat(warnings()).noneMatch(l -> l.contains("asked for again"));
+
+        agent.openDeployBootWindow(n1);
+        clock.advance(Duration.ofMinutes(9));
+        assertThat(tokensFrom(script(MAC1)).deploy()).matches("[0-9a-f]{64}");
+    }
+
+    @Test
+    void theCheckinTokenWorksOnceAndTheDeployTokenEndsWithTheDeploy() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        agent.openDeployBootWindow(n1);
+        Tokens t = tokens(MAC1);
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=written&bytes=" + raw.length
+                + "&sha256=" + TestBytes.sha256(raw)).statusCode()).isEqualTo(200);
+        // the deploy token is spent once the deploy is written
+        assertThat(get("/v1/agent/deploys/d1", t.deploy()).statusCode()).isEqualTo(409);
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=failed&message=x").statusCode())
+                .isEqualTo(409);
+
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0&ip=10.0.0.5").statusCode())
+                .isEqualTo(200);
+        String message = agent.observe(n1, "d1").message();
+        int second = post("/v1/agent/checkin", t.checkin(), "image=other&node=web-0&ip=10.6.6.6").statusCode();
+        System.out.println("second check-in with the same token: " + second + "; message now: "
+                + agent.observe(n1, "d1").message());
+        assertThat(second).isIn(401, 409);
+        assertThat(agent.observe(n1, "d1").message()).isEqualTo(message);
+        assertThat(agent.checkedIn(n1, "d1")).isTrue();
+
+        agent.finish(n1, "d1");
+        assertThat(get("/v1/agent/deploys/d1", t.deploy()).statusCode()).isEqualTo(401);
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0").statusCode()).isEqualTo(401);
+    }
 }

@@ -52,7 +52,7 @@ class ProtocolContractTest {
     void theTranscriptsCoverTheHappyPathAndTheRefusals() {
         List<Transcript> all = ContractFixture.transcripts();
         assertThat(all).extracting(Transcript::name).contains("happy-path.exchanges", "refusals.exchanges",
-                "replay.exchanges", "wrong-checksum.exchanges", "superseded.exchanges");
+                "replay.exchanges", "wrong-checksum.exchanges", "superseded.exchanges", "second-claim.exchanges");
         List<String> requests = all.stream().flatMap(t -> t.exchanges().stream())
                 .map(x -> x.method() + " " + x.path().replaceAll("/d[0-9]+|/nope", "/{id}").replaceAll("/v1/boot/[^/]*\\.ipxe",
                         "/v1/boot/{mac}.ipxe")).distinct().toList();
@@ -132,6 +132,8 @@ class ProtocolContractTest {
             DeployRequest d = new DeployRequest(deployId, ContractFixture.IMAGE, image.spec(), ContractFixture.HINTS);
             try {
                 agent.prepareDeployBoot(node, d);
+                // the lifecycle opens the boot window right before it boots the machine: its boot 1
+                agent.openDeployBootWindow(node);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -142,8 +144,8 @@ class ProtocolContractTest {
             v.put("api", base);
             v.put("imageUrl", base + cache.servedPath(image).orElseThrow());
             for (String id : List.of("d1", "d2")) {
-                v.put("token." + id, tokens.deployToken(id));
-                v.put("checkin." + id, tokens.checkinToken(id));
+                v.put("token." + id, tokens.deployToken(id, 1));
+                v.put("checkin." + id, tokens.checkinToken(id, 1));
             }
             return v;
         }

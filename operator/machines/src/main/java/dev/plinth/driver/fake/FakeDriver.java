@@ -131,6 +131,14 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
     }
 
     @Override
+    public void openDeployBootWindow(NodeTarget node) throws DriverException {
+        local(node, "netboot.window", m -> {
+            m.bootWindowOpen = true;
+            return null;
+        });
+    }
+
+    @Override
     public void prepareLocalBoot(NodeTarget node) throws DriverException {
         local(node, "netboot.local", m -> {
             m.netbootDeploy = null;
@@ -198,7 +206,13 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
     private void boot(String name, FakeMachine m) {
         m.runningDeploy = null;
         m.osBootedAt = 0;
-        if (m.bootDevice == BootDevice.PXE && m.netbootDeploy != null) {
+        boolean claims = m.bootDevice == BootDevice.PXE && m.netbootDeploy != null && m.bootWindowOpen;
+        if (m.bootDevice == BootDevice.PXE && m.netbootDeploy != null && !claims) {
+            // as the agent serves it: outside a boot window the MAC gets local boot
+            record(m, "netboot.nowindow " + m.netbootDeploy);
+        }
+        if (claims) {
+            m.bootWindowOpen = false;
             m.runningDeploy = m.netbootDeploy;
             m.runningImage = m.netbootImage;
             m.runningChecksum = m.netbootChecksum;

@@ -14,6 +14,11 @@ public final class FakeMachine {
     public String netbootDeploy;
     public String netbootImage;
     public String netbootChecksum;
+    /**
+     * The boot window is open (the controller is about to boot the ramdisk): the next network boot into the deploy
+     * claims it, as the agent's per-boot credential is claimed; a network boot without one gets local boot.
+     */
+    public boolean bootWindowOpen;
     /** Deploy whose ramdisk is running, and when it started (epoch ms). */
     public String runningDeploy;
     public long runningSince;

@@ -41,4 +41,31 @@ class FakeDriverRebootTest {
             assertThat(fake.journal()).filteredOn(l -> l.contains("power.reboot")).hasSize(1);
         }
     }
+
+    /** Like the agent: a network boot runs the deploy ramdisk only in a boot window, one boot per window. */
+    @Test
+    void aNetworkBootRunsTheRamdiskOnlyInABootWindowOncePerWindow() throws Exception {
+        FakeDriverConfig config = FakeDriverConfig.of(Duration.ZERO, Duration.ofSeconds(30), Duration.ofSeconds(30));
+        try (FakeDriver fake = new FakeDriver(config, null, NodeWaker.NONE, Clock.systemUTC())) {
+            fake.start(node, new dev.plinth.driver.DeployRequest("d1", "web", new dev.plinth.api.DiskImageSpec(
+                    "http://x/web.raw", "sha256:" + "a".repeat(64), dev.plinth.api.ImageFormat.RAW,
+                    dev.plinth.api.Compression.NONE), null));
+            fake.prepareDeployBoot(node, new dev.plinth.driver.DeployRequest("d1", "web",
+                    new dev.plinth.api.DiskImageSpec("http://x/web.raw", "sha256:" + "a".repeat(64),
+                            dev.plinth.api.ImageFormat.RAW, dev.plinth.api.Compression.NONE), null));
+            fake.setBootDevice(node, dev.plinth.driver.BootDevice.PXE, false);
+            fake.reboot(node);
+            System.out.println("journal without a window: " + fake.journal());
+            assertThat(fake.journal()).noneMatch(l -> l.contains("deploy.run"));
+
+            fake.openDeployBootWindow(node);
+            fake.setBootDevice(node, dev.plinth.driver.BootDevice.PXE, false);
+            fake.reboot(node);
+            assertThat(fake.journal()).filteredOn(l -> l.contains("deploy.run d1")).hasSize(1);
+            // the window was claimed by that boot: another one gets no ramdisk
+            fake.setBootDevice(node, dev.plinth.driver.BootDevice.PXE, false);
+            fake.reboot(node);
+            assertThat(fake.journal()).filteredOn(l -> l.contains("deploy.run d1")).hasSize(1);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.plinth.reconcile;
 
 import dev.plinth.core.NodeRecord;
+import dev.plinth.core.ProvisioningState;
 import dev.plinth.store.NodeEvent;
 import java.time.Instant;
 import java.util.Objects;
@@ -15,6 +16,9 @@ public final class NodeEvents {
     /** A call found in flight after a restart was verified: what the machine showed and what follows. */
     public static final String RECOVERED = "Recovered";
 
+    /** A node without a record was found running from disk and taken as running its image, unverified. */
+    public static final String ADOPTED = "Adopted";
+
     private NodeEvents() {}
 
     /** The event worth recording when {@code before} (null for a new node) becomes {@code after}, or null. */
@@ -23,6 +27,9 @@ public final class NodeEvents {
         String type = STATE;
         if (before == null) {
             message = "registered";
+        } else if (before.state() == ProvisioningState.REGISTERING && after.state() == ProvisioningState.PROVISIONED) {
+            type = ADOPTED;
+            message = after.message();
         } else if (before.state() != after.state()) {
             message = before.state() + " -> " + after.state();
             if (after.error().message() != null && after.error().count() > before.error().count()) {

@@ -198,6 +198,22 @@ public final class NodeLifecycle {
         return rec.deploy().targetImage() != null && p.state() == PowerState.ON && p.bootDevice() == BootDevice.DISK;
     }
 
+    /**
+     * An adopted node's running OS checked in with a token this controller verified, naming its image. The desired
+     * one: verified, nothing else changes. Another: that is the evidence a re-image needs; the record says what
+     * runs (name only: a check-in carries no checksum), so the next decision re-provisions.
+     */
+    private static NodeRecord.Builder proven(NodeRecord rec, NodeRecord.Builder b, String image) {
+        if (image.equals(rec.image().name())) {
+            return b.imageUnverified(false).message(VERIFIED);
+        }
+        return b.image(new ImageRef(image, null)).message("the running OS checked in running image " + image
+                + ", not " + rec.image().name() + ": re-imaging");
+    }
+
+    /** The message of an adopted node whose running OS proved its image. */
+    public static final String VERIFIED = "image verified: the running OS checked in with a valid token";
+
     /** The message (and event) of a node adopted at registration. */
     public static final String ADOPTED = "adopted: powered on and booting from disk; image unverified until the"
             + " running OS checks in";
@@ -397,7 +413,8 @@ public final class NodeLifecycle {
                 b.bootDevice(p.bootDevice());
             }
             if (rec.state() != REGISTERING) {
-                return Transition.now(b.build());
+                return Transition.now(rec.imageUnverified() && p.provenImage() != null
+                        ? proven(rec, b, p.provenImage()).build() : b.build());
             }
             if (adopts(rec, p)) {
                 return Transition.now(complete(b, rec, PROVISIONED, now).image(rec.deploy().targetImage())
@@ -557,7 +574,8 @@ public final class NodeLifecycle {
 
     private Decision checkOrWait(NodeRecord rec, Instant now) {
         Instant due = rec.power().checkedAt() == null ? now : rec.power().checkedAt().plus(config.driftInterval());
-        return now.isBefore(due) ? waitUntil(due, now) : new Act(new CheckPower());
+        // an adopted node's drift check also asks whether its running OS proved its image meanwhile
+        return now.isBefore(due) ? waitUntil(due, now) : new Act(new CheckPower(rec.imageUnverified()));
     }
 
     private Decision waitWithMessage(NodeRecord rec, String message) {

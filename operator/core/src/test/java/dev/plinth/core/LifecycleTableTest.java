@@ -133,7 +133,10 @@ class LifecycleTableTest {
             successes = List.of(new Outcome.Power(PowerState.OFF, BootDevice.DISK),
                     new Outcome.Power(PowerState.ON, BootDevice.PXE),
                     // a running machine found by a controller without its record: adopted
-                    new Outcome.Power(PowerState.ON, BootDevice.DISK));
+                    new Outcome.Power(PowerState.ON, BootDevice.DISK),
+                    // an adopted node's running OS proving an image, the desired one or another
+                    new Outcome.Power(PowerState.ON, BootDevice.DISK, "centos-9"),
+                    new Outcome.Power(PowerState.ON, BootDevice.DISK, "other"));
         } else if (action instanceof ObserveDeploy) {
             successes = Arrays.stream(DeployPhase.values())
                     .map(p -> (Outcome) new Outcome.Progress(new DeployProgress(p, 50, 200, "sha256 mismatch")))

@@ -506,7 +506,7 @@ class NodeLifecycleTest {
         // no record is no evidence: the node is left running, only read again on the drift interval
         assertThat(lifecycle.decide(in, rec, now)).isInstanceOf(Wait.class);
         Decision later = lifecycle.decide(in, rec, now.plus(LifecycleConfig.DEFAULT.driftInterval()));
-        assertThat(((Act) later).action()).isEqualTo(new CheckPower());
+        assertThat(((Act) later).action()).as("the drift check also asks for a proof").isEqualTo(new CheckPower(true));
         NodeRecord checked = act(rec, later, new Outcome.Power(PowerState.ON, BootDevice.DISK));
         assertThat(checked.state()).isEqualTo(ProvisioningState.PROVISIONED);
         assertThat(checked.imageUnverified()).as("a power read proves nothing about the disk").isTrue();
@@ -546,5 +546,46 @@ class NodeLifecycleTest {
         Step again = settle(input(node, rocky), s.record());
         NodeRecord rec = act(again.record(), again.decision(), new Outcome.Power(PowerState.ON, BootDevice.DISK));
         assertThat(rec.image()).isEqualTo(ImageRef.of(rocky));
+    }
+
+    private NodeRecord adoptedThenChecked(String proven) {
+        NodeInput in = input(node, centos);
+        NodeRecord adopted = registeredFinding(in, new Outcome.Power(PowerState.ON, BootDevice.DISK));
+        now = now.plus(LifecycleConfig.DEFAULT.driftInterval());
+        Decision check = lifecycle.decide(in, adopted, now);
+        assertThat(((Act) check).action()).isEqualTo(new CheckPower(true));
+        return act(adopted, check, new Outcome.Power(PowerState.ON, BootDevice.DISK, proven));
+    }
+
+    @Test
+    void anAdoptedNodeWhoseRunningOsProvesItsImageBecomesVerifiedWithoutAnyAction() {
+        NodeRecord rec = adoptedThenChecked("centos-9");
+        assertThat(rec.state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(rec.imageUnverified()).isFalse();
+        assertThat(rec.image()).isEqualTo(ImageRef.of(centos));
+        assertThat(rec.message()).isEqualTo(NodeLifecycle.VERIFIED);
+        assertThat(lifecycle.decide(input(node, centos), rec, now)).isInstanceOf(Wait.class);
+        // a verified node's drift check asks for power only
+        assertThat(((Act) lifecycle.decide(input(node, centos), rec,
+                now.plus(LifecycleConfig.DEFAULT.driftInterval()))).action()).isEqualTo(new CheckPower());
+    }
+
+    @Test
+    void anAdoptedNodeWhoseRunningOsProvesAnotherImageIsReimaged() {
+        NodeRecord rec = adoptedThenChecked("rocky-9");
+        assertThat(rec.imageUnverified()).isFalse();
+        assertThat(rec.image().name()).isEqualTo("rocky-9");
+        assertThat(rec.message()).contains("rocky-9").contains("centos-9");
+        Decision next = lifecycle.decide(input(node, centos), rec, now);
+        assertThat(((Persist) next).next().state()).as("evidence that it runs the wrong image")
+                .isEqualTo(ProvisioningState.PROVISIONING);
+    }
+
+    @Test
+    void anAdoptedNodeWithoutProofStaysUnverifiedAndIsNotReimaged() {
+        NodeRecord rec = adoptedThenChecked(null);
+        assertThat(rec.imageUnverified()).isTrue();
+        assertThat(rec.message()).isEqualTo(NodeLifecycle.ADOPTED);
+        assertThat(lifecycle.decide(input(node, centos), rec, now)).isInstanceOf(Wait.class);
     }
 }

@@ -163,6 +163,43 @@ final class DeployRegistry {
         return null;
     }
 
+    /**
+     * Images proven by check-ins without a deploy on record, by node. In memory only: they matter to a controller
+     * that lost its registry, and an OS checks in again at every boot.
+     */
+    private final Map<String, String> provenImages = new HashMap<>();
+
+    /**
+     * A check-in whose token is no open or kept deploy's (the registry was lost with the state store): it proves
+     * {@code image} on {@code node} when the token is the check-in token of {@code deployId} (the id the OS read
+     * from its config block, checked by HMAC with this controller's key) and that deploy id was made for
+     * {@code node} ({@code <node>-<serial>-<time>}, see NodeLifecycle). With another key (the key file lost too)
+     * nothing matches, and nothing is proven.
+     *
+     * @return whether the image is now proven for the node
+     */
+    synchronized boolean proveImage(String presented, String deployId, String node, String image) {
+        if (presented == null || deployId == null || node == null || node.isEmpty() || image == null
+                || image.isEmpty() || !node.equals(nodeOfDeployId(deployId))
+                || !AgentTokens.same(tokens.checkinToken(deployId), presented)) {
+            return false;
+        }
+        provenImages.put(node, image);
+        return true;
+    }
+
+    /** The image last proven for the node by {@link #proveImage}, or null. */
+    synchronized String provenImage(String node) {
+        return provenImages.get(node);
+    }
+
+    /** The node a deploy id was made for: all but its last two dash-separated parts; null when it has fewer. */
+    static String nodeOfDeployId(String deployId) {
+        int time = deployId.lastIndexOf('-');
+        int serial = time <= 0 ? -1 : deployId.lastIndexOf('-', time - 1);
+        return serial <= 0 ? null : deployId.substring(0, serial);
+    }
+
     /** The deploy whose check-in token was presented, or null. */
     synchronized Deploy ofCheckinToken(String presented) {
         // the map lookup finds the candidate; the constant-time comparison decides

@@ -120,6 +120,8 @@ class CrashRecoveryE2E {
         git = GitDaemonFixture.start();
         String commit = git.commit(Fleet.files(nodes, "centos"), "fleet");
         Files.writeString(dir.resolve("secrets.yaml"), Fleet.secrets(nodes, "pw"));
+        Files.setPosixFilePermissions(dir.resolve("secrets.yaml"), // a looser one is refused
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         port = GitDaemonFixture.freeLoopbackPort();
         String[] slowReboots = {"--fake-reboot-ms", "1500"};
 

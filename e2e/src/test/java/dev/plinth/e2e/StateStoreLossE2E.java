@@ -139,5 +139,26 @@ class StateStoreLossE2E {
         JsonNode one = second.json("/api/v1/nodes/node-0");
         assertThat(one.path("image").asText()).isEqualTo("centos");
         assertThat(one.path("message").asText()).startsWith("adopted:");
+
+        // and `plinth status` says so, in the fleet table and for one node
+        String server = "http://127.0.0.1:" + port;
+        String table = cli("status", "--server", server);
+        assertThat(table.lines().filter(l -> l.startsWith("node-"))).hasSize(NODES)
+                .allSatisfy(l -> assertThat(l).contains("centos (unverified)").contains("adopted:"));
+        assertThat(cli("status", "--server", server, "node-0")).contains("image: centos (unverified)")
+                .contains("image unverified: adopted running from disk without a record");
+    }
+
+    /** {@code plinth ARGS} in this JVM: its standard output (the exit code must be 0). */
+    private static String cli(String... args) {
+        java.io.PrintStream out = System.out;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(dev.plinth.runtime.cli.Main.execute(args)).isZero();
+        } finally {
+            System.setOut(out);
+        }
+        return buf.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -19,6 +19,9 @@ public final class NodeEvents {
     /** A node without a record was found running from disk and taken as running its image, unverified. */
     public static final String ADOPTED = "Adopted";
 
+    /** An adopted node's running OS proved its image (or proved another one: then a re-image follows). */
+    public static final String VERIFIED = "Verified";
+
     private NodeEvents() {}
 
     /** The event worth recording when {@code before} (null for a new node) becomes {@code after}, or null. */
@@ -29,6 +32,9 @@ public final class NodeEvents {
             message = "registered";
         } else if (before.state() == ProvisioningState.REGISTERING && after.state() == ProvisioningState.PROVISIONED) {
             type = ADOPTED;
+            message = after.message();
+        } else if (before.imageUnverified() && !after.imageUnverified() && before.state() == after.state()) {
+            type = VERIFIED;
             message = after.message();
         } else if (before.state() != after.state()) {
             message = before.state() + " -> " + after.state();

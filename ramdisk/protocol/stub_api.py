@@ -176,6 +176,8 @@ class Handler(BaseHTTPRequestHandler):
             if STATE[dep]["phase"] != "written":
                 log_event("denied", path=p, reason="not written")
                 return self._send(409, "deploy not written\n")
+            # the OS also sends the deploy id of its config block (PROTOCOL.md section 6); the token names it here
+            form.pop("deploy", None)
             if STATE[dep].get("checkedIn"):
                 log_event("denied", path=p, reason="checked in already")
                 return self._send(409, "already checked in\n")

@@ -22,10 +22,11 @@ if [ -z "$DISK" ]; then
     while :; do sleep 3600; done
 fi
 cfg() { sed -n '/^END$/q; s/^'"$1"'=//p' /tmp/config | head -1; }
-API=$(cfg api); NODE=$(cfg node); TOKEN=$(cfg checkin)
+API=$(cfg api); NODE=$(cfg node); TOKEN=$(cfg checkin); DEPLOY=$(cfg deploy)
 echo "PLINTH-CONFIG=found on /dev/$DISK node=$NODE api=$API"
 if ! net_up ""; then echo "PLINTH-CHECKIN=failed (DHCP)"; while :; do sleep 3600; done; fi
-body="image=$(urlencode "$NAME")&node=$(urlencode "$NODE")&ip=$(urlencode "$NET_IP")"
+# the deploy id lets a controller that lost its records check the token (ramdisk/PROTOCOL.md section 6)
+body="image=$(urlencode "$NAME")&node=$(urlencode "$NODE")&ip=$(urlencode "$NET_IP")&deploy=$(urlencode "$DEPLOY")"
 ok=""
 for i in 1 2 3 4 5; do
     if http_post "$API/v1/agent/checkin" "$TOKEN" "$body"; then ok=1; break; fi

@@ -16,7 +16,10 @@ import java.util.Map;
  *     null when never
  * @param powerAssumed true when {@code power} is what a command since {@code powerCheckedAt} asked for, not
  *     observed
- * @param image the image verified on the node's disk; null when none Plinth wrote
+ * @param image the image on the node's disk: verified by Plinth (written and checked in), or adopted (see
+ *     {@code imageVerified}); null when none
+ * @param imageVerified false when {@code image} was adopted after the controller lost its record (the machine was
+ *     found running from disk) and the running OS has not proven it yet; null when there is no image
  * @param targetImage the image being written; null when not provisioning
  * @param message why the node waits, in words; empty when it does not
  * @param error the last failure; null when none
@@ -32,6 +35,7 @@ public record NodeStatus(
         boolean powerAssumed,
         String bootDevice,
         String image,
+        Boolean imageVerified,
         String targetImage,
         String message,
         Error error,

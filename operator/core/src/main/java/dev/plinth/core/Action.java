@@ -5,8 +5,15 @@ import dev.plinth.driver.DeployRequest;
 
 /** One driver call the core asks the engine to make for a node. Data only: the engine performs it. */
 public sealed interface Action {
-    /** Read power state (and boot device where the driver can). */
-    record CheckPower() implements Action {}
+    /**
+     * Read power state (and boot device where the driver can). With {@code provenImage}: also the image the running
+     * OS proved by a check-in (an adopted node whose image is unverified).
+     */
+    record CheckPower(boolean provenImage) implements Action {
+        public CheckPower() {
+            this(false);
+        }
+    }
 
     record PowerOn() implements Action {}
 

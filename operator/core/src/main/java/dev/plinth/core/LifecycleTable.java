@@ -32,6 +32,11 @@ public final class LifecycleTable {
         REGISTERED("registered"),
         /** Its BMC answered with the configured credentials. */
         BMC_ANSWERED("BMC answered"),
+        /**
+         * A node without a record that should run an image was found powered on and booting from disk: it is taken
+         * to run that image, unverified until its OS checks in.
+         */
+        ADOPTED("adopted"),
         /** An image to run is ready to be served. */
         IMAGE_READY("image ready"),
         /** The desired image differs from the one on disk (name or checksum), and the new one is ready. */
@@ -67,6 +72,7 @@ public final class LifecycleTable {
     private static final List<Edge> EDGES = List.of(
             new Edge(null, Event.REGISTERED, REGISTERING),
             new Edge(REGISTERING, Event.BMC_ANSWERED, AVAILABLE),
+            new Edge(REGISTERING, Event.ADOPTED, PROVISIONED),
             new Edge(REGISTERING, Event.FAILED, ERROR),
             // it was never managed: nothing to power off or clean up
             new Edge(REGISTERING, Event.REMOVED, null),

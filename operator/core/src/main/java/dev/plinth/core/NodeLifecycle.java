@@ -31,6 +31,7 @@ import dev.plinth.driver.FailureKind;
 import dev.plinth.driver.PowerState;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 
 /**
  * The node state machine, as pure functions: {@link #decide} maps (desired input, recorded state, now) to the next
@@ -67,7 +68,8 @@ public final class NodeLifecycle {
         if (rec == null) {
             return in.isDesired()
                     ? new Persist(NodeRecord.registering(in.name(), in.node().spec().bmc(),
-                            in.node().spec().bootMACAddress(), in.fingerprint(), now))
+                            in.node().spec().bootMACAddress(), in.fingerprint(), now).toBuilder()
+                            .targetImage(adoptable(in)).build())
                     : new Forget();
         }
         if (!in.isDesired()) {
@@ -89,7 +91,9 @@ public final class NodeLifecycle {
             return new Act(new Verify(rec.deploy().id()));
         }
         return switch (rec.state()) {
-            case REGISTERING -> new Act(new CheckPower());
+            case REGISTERING -> Objects.equals(adoptable(in), rec.deploy().targetImage())
+                    ? new Act(new CheckPower())
+                    : new Persist(rec.toBuilder().targetImage(adoptable(in)).build());
             case AVAILABLE -> decideAvailable(in, rec, now);
             case PROVISIONING -> decideProvisioning(in, rec, now);
             case PROVISIONED -> decideProvisioned(in, rec, now);
@@ -137,8 +141,11 @@ public final class NodeLifecycle {
             return waitUntil(rec.operation().notBefore(), now);
         }
         NodeRecord.Builder retry = switch (rec.error().failedOperation()) {
-            // a node that failed to leave and is desired again starts over as a new one
-            case REGISTERING, DEPROVISIONING -> begin(rec, REGISTERING, now);
+            // a failed registration is tried again as it was: a running machine may still be adopted
+            case REGISTERING -> begin(rec, REGISTERING, now).targetImage(adoptable(in));
+            // a node that failed to leave and is desired again starts over as a new one, but is not adopted: what
+            // its disk holds is whatever the interrupted leave left there
+            case DEPROVISIONING -> begin(rec, REGISTERING, now).targetImage(null);
             // AVAILABLE starts a fresh deploy (new deploy id) once the image is ready
             default -> idle(rec, AVAILABLE);
         };
@@ -168,6 +175,48 @@ public final class NodeLifecycle {
         }
         return checkOrWait(rec, now);
     }
+
+    // --- adoption ---------------------------------------------------------------------------------------------
+
+    /**
+     * The image a registering node is adopted with if its BMC shows it running from disk: the one the desired state
+     * gives it. Kept in the REGISTERING record's {@code targetImage}, since {@link #apply} sees no desired state.
+     */
+    private static ImageRef adoptable(NodeInput in) {
+        return in.image() == null ? null : ImageRef.of(in.image());
+    }
+
+    /**
+     * A node without a record (new, or its record lost with the state store) is adopted when it should run an
+     * image and its BMC shows it powered on and booting from disk: a machine in that state runs an installed OS,
+     * and re-imaging it takes evidence that the OS is wrong, not the absence of a record. Not adopted, so deployed
+     * the normal way: a machine that is off (nothing runs that a deploy would disturb, and nothing can be checked),
+     * one booting from the network (it may be mid-deploy or have no OS at all) and one whose boot device the BMC
+     * does not tell (no evidence that a disk OS runs).
+     */
+    private static boolean adopts(NodeRecord rec, Outcome.Power p) {
+        return rec.deploy().targetImage() != null && p.state() == PowerState.ON && p.bootDevice() == BootDevice.DISK;
+    }
+
+    /**
+     * An adopted node's running OS checked in with a token this controller verified, naming its image. The desired
+     * one: verified, nothing else changes. Another: that is the evidence a re-image needs; the record says what
+     * runs (name only: a check-in carries no checksum), so the next decision re-provisions.
+     */
+    private static NodeRecord.Builder proven(NodeRecord rec, NodeRecord.Builder b, String image) {
+        if (image.equals(rec.image().name())) {
+            return b.imageUnverified(false).message(VERIFIED);
+        }
+        return b.image(new ImageRef(image, null)).message("the running OS checked in running image " + image
+                + ", not " + rec.image().name() + ": re-imaging");
+    }
+
+    /** The message of an adopted node whose running OS proved its image. */
+    public static final String VERIFIED = "image verified: the running OS checked in with a valid token";
+
+    /** The message (and event) of a node adopted at registration. */
+    public static final String ADOPTED = "adopted: powered on and booting from disk; image unverified until the"
+            + " running OS checks in";
 
     static final String NO_IMAGE = "no image to run: set spec.image or select the node from a Cloud role";
 
@@ -363,7 +412,15 @@ public final class NodeLifecycle {
             if (p.bootDevice() != null) {
                 b.bootDevice(p.bootDevice());
             }
-            return Transition.now(rec.state() == REGISTERING ? complete(b, rec, AVAILABLE, now).build() : b.build());
+            if (rec.state() != REGISTERING) {
+                return Transition.now(rec.imageUnverified() && p.provenImage() != null
+                        ? proven(rec, b, p.provenImage()).build() : b.build());
+            }
+            if (adopts(rec, p)) {
+                return Transition.now(complete(b, rec, PROVISIONED, now).image(rec.deploy().targetImage())
+                        .imageUnverified(true).targetImage(null).message(ADOPTED).build());
+            }
+            return Transition.now(complete(b, rec, AVAILABLE, now).targetImage(null).build());
         }
         if (action instanceof PowerOn) {
             // commanded, not observed: see NodeRecord.Power.assumed
@@ -521,7 +578,8 @@ public final class NodeLifecycle {
 
     private Decision checkOrWait(NodeRecord rec, Instant now) {
         Instant due = rec.power().checkedAt() == null ? now : rec.power().checkedAt().plus(config.driftInterval());
-        return now.isBefore(due) ? waitUntil(due, now) : new Act(new CheckPower());
+        // an adopted node's drift check also asks whether its running OS proved its image meanwhile
+        return now.isBefore(due) ? waitUntil(due, now) : new Act(new CheckPower(rec.imageUnverified()));
     }
 
     private Decision waitWithMessage(NodeRecord rec, String message) {

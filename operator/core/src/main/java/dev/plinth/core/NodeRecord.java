@@ -19,6 +19,8 @@ import java.util.Map;
  * @param specFingerprint the desired spec when the current operation began; a change retries an ERROR at once
  * @param state the lifecycle state ({@link LifecycleTable} lists the moves between them)
  * @param image the image verified on the node's disk, null when none Plinth wrote
+ * @param imageUnverified true when {@code image} was adopted, not written: a controller without a record found the
+ *     machine running from disk and took the desired image to be on it, unproven until the running OS checks in
  * @param operation the operation in progress (or the last one's timings)
  * @param power what the BMC last said
  * @param deploy the running (or last) deploy
@@ -32,6 +34,7 @@ public record NodeRecord(
         String specFingerprint,
         ProvisioningState state,
         ImageRef image,
+        boolean imageUnverified,
         Operation operation,
         Power power,
         Deploy deploy,
@@ -133,6 +136,7 @@ public record NodeRecord(
         private String specFingerprint;
         private ProvisioningState state;
         private ImageRef image;
+        private boolean imageUnverified;
         private String message = "";
         private Instant updatedAt;
         // operation
@@ -175,6 +179,7 @@ public record NodeRecord(
             specFingerprint = r.specFingerprint;
             state = r.state;
             image = r.image;
+            imageUnverified = r.imageUnverified;
             message = r.message;
             updatedAt = r.updatedAt;
             Operation o = r.operation;
@@ -209,7 +214,10 @@ public record NodeRecord(
         public Builder bootMACAddress(String v) { bootMACAddress = v; return this; }
         public Builder specFingerprint(String v) { specFingerprint = v; return this; }
         public Builder state(ProvisioningState v) { state = v; return this; }
-        public Builder image(ImageRef v) { image = v; return this; }
+        /** Sets the image on the node's disk; a written (or removed) image is verified, so this clears the flag. */
+        public Builder image(ImageRef v) { image = v; imageUnverified = false; return this; }
+
+        public Builder imageUnverified(boolean v) { imageUnverified = v; return this; }
         public Builder message(String v) { message = v; return this; }
         public Builder updatedAt(Instant v) { updatedAt = v; return this; }
         public Builder step(Step v) { step = v; return this; }
@@ -246,7 +254,7 @@ public record NodeRecord(
         }
 
         public NodeRecord build() {
-            return new NodeRecord(name, bmc, bootMACAddress, specFingerprint, state, image,
+            return new NodeRecord(name, bmc, bootMACAddress, specFingerprint, state, image, imageUnverified,
                     new Operation(step, stepStartedAt, attempt, notBefore, operationStartedAt, lastOperationMillis,
                             timings, inFlight),
                     new Power(powerState, bootDevice, checkedAt, powerAssumed),

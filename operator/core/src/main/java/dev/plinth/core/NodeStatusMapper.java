@@ -21,6 +21,7 @@ public final class NodeStatusMapper {
                 r.power().assumed(),
                 nameOf(r.power().bootDevice()),
                 r.image() == null ? null : r.image().name(),
+                r.image() == null ? null : !r.imageUnverified(),
                 deploy.targetImage() == null ? null : deploy.targetImage().name(),
                 r.message(),
                 r.error().kind() == null ? null : new NodeStatus.Error(r.error().kind().name(), r.error().message(),

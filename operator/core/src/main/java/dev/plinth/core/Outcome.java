@@ -9,7 +9,15 @@ import dev.plinth.driver.PowerState;
 public sealed interface Outcome {
     record Done() implements Outcome {}
 
-    record Power(PowerState state, BootDevice bootDevice) implements Outcome {}
+    /**
+     * What the BMC read shows, and for a node whose image is unverified the image its running OS proved by a
+     * check-in (null when none, or not asked).
+     */
+    record Power(PowerState state, BootDevice bootDevice, String provenImage) implements Outcome {
+        public Power(PowerState state, BootDevice bootDevice) {
+            this(state, bootDevice, null);
+        }
+    }
 
     record Progress(DeployProgress progress) implements Outcome {}
 

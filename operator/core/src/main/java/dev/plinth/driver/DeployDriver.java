@@ -13,6 +13,15 @@ public interface DeployDriver {
     /** Whether the OS written by this deploy has booted and checked in with its own token. */
     boolean checkedIn(NodeTarget node, String deployId) throws DriverException;
 
+    /**
+     * The image the node's running OS named in a check-in whose token this controller verified without a deploy
+     * on record (the node was adopted after the state store was lost); empty when there was none since this
+     * controller started, or the driver cannot tell.
+     */
+    default java.util.Optional<String> provenImage(NodeTarget node) throws DriverException {
+        return java.util.Optional.empty();
+    }
+
     /** Stop accepting reports for this deploy (it finished, failed or was superseded). */
     void finish(NodeTarget node, String deployId) throws DriverException;
 }

@@ -28,8 +28,9 @@ public final class ActionExecutor {
 
     private Outcome perform(Action action, NodeTarget node) throws DriverException {
         var power = drivers.power();
-        if (action instanceof Action.CheckPower) {
-            return new Outcome.Power(power.powerState(node), power.bootDevice(node).orElse(null));
+        if (action instanceof Action.CheckPower c) {
+            return new Outcome.Power(power.powerState(node), power.bootDevice(node).orElse(null),
+                    c.provenImage() ? drivers.deploy().provenImage(node).orElse(null) : null);
         }
         if (action instanceof Action.Verify v) {
             var state = power.powerState(node);

@@ -2,6 +2,7 @@ package dev.plinth.reconcile;
 
 import dev.plinth.core.NodeLifecycle;
 import dev.plinth.core.NodeRecord;
+import dev.plinth.core.ProvisioningState;
 import dev.plinth.store.NodeEvent;
 import java.time.Instant;
 import java.util.Objects;
@@ -18,6 +19,12 @@ public final class NodeEvents {
     /** A security event the deploy driver saw (e.g. a node's boot credential asked for twice); once per alert. */
     public static final String SECURITY = "Security";
 
+    /** A node without a record was found running from disk and taken as running its image, unverified. */
+    public static final String ADOPTED = "Adopted";
+
+    /** An adopted node's running OS proved its image (or proved another one: then a re-image follows). */
+    public static final String VERIFIED = "Verified";
+
     private NodeEvents() {}
 
     /** The event worth recording when {@code before} (null for a new node) becomes {@code after}, or null. */
@@ -26,6 +33,12 @@ public final class NodeEvents {
         String type = STATE;
         if (before == null) {
             message = "registered";
+        } else if (before.state() == ProvisioningState.REGISTERING && after.state() == ProvisioningState.PROVISIONED) {
+            type = ADOPTED;
+            message = after.message();
+        } else if (before.imageUnverified() && !after.imageUnverified() && before.state() == after.state()) {
+            type = VERIFIED;
+            message = after.message();
         } else if (before.state() != after.state()) {
             message = before.state() + " -> " + after.state();
             if (after.error().message() != null && after.error().count() > before.error().count()) {

@@ -131,7 +131,12 @@ class LifecycleTableTest {
         List<Outcome> successes;
         if (action instanceof CheckPower) {
             successes = List.of(new Outcome.Power(PowerState.OFF, BootDevice.DISK),
-                    new Outcome.Power(PowerState.ON, BootDevice.PXE));
+                    new Outcome.Power(PowerState.ON, BootDevice.PXE),
+                    // a running machine found by a controller without its record: adopted
+                    new Outcome.Power(PowerState.ON, BootDevice.DISK),
+                    // an adopted node's running OS proving an image, the desired one or another
+                    new Outcome.Power(PowerState.ON, BootDevice.DISK, "centos-9"),
+                    new Outcome.Power(PowerState.ON, BootDevice.DISK, "other"));
         } else if (action instanceof ObserveDeploy) {
             successes = Arrays.stream(DeployPhase.values())
                     .map(p -> (Outcome) new Outcome.Progress(new DeployProgress(p, 50, 200, "sha256 mismatch")))
@@ -161,7 +166,7 @@ class LifecycleTableTest {
      */
     private static List<Object> key(NodeRecord r) {
         return Arrays.asList(r.state(), r.operation().step(), Math.min(r.operation().attempt(), LifecycleConfig.DEFAULT.stepAttempts()),
-                r.operation().notBefore() != null, r.power().state(), r.power().bootDevice(), r.image(), r.deploy().targetImage(),
+                r.operation().notBefore() != null, r.power().state(), r.power().bootDevice(), r.image(), r.imageUnverified(), r.deploy().targetImage(),
                 r.error().failedOperation(), r.specFingerprint(), r.message().isEmpty(),
                 r.message().equals(NodeLifecycle.NO_IMAGE), r.operation().inFlight() != null, r.deploy().phase(),
                 r.deploy().silentBoots());
@@ -189,9 +194,11 @@ class LifecycleTableTest {
     void theLifecycleRefusesToMakeAnIllegalMoveFromAForgedRecord() {
         NodeRecord registering = NodeRecord.registering("compute-0", node.spec().bmc(), "52:54:00:00:00:00", "",
                 start);
-        // finishing a deploy that never ran would make the node PROVISIONED straight from REGISTERING
-        assertThatThrownBy(() -> lifecycle.apply(registering, new FinishDeploy("d-1"), Outcome.DONE, start))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("REGISTERING -> PROVISIONED");
+        // finishing a deploy that never ran would make the node PROVISIONED straight from AVAILABLE (REGISTERING ->
+        // PROVISIONED is a move of the table since a running machine is adopted)
+        NodeRecord available = registering.toBuilder().state(ProvisioningState.AVAILABLE).build();
+        assertThatThrownBy(() -> lifecycle.apply(available, new FinishDeploy("d-1"), Outcome.DONE, start))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("AVAILABLE -> PROVISIONED");
         // a deprovisioning step's outcome applied to a deploying node would give it a step of another operation
         NodeRecord deploying = registering.toBuilder().state(ProvisioningState.PROVISIONING).step(Step.POWER_OFF)
                 .build();

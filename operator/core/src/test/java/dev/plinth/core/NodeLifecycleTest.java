@@ -482,4 +482,110 @@ class NodeLifecycleTest {
         assertThat(back.record().state()).isEqualTo(ProvisioningState.REGISTERING);
         assertThat(((Act) back.decision()).action()).isInstanceOf(CheckPower.class);
     }
+
+    // --- adoption: a controller without a record finds the machine running ---------------------------------------
+
+    private NodeRecord registeredFinding(NodeInput in, Outcome.Power found) {
+        Step s = settle(in, null);
+        assertThat(s.decision()).isEqualTo(new Act(new CheckPower()));
+        return act(s.record(), s.decision(), found);
+    }
+
+    @Test
+    void aMachineFoundOnAndBootingFromDiskIsAdoptedWithItsImageUnverifiedAndNoPowerAction() {
+        NodeInput in = input(node, centos);
+        NodeRecord rec = registeredFinding(in, new Outcome.Power(PowerState.ON, BootDevice.DISK));
+        assertThat(rec.state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(rec.image()).isEqualTo(ImageRef.of(centos));
+        assertThat(rec.imageUnverified()).isTrue();
+        assertThat(rec.power().state()).isEqualTo(PowerState.ON);
+        assertThat(rec.power().assumed()).isFalse();
+        assertThat(rec.message()).isEqualTo(NodeLifecycle.ADOPTED);
+        assertThat(NodeStatusMapper.toStatus(rec).imageVerified()).isFalse();
+        assertThat(NodeStatusMapper.toStatus(rec).image()).isEqualTo("centos-9");
+        // no record is no evidence: the node is left running, only read again on the drift interval
+        assertThat(lifecycle.decide(in, rec, now)).isInstanceOf(Wait.class);
+        Decision later = lifecycle.decide(in, rec, now.plus(LifecycleConfig.DEFAULT.driftInterval()));
+        assertThat(((Act) later).action()).as("the drift check also asks for a proof").isEqualTo(new CheckPower(true));
+        NodeRecord checked = act(rec, later, new Outcome.Power(PowerState.ON, BootDevice.DISK));
+        assertThat(checked.state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(checked.imageUnverified()).as("a power read proves nothing about the disk").isTrue();
+    }
+
+    @Test
+    void aMachineOffOrBootingFromTheNetworkOrFromAnUnknownDeviceOrWithoutAnImageIsNotAdopted() {
+        NodeInput in = input(node, centos);
+        for (Outcome.Power found : List.of(new Outcome.Power(PowerState.OFF, BootDevice.DISK),
+                new Outcome.Power(PowerState.ON, BootDevice.PXE), new Outcome.Power(PowerState.ON, null),
+                new Outcome.Power(PowerState.UNKNOWN, BootDevice.DISK))) {
+            NodeRecord rec = registeredFinding(in, found);
+            assertThat(rec.state()).as("found %s", found).isEqualTo(ProvisioningState.AVAILABLE);
+            assertThat(rec.image()).isNull();
+        }
+        NodeRecord bare = registeredFinding(input(Resources.node("spare", 1, null, true), null),
+                new Outcome.Power(PowerState.ON, BootDevice.DISK));
+        assertThat(bare.state()).isEqualTo(ProvisioningState.AVAILABLE);
+    }
+
+    @Test
+    void anAdoptedNodeWhoseImageChangesInGitIsReimagedAndEndsVerified() {
+        NodeRecord adopted = registeredFinding(input(node, centos), new Outcome.Power(PowerState.ON, BootDevice.DISK));
+        NodeInput changed = input(node, rocky);
+        NodeRecord[] rec = {adopted};
+        List<String> actions = provision(changed, rec);
+        assertThat(actions).startsWith("PrepareDeploy");
+        assertThat(rec[0].state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(rec[0].image()).isEqualTo(ImageRef.of(rocky));
+        assertThat(rec[0].imageUnverified()).isFalse();
+        assertThat(NodeStatusMapper.toStatus(rec[0]).imageVerified()).isTrue();
+    }
+
+    @Test
+    void anImageChangedWhileRegisteringIsTheOneAdopted() {
+        Step s = settle(input(node, centos), null);
+        Step again = settle(input(node, rocky), s.record());
+        NodeRecord rec = act(again.record(), again.decision(), new Outcome.Power(PowerState.ON, BootDevice.DISK));
+        assertThat(rec.image()).isEqualTo(ImageRef.of(rocky));
+    }
+
+    private NodeRecord adoptedThenChecked(String proven) {
+        NodeInput in = input(node, centos);
+        NodeRecord adopted = registeredFinding(in, new Outcome.Power(PowerState.ON, BootDevice.DISK));
+        now = now.plus(LifecycleConfig.DEFAULT.driftInterval());
+        Decision check = lifecycle.decide(in, adopted, now);
+        assertThat(((Act) check).action()).isEqualTo(new CheckPower(true));
+        return act(adopted, check, new Outcome.Power(PowerState.ON, BootDevice.DISK, proven));
+    }
+
+    @Test
+    void anAdoptedNodeWhoseRunningOsProvesItsImageBecomesVerifiedWithoutAnyAction() {
+        NodeRecord rec = adoptedThenChecked("centos-9");
+        assertThat(rec.state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(rec.imageUnverified()).isFalse();
+        assertThat(rec.image()).isEqualTo(ImageRef.of(centos));
+        assertThat(rec.message()).isEqualTo(NodeLifecycle.VERIFIED);
+        assertThat(lifecycle.decide(input(node, centos), rec, now)).isInstanceOf(Wait.class);
+        // a verified node's drift check asks for power only
+        assertThat(((Act) lifecycle.decide(input(node, centos), rec,
+                now.plus(LifecycleConfig.DEFAULT.driftInterval()))).action()).isEqualTo(new CheckPower());
+    }
+
+    @Test
+    void anAdoptedNodeWhoseRunningOsProvesAnotherImageIsReimaged() {
+        NodeRecord rec = adoptedThenChecked("rocky-9");
+        assertThat(rec.imageUnverified()).isFalse();
+        assertThat(rec.image().name()).isEqualTo("rocky-9");
+        assertThat(rec.message()).contains("rocky-9").contains("centos-9");
+        Decision next = lifecycle.decide(input(node, centos), rec, now);
+        assertThat(((Persist) next).next().state()).as("evidence that it runs the wrong image")
+                .isEqualTo(ProvisioningState.PROVISIONING);
+    }
+
+    @Test
+    void anAdoptedNodeWithoutProofStaysUnverifiedAndIsNotReimaged() {
+        NodeRecord rec = adoptedThenChecked(null);
+        assertThat(rec.imageUnverified()).isTrue();
+        assertThat(rec.message()).isEqualTo(NodeLifecycle.ADOPTED);
+        assertThat(lifecycle.decide(input(node, centos), rec, now)).isInstanceOf(Wait.class);
+    }
 }

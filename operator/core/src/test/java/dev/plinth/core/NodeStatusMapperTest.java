@@ -26,7 +26,7 @@ class NodeStatusMapperTest {
                 .bytesTotal(40).deployMillis(Map.of("bootToAgent", 7L)).errorKind(FailureKind.TIMEOUT)
                 .errorMessage("slow").errorCount(2).message("writing 25%").updatedAt(T).build();
         NodeStatus s = NodeStatusMapper.toStatus(r);
-        assertThat(s).isEqualTo(new NodeStatus("PROVISIONING", "WRITE_IMAGE", "ON", T.minusSeconds(60), true, "PXE", "old",
+        assertThat(s).isEqualTo(new NodeStatus("PROVISIONING", "WRITE_IMAGE", "ON", T.minusSeconds(60), true, "PXE", "old", true,
                 "new", "writing 25%",
                 new NodeStatus.Error("TIMEOUT", "slow", 2, T.plusSeconds(30)),
                 new NodeStatus.Progress("WRITING", 10, 40), Map.of("PREPARE_DEPLOY", 12L, "SET_BOOT_PXE", 3L),

@@ -200,6 +200,15 @@ final class AgentRoutes {
         synchronized (registry) {
             Deploy d = registry.ofCheckinToken(presented);
             if (d == null) {
+                // no deploy on record with this token (the state store was lost): the token, checked against the
+                // deploy id the OS sent from its config block, may still prove the image of an adopted node
+                if (registry.proveImage(presented, form.get("deploy"), form.get("node"), form.get("image"))) {
+                    LOG.info("node {} proved its running image {} by a check-in of deploy {} (no deploy on record)",
+                            form.get("node"), form.get("image"), form.get("deploy"));
+                    wake(form.get("node"));
+                    text(ctx, 200, "ok\n");
+                    return;
+                }
                 LOG.warn("rejected POST {} from {}: bad check-in token", path(ctx),
                         ctx.request().remoteAddress());
                 text(ctx, 401, "unauthorized\n");

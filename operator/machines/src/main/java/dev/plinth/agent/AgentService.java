@@ -153,6 +153,11 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
     }
 
     @Override
+    public java.util.Optional<String> provenImage(NodeTarget node) {
+        return java.util.Optional.ofNullable(registry.provenImage(node.name()));
+    }
+
+    @Override
     public boolean checkedIn(NodeTarget node, String deployId) {
         synchronized (registry) {
             Deploy d = registry.get(deployId);

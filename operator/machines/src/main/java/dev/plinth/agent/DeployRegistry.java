@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  * {@code synchronized (registry)} across all three, so a request sees no half-made change.
  */
 final class DeployRegistry {
+    /** Boots of one deploy a check-in after a lost registry is tried against (a deploy boots a few times at most). */
+    static final int PROVABLE_BOOTS = 64;
     // the facade's name, so log lines keep the logger they had before the split
     private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
     /** Closed deploys kept per node (observable after they finished), newest first. */
@@ -195,6 +197,56 @@ final class DeployRegistry {
             return d == null || d.closed || d.phase.terminal() ? null : d;
         }
         return null;
+    }
+
+    /**
+     * Images proven by check-ins without a deploy on record, by node. In memory only: they matter to a controller
+     * that lost its registry, and an OS checks in again at every boot.
+     */
+    private final Map<String, String> provenImages = new HashMap<>();
+
+    /**
+     * A check-in whose token is no open or kept deploy's (the registry was lost with the state store): it proves
+     * {@code image} on {@code node} when the token is the check-in token of {@code deployId} (the id the OS read
+     * from its config block, checked by HMAC with this controller's key) and that deploy id was made for
+     * {@code node} ({@code <node>-<serial>-<time>}, see NodeLifecycle). With another key (the key file lost too)
+     * nothing matches, and nothing is proven.
+     *
+     * @return whether the image is now proven for the node
+     */
+    synchronized boolean proveImage(String presented, String deployId, String node, String image) {
+        if (presented == null || deployId == null || node == null || node.isEmpty() || image == null
+                || image.isEmpty() || !node.equals(nodeOfDeployId(deployId))
+                || !isCheckinTokenOfSomeBoot(deployId, presented)) {
+            return false;
+        }
+        provenImages.put(node, image);
+        return true;
+    }
+
+    /**
+     * Whether {@code presented} is the check-in token of {@code deployId} in one of its first {@link #PROVABLE_BOOTS}
+     * boots: the boot serial was lost with the registry, and a deploy boots a handful of times at most. Every
+     * candidate is compared, so the answer's timing tells nothing.
+     */
+    private boolean isCheckinTokenOfSomeBoot(String deployId, String presented) {
+        boolean ok = false;
+        for (int boot = 1; boot <= PROVABLE_BOOTS; boot++) {
+            ok |= AgentTokens.same(tokens.checkinToken(deployId, boot), presented);
+        }
+        return ok;
+    }
+
+    /** The image last proven for the node by {@link #proveImage}, or null. */
+    synchronized String provenImage(String node) {
+        return provenImages.get(node);
+    }
+
+    /** The node a deploy id was made for: all but its last two dash-separated parts; null when it has fewer. */
+    static String nodeOfDeployId(String deployId) {
+        int time = deployId.lastIndexOf('-');
+        int serial = time <= 0 ? -1 : deployId.lastIndexOf('-', time - 1);
+        return serial <= 0 ? null : deployId.substring(0, serial);
     }
 
     /** The deploy whose check-in token was presented, or null. */

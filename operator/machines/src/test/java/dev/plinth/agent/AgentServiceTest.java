@@ -467,6 +467,48 @@ class AgentServiceTest {
         assertThat(agent.checkedIn(n1, "d1")).isTrue();
     }
 
+    /**
+     * Issue 8 #12: the state store (and with it the deploy registry) is lost, the machine keeps running and its OS
+     * checks in again, sending the deploy id of its config block: the token is checked by HMAC, and the image it
+     * names is what the node proved. With the key gone too, nothing can be proven.
+     */
+    @Test
+    void afterTheRegistryIsLostACheckInProvesTheImageByItsTokenAndDeployId() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        NodeTarget n2 = node("web-1", MAC2);
+        deployTo(n1, "web-0-1-abc");
+        deployTo(n2, "web-1-1-abd");
+        Tokens t = tokens(MAC1);
+        Tokens other = tokens(MAC2);
+
+        store = new InMemoryStateStore(); // the database deleted; the key file kept
+        agent = newAgent();
+        woken.clear();
+        assertThat(agent.provenImage(n1)).isEmpty();
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0").statusCode())
+                .as("no deploy id: nothing to check the token against").isEqualTo(401);
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0&deploy=web-1-1-abd").statusCode())
+                .as("another deploy's id").isEqualTo(401);
+        assertThat(post("/v1/agent/checkin", other.checkin(), "image=web&node=web-0&deploy=web-1-1-abd")
+                .statusCode()).as("a valid token of another node's deploy").isEqualTo(401);
+        assertThat(agent.provenImage(n1)).isEmpty();
+        assertThat(woken).isEmpty();
+
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0&deploy=web-0-1-abc&ip=10.0.2.15")
+                .statusCode()).isEqualTo(200);
+        assertThat(agent.provenImage(n1)).contains("web");
+        assertThat(agent.provenImage(n2)).isEmpty();
+        assertThat(woken).containsExactly("web-0");
+
+        // the key lost as well: a new one is made, and the old tokens prove nothing
+        Files.delete(tmp.resolve("keys/agent.key"));
+        store = new InMemoryStateStore();
+        agent = newAgent();
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=web-0&deploy=web-0-1-abc").statusCode())
+                .isEqualTo(401);
+        assertThat(agent.provenImage(n1)).isEmpty();
+    }
+
     @Test
     void aRestartedServiceKeepsTheDeployAndItsTokens() throws Exception {
         NodeTarget n1 = node("web-0", MAC1);

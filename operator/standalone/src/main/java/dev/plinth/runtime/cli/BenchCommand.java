@@ -57,7 +57,8 @@ final class BenchCommand implements Callable<Integer> {
             options.apiListen = ListenAddress.loopback(0);
             options.fakeInMemory = true;
             options.driver = "fake";
-            LocalSecretsFile.write(options.stateDir.resolve("secrets.yaml"),
+            options.secrets = work.resolve("secrets.yaml");
+            LocalSecretsFile.write(options.secrets,
                     Map.of("bmc-fleet", new BmcCredentials("admin", "bench")));
             StandaloneOptions o = options.toStandalone(repo.url(), "main", "", Duration.ofHours(1));
 

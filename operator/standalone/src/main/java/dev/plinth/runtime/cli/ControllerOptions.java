@@ -21,7 +21,14 @@ final class ControllerOptions {
             description = "Embedded store, Git mirror and driver state (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 
-    @Option(names = "--secrets", description = "BMC credentials file, outside Git (default: STATE_DIR/secrets.yaml).")
+    /**
+     * Not inside the state directory: the state is what gets copied, backed up, wiped and handed around when
+     * something goes wrong (issue 8 #12), and the BMC passwords should not travel with it.
+     */
+    static final Path DEFAULT_SECRETS = Path.of("/etc/plinth/secrets.yaml");
+
+    @Option(names = "--secrets", description = "BMC credentials file, outside Git and outside the state directory"
+            + " (default: /etc/plinth/secrets.yaml).")
     Path secrets;
 
     @Option(names = "--driver", defaultValue = "ipmi",
@@ -96,7 +103,7 @@ final class ControllerOptions {
                 Duration.ofMillis(fakeRebootMs));
         String webhookSecret = webhookSecretEnv == null ? null : System.getenv(webhookSecretEnv);
         return new StandaloneOptions(repo, branch, path, poll, stateDir,
-                secrets != null ? secrets : stateDir.resolve("secrets.yaml"), driver, fake, !fakeInMemory,
+                secrets != null ? secrets : DEFAULT_SECRETS, driver, fake, !fakeInMemory,
                 new HttpOptions(apiListen, provisioningListen, apiTokenFile, HttpLimits.DEFAULT), workers, webhookSecret,
                 durable, LifecycleConfig.DEFAULT, new MetalOptions(advertisedUrl(), ramdiskKernel, ramdiskInitrd,
                         kernelArgs, imageRoots));

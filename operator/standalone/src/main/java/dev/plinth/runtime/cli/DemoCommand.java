@@ -88,6 +88,8 @@ final class DemoCommand implements Callable<Integer> {
             LocalGitRepo.deleteTree(dir);
         }
         options.stateDir = dir.resolve("state");
+        // the demo's own credentials, beside its state rather than in it (nor in /etc/plinth)
+        options.secrets = dir.resolve("secrets.yaml");
         if (lab != null) {
             // inside the lab's namespace the guests reach 127.0.0.1:8080 as 10.0.2.2:8080: the provisioning
             // listener; the operator API beside it on 8081 (loopback: no token needed)
@@ -103,11 +105,11 @@ final class DemoCommand implements Callable<Integer> {
                 secrets.put(n.spec().bmc().credentialsName(),
                         new BmcCredentials("admin", LabFleet.password(lab, n.name())));
             }
-            LocalSecretsFile.write(options.stateDir.resolve("secrets.yaml"), secrets);
+            LocalSecretsFile.write(options.secrets, secrets);
         } else {
             options.driver = "fake";
             options.apiListen = isDefaultApi() ? ListenAddress.loopback(0) : options.apiListen;
-            writeSecrets(fleet.state(), options.stateDir.resolve("secrets.yaml"));
+            writeSecrets(fleet.state(), options.secrets);
         }
         String machines = lab != null ? "the lab's QEMU machines (IPMI, iPXE, deploy ramdisk)"
                 : "the FAKE driver (simulated machines)";

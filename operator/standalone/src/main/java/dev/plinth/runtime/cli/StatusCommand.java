@@ -75,7 +75,7 @@ final class StatusCommand implements Callable<Integer> {
                     ? str(n.path("error").path("kind")) + ": " + str(n.path("error").path("message"))
                     : str(n.path("message"));
             t.row(str(n.path("name")), str(n.path("state")), text(n.path("step")), power(n),
-                    text(n.path("image")), text(n.path("desiredImage")),
+                    image(n), text(n.path("desiredImage")),
                     seconds(n.path("lastOperationMillis").asLong()), message);
         }
         t.print(System.out);
@@ -86,7 +86,11 @@ final class StatusCommand implements Callable<Integer> {
         System.out.printf("%s: %s%s, power %s, boot %s%n", str(n.path("name")), str(n.path("state")),
                 n.path("step").isNull() ? "" : "/" + str(n.path("step")), powerWithTime(n),
                 text(n.path("bootDevice")));
-        System.out.printf("image: %s  (Git wants %s)%n", text(n.path("image")), text(n.path("desiredImage")));
+        System.out.printf("image: %s  (Git wants %s)%n", image(n), text(n.path("desiredImage")));
+        if (unverified(n)) {
+            System.out.println("image unverified: adopted running from disk without a record; proven when its OS"
+                    + " checks in, re-imaged only when Git asks for another image");
+        }
         if (n.path("error").isObject()) {
             System.out.printf("error: %s %s (failures in a row: %s, retry at %s)%n", str(n.path("error").path("kind")),
                     str(n.path("error").path("message")), str(n.path("error").path("count")),
@@ -137,6 +141,15 @@ final class StatusCommand implements Callable<Integer> {
 
     private static String text(JsonNode n) {
         return n.isMissingNode() || n.isNull() ? "-" : str(n);
+    }
+
+    /** The image on the node, marked when it was adopted and not yet proven by the running OS. */
+    static String image(JsonNode n) {
+        return text(n.path("image")) + (unverified(n) ? " (unverified)" : "");
+    }
+
+    private static boolean unverified(JsonNode n) {
+        return n.path("imageVerified").isBoolean() && !n.path("imageVerified").asBoolean();
     }
 
     /** A value from the server: most come from outside (Git, agents, image servers), so made {@link Printable}. */

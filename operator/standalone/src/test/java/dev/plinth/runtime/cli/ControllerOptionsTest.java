@@ -1,0 +1,31 @@
+package dev.plinth.runtime.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Issue 8 #12: the BMC credentials do not default to living inside the state directory. */
+class ControllerOptionsTest {
+    private static Path secretsOf(String... args) {
+        RunCommand run = new RunCommand();
+        new CommandLine(run).parseArgs(args);
+        return run.options.toStandalone("file:///nowhere", "main", "", Duration.ofMinutes(1)).secretsFile();
+    }
+
+    @Test
+    void theSecretsFileDefaultsToEtcPlinthOutsideTheStateDirectory() {
+        Path secrets = secretsOf("--repo", "file:///nowhere", "--state-dir", "/var/lib/plinth", "--advertise-url",
+                "http://192.0.2.1:8081");
+        assertThat(secrets).isEqualTo(Path.of("/etc/plinth/secrets.yaml"));
+        assertThat(secrets.startsWith(Path.of("/var/lib/plinth"))).isFalse();
+    }
+
+    @Test
+    void anExplicitSecretsFileIsUsedAsGiven() {
+        assertThat(secretsOf("--repo", "file:///nowhere", "--driver", "fake", "--secrets", "/srv/bmc.yaml"))
+                .isEqualTo(Path.of("/srv/bmc.yaml"));
+    }
+}

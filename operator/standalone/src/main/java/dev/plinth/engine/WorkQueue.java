@@ -52,13 +52,17 @@ final class WorkQueue implements AutoCloseable {
         }
         long at = System.nanoTime() + delay.toNanos();
         synchronized (this) {
+            if (closed) {
+                return; // shutting down: a worker's last pass asks to come back; nobody will
+            }
             Long pending = wakeAt.get(name);
             if (pending != null && pending - at <= 0) {
                 return; // an earlier wake-up is already set
             }
             wakeAt.put(name, at);
+            // under the monitor, so that close() cannot shut the timer down in between
+            ((ScheduledExecutorService) timer).schedule(() -> fire(name, at), delay.toNanos(), TimeUnit.NANOSECONDS);
         }
-        ((ScheduledExecutorService) timer).schedule(() -> fire(name, at), delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private void fire(String name, long at) {

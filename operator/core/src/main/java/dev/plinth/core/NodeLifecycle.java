@@ -391,8 +391,11 @@ public final class NodeLifecycle {
     private Transition applyUnchecked(NodeRecord rec, Action action, Outcome outcome, Instant now) {
         if (outcome instanceof Outcome.Failed f) {
             Transition t = fail(rec, f.kind(), f.message(), now);
-            if (action instanceof Verify && t.next().state() == rec.state()) {
-                // the read-back failed: the call is still unverified, so its intent stays for the next try
+            boolean unverified = action instanceof Verify
+                    // no answer is no proof it did not happen: the BMC may have acted before its reply was lost
+                    || (rec.operation().inFlight() != null && mayHaveActed(f.kind()));
+            if (unverified && t.next().state() == rec.state()) {
+                // the call is still unverified, so its intent stays: after the backoff it is read back, not repeated
                 return new Transition(t.next().toBuilder().inFlight(rec.operation().inFlight()).build(),
                         t.requeueAfter());
             }
@@ -507,6 +510,11 @@ public final class NodeLifecycle {
     }
 
     // --- failure handling --------------------------------------------------------------------------------------
+
+    /** A failure after which a call may still have reached the machine: no answer, as against a refusal. */
+    private static boolean mayHaveActed(FailureKind kind) {
+        return kind == FailureKind.UNREACHABLE || kind == FailureKind.TIMEOUT;
+    }
 
     private Transition fail(NodeRecord rec, FailureKind kind, String message, Instant now) {
         int attempt = rec.operation().attempt() + 1;

@@ -351,6 +351,30 @@ class NodeLifecycleTest {
         assertThat(((Act) resumed.decision()).persistFirst()).isFalse();
     }
 
+    @Test
+    void aRebootThatTimedOutMayHaveHappenedSoItIsReadBackNotRepeated() {
+        NodeInput in = input(node, centos);
+        NodeRecord intent = killedDuringTheRebootOf(in, dev.plinth.core.Step.BOOT_DEPLOY_RAMDISK);
+        // the BMC took the request but its answer was lost: the machine may be booting the ramdisk right now
+        Transition t = lifecycle.apply(intent, new Action.Reboot(),
+                Outcome.failed(FailureKind.UNREACHABLE, "no answer within 5 s"), now);
+        assertThat(t.next().operation().inFlight()).isEqualTo(intent.operation().inFlight());
+        assertThat(t.next().state()).isEqualTo(ProvisioningState.PROVISIONING);
+        now = now.plus(t.requeueAfter());
+        Decision next = lifecycle.decide(in, t.next(), now);
+        assertThat(((Act) next).action()).isEqualTo(new Action.Verify(intent.deploy().id()));
+        // the ramdisk reports: the reboot did happen, and is not made a second time
+        NodeRecord verified = act(t.next(), next, evidence(PowerState.ON, DeployPhase.DOWNLOADING, false));
+        assertThat(verified.operation().step()).isEqualTo(dev.plinth.core.Step.WRITE_IMAGE);
+        assertThat(verified.operation().inFlight()).isNull();
+
+        // a refusal is no doubt: the BMC did not act, the intent goes, and the step fails as before
+        Transition refused = lifecycle.apply(intent, new Action.Reboot(),
+                Outcome.failed(FailureKind.AUTHENTICATION, "rejected the credentials"), now);
+        assertThat(refused.next().operation().inFlight()).isNull();
+        assertThat(refused.next().state()).isEqualTo(ProvisioningState.ERROR);
+    }
+
     private static Outcome evidence(PowerState power, DeployPhase phase, boolean checkedIn) {
         return new Outcome.Evidence(power, null, DeployProgress.of(phase), checkedIn);
     }

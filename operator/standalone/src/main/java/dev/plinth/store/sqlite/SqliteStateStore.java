@@ -62,8 +62,10 @@ public final class SqliteStateStore implements StateStore {
             }
             db.setAutoCommit(false);
             selectVersion = db.prepareStatement("SELECT version FROM nodes WHERE name = ?");
-            insertNode = db.prepareStatement("INSERT INTO nodes(name, record, version) VALUES(?, ?, 1)");
-            updateNode = db.prepareStatement("UPDATE nodes SET record = ?, version = version + 1 WHERE name = ?");
+            // conditional writes: the version check costs no extra read unless it fails
+            insertNode = db.prepareStatement("INSERT OR IGNORE INTO nodes(name, record, version) VALUES(?, ?, 1)");
+            updateNode = db.prepareStatement(
+                    "UPDATE nodes SET record = ?, version = version + 1 WHERE name = ? AND version = ?");
             deleteNode = db.prepareStatement("DELETE FROM nodes WHERE name = ?");
             insertEvent = db.prepareStatement("INSERT INTO events(node, at, type, message) VALUES(?, ?, ?, ?)");
         } catch (Exception e) {
@@ -142,20 +144,21 @@ public final class SqliteStateStore implements StateStore {
     }
 
     private long writeNode(NodeRecord record, long expectedVersion) throws SQLException {
-        long stored = storedVersion(record.name());
-        if (stored != expectedVersion) {
-            throw new StoreConflictException("node " + record.name(), expectedVersion, stored);
-        }
-        if (stored == Versioned.ABSENT) {
+        int written;
+        if (expectedVersion == Versioned.ABSENT) {
             insertNode.setString(1, record.name());
             insertNode.setString(2, Json.write(record));
-            insertNode.executeUpdate();
+            written = insertNode.executeUpdate();
         } else {
             updateNode.setString(1, Json.write(record));
             updateNode.setString(2, record.name());
-            updateNode.executeUpdate();
+            updateNode.setLong(3, expectedVersion);
+            written = updateNode.executeUpdate();
         }
-        return stored + 1;
+        if (written == 0) {
+            throw new StoreConflictException("node " + record.name(), expectedVersion, storedVersion(record.name()));
+        }
+        return expectedVersion + 1;
     }
 
     private long storedVersion(String name) throws SQLException {

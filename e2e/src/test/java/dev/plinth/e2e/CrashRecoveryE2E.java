@@ -52,25 +52,12 @@ class CrashRecoveryE2E {
     }
 
     private Api startController(int run, String... extra) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"), "dev.plinth.runtime.cli.Main", "run",
-                "--repo", git.url(), "--path", "fleet", "--poll", "1h", "--driver", "fake",
-                "--state-dir", dir.resolve("state").toString(), "--secrets", dir.resolve("secrets.yaml").toString(),
-                "--api-listen", "127.0.0.1:" + port, "--workers", "4",
+        List<String> options = new ArrayList<>(List.of(
                 "--fake-call-ms", "40", "--fake-deploy-ms", "2500", "--fake-boot-ms", "1200"));
-        cmd.addAll(List.of(extra));
-        controller = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("controller-" + run + ".log").toFile()).start();
-        Api api = new Api(port);
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            try {
-                return api.get("/readyz").statusCode() == 200;
-            } catch (Exception e) {
-                return false;
-            }
-        });
-        return api;
+        options.addAll(List.of(extra));
+        controller = ChildController.start(git.url(), dir.resolve("state"), dir.resolve("secrets.yaml"), port,
+                dir.resolve("controller-" + run + ".log"), options.toArray(String[]::new));
+        return ChildController.awaitReady(port);
     }
 
     private void killHard() throws Exception {
@@ -119,9 +106,7 @@ class CrashRecoveryE2E {
         Duration bound = Duration.ofSeconds(Long.getLong("plinth.crash.boundSeconds", 90));
         git = GitDaemonFixture.start();
         String commit = git.commit(Fleet.files(nodes, "centos"), "fleet");
-        Files.writeString(dir.resolve("secrets.yaml"), Fleet.secrets(nodes, "pw"));
-        Files.setPosixFilePermissions(dir.resolve("secrets.yaml"), // a looser one is refused
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Fleet.writeSecrets(dir.resolve("secrets.yaml"), nodes, "pw");
         port = GitDaemonFixture.freeLoopbackPort();
         String[] slowReboots = {"--fake-reboot-ms", "1500"};
 
@@ -204,9 +189,7 @@ class CrashRecoveryE2E {
     void killedMidProvisioningResumesWithoutDoingAnythingTwice() throws Exception {
         git = GitDaemonFixture.start();
         String commit = git.commit(Fleet.files(NODES, "centos"), "fleet");
-        Files.writeString(dir.resolve("secrets.yaml"), Fleet.secrets(NODES, "pw"));
-        Files.setPosixFilePermissions(dir.resolve("secrets.yaml"), // a looser one is refused
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Fleet.writeSecrets(dir.resolve("secrets.yaml"), NODES, "pw");
         port = GitDaemonFixture.freeLoopbackPort();
 
         Api api = startController(1);

@@ -127,13 +127,7 @@ class FilesAndProcessesE2E {
     // --- #13 -----------------------------------------------------------------------------------------------------
 
     private Process childController(Path stateDir, int port, Path log) throws Exception {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"),
-                "dev.plinth.runtime.cli.Main", "run", "--repo", git.url(), "--path", "fleet", "--poll", "1h",
-                "--driver", "fake", "--state-dir", stateDir.toString(),
-                "--secrets", dir.resolve("secrets.yaml").toString(),
-                "--api-listen", "127.0.0.1:" + port, "--workers", "4", "--fake-call-ms", "5");
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return ChildController.start(git.url(), stateDir, dir.resolve("secrets.yaml"), port, log, "--fake-call-ms", "5");
     }
 
     @Test

@@ -7,6 +7,13 @@ import java.util.Map;
 final class Fleet {
     private Fleet() {}
 
+    /** Writes {@link #secrets} to {@code file}, owner-only: the controller refuses a looser secrets file. */
+    static void writeSecrets(java.nio.file.Path file, int count, String password) throws java.io.IOException {
+        java.nio.file.Files.writeString(file, secrets(count, password));
+        java.nio.file.Files.setPosixFilePermissions(file,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+
     static String image(String name, char digit) {
         return """
                 apiVersion: plinth.dev/v1alpha1

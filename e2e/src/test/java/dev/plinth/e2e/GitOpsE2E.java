@@ -14,7 +14,6 @@ import dev.plinth.runtime.Standalone;
 import dev.plinth.runtime.StandaloneOptions;
 import dev.plinth.runtime.http.HttpOptions;
 import dev.plinth.testkit.GitDaemonFixture;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -62,9 +61,7 @@ class GitOpsE2E {
     }
 
     private Api start(String webhookSecret) throws Exception {
-        Files.writeString(dir.resolve("secrets.yaml"), Fleet.secrets(6, PASSWORD));
-        Files.setPosixFilePermissions(dir.resolve("secrets.yaml"), // a looser one is refused
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Fleet.writeSecrets(dir.resolve("secrets.yaml"), 6, PASSWORD);
         StandaloneOptions o = new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
                 dir.resolve("state"), dir.resolve("secrets.yaml"), "fake",
                 FakeDriverConfig.of(Duration.ofMillis(5), Duration.ofMillis(300), Duration.ofMillis(100)), false,

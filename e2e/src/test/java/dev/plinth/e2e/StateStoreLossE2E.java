@@ -47,25 +47,10 @@ class StateStoreLossE2E {
     }
 
     private Api startController(int run) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"),
-                "dev.plinth.runtime.cli.Main", "run",
-                "--repo", git.url(), "--path", "fleet", "--poll", "1h", "--driver", "fake",
-                "--state-dir", dir.resolve("state").toString(), "--secrets", dir.resolve("secrets.yaml").toString(),
-                "--api-listen", "127.0.0.1:" + port, "--workers", "4",
-                "--fake-call-ms", "20", "--fake-deploy-ms", "500", "--fake-boot-ms", "300"));
-        controller = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("controller-" + run + ".log").toFile()).start();
-        Api api = new Api(port);
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            try {
-                return api.get("/readyz").statusCode() == 200;
-            } catch (Exception e) {
-                return false;
-            }
-        });
-        return api;
+        controller = ChildController.start(git.url(), dir.resolve("state"), dir.resolve("secrets.yaml"), port,
+                dir.resolve("controller-" + run + ".log"), "--fake-call-ms", "20", "--fake-deploy-ms", "500",
+                "--fake-boot-ms", "300");
+        return ChildController.awaitReady(port);
     }
 
     private Map<String, FakeMachine> machines() throws Exception {
@@ -77,9 +62,7 @@ class StateStoreLossE2E {
     void aControllerThatLostItsDatabaseAdoptsTheRunningMachinesInsteadOfReimagingThem() throws Exception {
         git = GitDaemonFixture.start();
         String commit = git.commit(Fleet.files(NODES, "centos"), "fleet");
-        Files.writeString(dir.resolve("secrets.yaml"), Fleet.secrets(NODES, "pw"));
-        Files.setPosixFilePermissions(dir.resolve("secrets.yaml"),
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Fleet.writeSecrets(dir.resolve("secrets.yaml"), NODES, "pw");
         port = GitDaemonFixture.freeLoopbackPort();
 
         Api first = startController(1);

@@ -12,9 +12,7 @@ import dev.plinth.runtime.StandaloneOptions;
 import dev.plinth.testkit.GitDaemonFixture;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
@@ -49,8 +47,7 @@ class StatusCliE2E {
 
     private int start(FakeDriverConfig fake) throws Exception {
         Path secrets = dir.resolve("secrets.yaml");
-        Files.writeString(secrets, Fleet.secrets(1, "pw-status"));
-        Files.setPosixFilePermissions(secrets, PosixFilePermissions.fromString("rw-------"));
+        Fleet.writeSecrets(secrets, 1, "pw-status");
         plinth = new Standalone(new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
                 dir.resolve("state"), secrets, "fake", fake, true, dev.plinth.runtime.http.HttpOptions.loopback(), 4, null, false,
                 LifecycleConfig.DEFAULT, null), NodeListener.NONE);

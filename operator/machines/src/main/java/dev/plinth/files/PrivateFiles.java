@@ -71,12 +71,19 @@ public final class PrivateFiles {
         } catch (UnsupportedOperationException e) {
             return;
         }
-        if (!loose(perms)) {
-            return;
+        String problem = looseness(file, perms, what, advice);
+        if (problem != null) {
+            throw new IllegalStateException(problem);
         }
-        throw new IllegalStateException(what + " " + file + " is readable by others ("
-                + PosixFilePermissions.toString(perms) + "): run `chmod 600 " + file + "`"
-                + (advice.isEmpty() ? "" : "; " + advice));
+    }
+
+    /** Why a file with {@code perms} is refused ({@link #requireOwnerOnly}), or null when only its owner has any. */
+    public static String looseness(Path file, Set<PosixFilePermission> perms, String what, String advice) {
+        if (!loose(perms)) {
+            return null;
+        }
+        return what + " " + file + " is readable by others (" + PosixFilePermissions.toString(perms)
+                + "): run `chmod 600 " + file + "`" + (advice.isEmpty() ? "" : "; " + advice);
     }
 
     private static boolean loose(Set<PosixFilePermission> perms) {

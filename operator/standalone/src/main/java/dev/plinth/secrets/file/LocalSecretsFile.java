@@ -6,6 +6,8 @@ import dev.plinth.driver.BmcCredentials;
 import dev.plinth.files.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
@@ -27,6 +29,8 @@ public final class LocalSecretsFile implements SecretStore {
 
     private final Path file;
     private FileTime loadedAt;
+    private static final String SECRETS = "secrets file";
+    private static final String ADVICE = "change the BMC passwords in it if others may have read it";
     private String lastRefusal;
     private Map<String, BmcCredentials> entries = Map.of();
 
@@ -47,12 +51,15 @@ public final class LocalSecretsFile implements SecretStore {
 
     private void reloadIfChanged() {
         try {
-            if (!Files.exists(file)) {
+            // one stat per use: permissions checked every time (chmod leaves the modification time alone)
+            PosixFileAttributes attrs;
+            try {
+                attrs = Files.readAttributes(file, PosixFileAttributes.class);
+            } catch (NoSuchFileException e) {
                 entries = Map.of();
                 return;
             }
-            // checked on every use, not only on change: chmod leaves the modification time alone
-            String refused = refusal();
+            String refused = PrivateFiles.looseness(file, attrs.permissions(), SECRETS, ADVICE);
             if (refused != null) {
                 if (!refused.equals(lastRefusal)) {
                     LOG.error("{}; its credentials are not used until then", refused);
@@ -63,7 +70,7 @@ public final class LocalSecretsFile implements SecretStore {
                 return;
             }
             lastRefusal = null;
-            FileTime modified = Files.getLastModifiedTime(file);
+            FileTime modified = attrs.lastModifiedTime();
             if (modified.equals(loadedAt)) {
                 return;
             }
@@ -84,8 +91,7 @@ public final class LocalSecretsFile implements SecretStore {
             return null;
         }
         try {
-            PrivateFiles.requireOwnerOnly(file, "secrets file", "change the BMC passwords in it if others may have"
-                    + " read it");
+            PrivateFiles.requireOwnerOnly(file, SECRETS, ADVICE);
             return null;
         } catch (IllegalStateException e) {
             return e.getMessage();

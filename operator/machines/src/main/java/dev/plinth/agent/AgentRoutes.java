@@ -1,5 +1,6 @@
 package dev.plinth.agent;
 
+import dev.plinth.http.Bearer;
 import dev.plinth.core.Printable;
 import dev.plinth.driver.DeployPhase;
 import dev.plinth.json.Json;
@@ -252,11 +253,7 @@ final class AgentRoutes {
     }
 
     private static String bearer(RoutingContext ctx) {
-        String h = ctx.request().getHeader("Authorization");
-        if (h == null || h.length() < 7 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        return h.substring(7).trim();
+        return Bearer.token(ctx.request().getHeader("Authorization"));
     }
 
     /**

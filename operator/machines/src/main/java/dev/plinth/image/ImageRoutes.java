@@ -1,5 +1,6 @@
 package dev.plinth.image;
 
+import dev.plinth.http.Bearer;
 import dev.plinth.core.Printable;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.FileSystemAccess;
@@ -16,8 +17,7 @@ final class ImageRoutes {
     private ImageRoutes() {}
 
     private static String bearer(io.vertx.core.http.HttpServerRequest request) {
-        String h = request.getHeader("Authorization");
-        return h != null && h.startsWith("Bearer ") ? h.substring("Bearer ".length()).trim() : null;
+        return Bearer.token(request.getHeader("Authorization"));
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.plinth.core.NodeRecord;
 import dev.plinth.driver.Drivers;
 import dev.plinth.driver.NodeWaker;
 import dev.plinth.reconcile.ImageCatalog;
+import dev.plinth.reconcile.NodeEvents;
 import dev.plinth.reconcile.NodeReconciler;
 import dev.plinth.reconcile.Pass;
 import dev.plinth.reconcile.RecordWriter;
@@ -166,7 +167,7 @@ public final class NodeController implements NodeWaker, AutoCloseable {
             long version = store.saveNode(after, current == null ? Versioned.ABSENT : current.version(), event);
             records.put(after.name(), new Versioned<>(after, version));
             if (event != null) {
-                if (event.type().equals("Step")) {
+                if (event.type().equals(NodeEvents.STEP)) {
                     LOG.debug("node {}: {}", after.name(), event.message());
                 } else {
                     LOG.info("node {}: {}", after.name(), event.message());

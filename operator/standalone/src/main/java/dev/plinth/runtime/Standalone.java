@@ -14,6 +14,8 @@ import dev.plinth.driver.ipmi.IpmiPowerDriver;
 import dev.plinth.image.ImageCache;
 import dev.plinth.load.DesiredStateLoader;
 import io.vertx.ext.web.Router;
+import dev.plinth.driver.PowerDriver;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import dev.plinth.driver.fake.FakeDriver;
@@ -117,8 +119,9 @@ public final class Standalone implements AutoCloseable {
                     closeables.add(0, agent);
                     IpmiPowerDriver ipmi = new IpmiPowerDriver();
                     closeables.add(0, ipmi);
-                    // the schemes of bmcSupport("ipmi")
-                    drivers = new Drivers(new SchemePowerDriver(Map.of("ipmi", ipmi)), agent, agent);
+                    Map<String, PowerDriver> byScheme = new HashMap<>();
+                    new IpmiAddressRules().schemes().forEach(scheme -> byScheme.put(scheme, ipmi));
+                    drivers = new Drivers(new SchemePowerDriver(byScheme), agent, agent);
                     images = cache;
                     mounts.add(router -> cache.mount(router, agent::mayFetchImage));
                     mounts.add(agent::mount);

@@ -2,6 +2,7 @@ package dev.plinth.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.plinth.json.Json;
+import dev.plinth.runtime.http.ApiToken;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -9,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -23,21 +23,12 @@ final class ApiClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
     private final String base;
-    /** Never printed: the first line of the token file. */
-    private final String token;
+    /** Never printed. */
+    private final ApiToken token;
 
     ApiClient(String server, Path tokenFile) {
         this.base = checked(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
-        this.token = tokenFile == null ? null : readToken(tokenFile);
-    }
-
-    private static String readToken(Path file) {
-        try {
-            return Files.readString(file).lines().findFirst().orElse("").trim();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the API token file " + file + ": "
-                    + e.getClass().getSimpleName());
-        }
+        this.token = tokenFile == null ? null : ApiToken.fromFile(tokenFile);
     }
 
     /** The server as an http(s) URL with a host, or the way to write it. */
@@ -100,7 +91,7 @@ final class ApiClient {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
             if (token != null) {
-                request.header("Authorization", "Bearer " + token);
+                request.header("Authorization", token.authorizationHeader());
             }
             return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.net.ConnectException e) {

@@ -200,8 +200,8 @@ final class DemoCommand implements Callable<Integer> {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + "/api/v1/webhook/git"))
                 .POST(HttpRequest.BodyPublishers.ofString("{}"));
         if (options.apiTokenFile != null) {
-            request.header("Authorization", "Bearer "
-                    + java.nio.file.Files.readString(options.apiTokenFile).lines().findFirst().orElse("").trim());
+            request.header("Authorization",
+                    dev.plinth.runtime.http.ApiToken.fromFile(options.apiTokenFile).authorizationHeader());
         }
         HttpResponse<String> r = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
         System.out.println("     webhook: " + r.statusCode() + " " + r.body().trim());

@@ -1,5 +1,6 @@
 package dev.plinth.runtime.http;
 
+import dev.plinth.http.Bearer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,13 +38,15 @@ public final class ApiToken {
         return new ApiToken(first);
     }
 
+    /** The {@code Authorization} header a client sends with this token. */
+    public String authorizationHeader() {
+        return "Bearer " + new String(token, StandardCharsets.UTF_8);
+    }
+
     /** The value of an {@code Authorization} header: {@code Bearer <token>}, compared in constant time. */
     public boolean admits(String authorization) {
-        if (authorization == null || authorization.length() < 7
-                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        return MessageDigest.isEqual(token, authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+        String presented = Bearer.token(authorization);
+        return presented != null && MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -124,9 +124,7 @@ public final class LocalSecretsFile implements SecretStore {
         if (!Files.isDirectory(dir)) {
             PrivateFiles.directory(dir); // a new one (the demo's state directory) is made 0700 from the start
         }
-        Files.deleteIfExists(file);
-        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, sb.toString());
+        Files.deleteIfExists(file); // a new file, 0600 before a byte is written
+        Files.writeString(PrivateFiles.file(file), sb.toString());
     }
 }

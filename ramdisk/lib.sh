@@ -17,6 +17,17 @@ kernel_version() {
 }
 kernel_image() { echo "$(kernel_root)/boot/vmlinuz-$(kernel_version)"; }
 
+# add_dynamic_binary ROOT SRC DEST: SRC at ROOT/DEST with the shared libraries ldd names, at their paths.
+add_dynamic_binary() {
+    local root=$1 src=$2 dst=$3 lib
+    [ -x "$src" ] || die "$dst: not found on this host (install the package that has it)"
+    mkdir -p "$root/$(dirname "$dst")"; cp "$src" "$root/$dst"
+    for lib in $(ldd "$src" | awk '$2=="=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+        mkdir -p "$root/$(dirname "$lib")"
+        [ -e "$root/$lib" ] || cp -L "$lib" "$root/$lib"
+    done
+}
+
 # build_initramfs OUT.cpio.gz MAIN_SCRIPT [extra files as SRC:DEST ...]
 # A busybox-static userland, the kernel modules in dependency order, the udhcpc hook,
 # the guest library (agent/lib.sh), and MAIN_SCRIPT installed as /bin/plinth-main (run by /init).
@@ -32,6 +43,9 @@ build_initramfs() {
     for a in $(/bin/busybox --list-full); do
         [ -e "$root/$a" ] || ln -s /bin/busybox "$root/$a"
     done
+    # openssl: busybox wget verifies HTTPS certificates only through it (without it, busybox's own TLS checks
+    # nothing); the agent refuses an https API when it is missing.
+    add_dynamic_binary "$root" "$(command -v openssl)" /usr/bin/openssl
     # Modules: a scratch depmod tree, then modprobe --show-depends gives the insmod order.
     mtree=$work/mtree; mkdir -p "$mtree/lib/modules"
     ln -s "$kr/lib/modules/$kv" "$mtree/lib/modules/$kv"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Plinth's build and tests need; does nothing for packages already there.
 set -euo pipefail
-packages=(openjdk-17-jdk-headless maven git openipmi ipmitool)
+# busybox-static, openssl and cpio: the deploy agent's own tools, which its contract and TLS tests run
+packages=(openjdk-17-jdk-headless maven git openipmi ipmitool busybox-static openssl cpio)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

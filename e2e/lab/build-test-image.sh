@@ -4,6 +4,7 @@
 # tiny initramfs whose /init prints PLINTH-IMAGE=NAME, reads the config block and checks in.
 # No loop mounts: sfdisk on the file, mkfs.fat --offset, mtools (mcopy) and syslinux --offset.
 # Output: $PLINTH_LAB_DIR/images/NAME.raw, NAME.raw.gz, NAME.raw.xz, NAME.sha256
+# An image already built from the same scripts (NAME.inputs: a digest of them and the size) is kept.
 set -eu
 . "$(dirname "$0")/lib.sh"
 NAME=${1:?usage: build-test-image.sh NAME [SIZE_MIB]}
@@ -13,6 +14,11 @@ MBR=/usr/lib/syslinux/mbr/mbr.bin
 [ -f "$MBR" ] && command -v syslinux >/dev/null && command -v mcopy >/dev/null && command -v mkfs.fat >/dev/null \
     || die "syslinux/mtools/dosfstools missing: run install-packages.sh"
 out=$LAB_DIR/images; mkdir -p "$out"
+inputs=$( { cat "$0" "$LAB_SRC/guest/image-init.sh" "$RAMDISK_LIB" "$RAMDISK_SRC/agent/lib.sh" \
+    "$RAMDISK_SRC/agent/init.sh" "$RAMDISK_SRC/agent/udhcpc.script"; echo "$SIZE_MIB"; } | sha256sum | cut -d' ' -f1)
+if [ -f "$out/$NAME.sha256" ] && [ "$(cat "$out/$NAME.inputs" 2>/dev/null)" = "$inputs" ]; then
+    log "$NAME: up to date ($out/$NAME.raw)"; exit 0
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/plinth-img.XXXXXX"); trap 'rm -rf "$work"' EXIT
 echo "$NAME" > "$work/plinth-image"
 build_initramfs "$work/initrd.gz" "$LAB_SRC/guest/image-init.sh" "$work/plinth-image:etc/plinth-image"
@@ -47,3 +53,4 @@ size=$(stat -c %s "$out/$NAME.raw")
 printf 'name=%s\nsha256=%s\nsize=%s\nraw=%s\ngz=%s (%s bytes)\nxz=%s (%s bytes)\n' "$NAME" "$sha" "$size" \
     "$out/$NAME.raw" "$out/$NAME.raw.gz" "$(stat -c %s "$out/$NAME.raw.gz")" \
     "$out/$NAME.raw.xz" "$(stat -c %s "$out/$NAME.raw.xz")" | tee "$out/$NAME.sha256"
+echo "$inputs" > "$out/$NAME.inputs"

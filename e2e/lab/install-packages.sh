@@ -3,7 +3,7 @@
 # a Debian kernel into $PLINTH_LAB_DIR/kernel (extracted with dpkg-deb -x).
 set -eu
 LAB_DIR=${PLINTH_LAB_DIR:-/var/tmp/plinth-lab}
-PKGS="qemu-system-x86 qemu-utils ipxe-qemu openipmi ipmitool busybox-static kmod cpio gzip xz-utils
+PKGS="qemu-system-x86 qemu-utils ipxe-qemu openipmi ipmitool busybox-static openssl kmod cpio gzip xz-utils
       syslinux syslinux-common mtools dosfstools fdisk python3 iproute2 coreutils"
 
 missing=""

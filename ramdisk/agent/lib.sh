@@ -6,6 +6,21 @@ now_cs() { read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}" | sed 's/^0*//;s
 since() { e=$(( $(now_cs) - $1 )); printf '%d.%02d' $((e / 100)) $((e % 100)); }
 
 # cmdline_get NAME: value of NAME=value on the kernel command line (empty if absent)
+# api_trust API APIHOST CAFILE: what an https API needs before the first request: busybox wget verifies the
+# certificate only through the openssl binary, against SSL_CERT_FILE, and checks host names, not addresses, so the
+# API's name is mapped to APIHOST in /etc/hosts. Refuses (1, a message on stdout) when it cannot verify.
+api_trust() {
+    case "$1" in https://*) ;; *) return 0 ;; esac
+    command -v openssl >/dev/null 2>&1 || { echo "no openssl binary: cannot verify $1"; return 1; }
+    [ -s "$3" ] || { echo "no CA certificate at $3: cannot verify $1"; return 1; }
+    SSL_CERT_FILE=$3; export SSL_CERT_FILE
+    if [ -n "$2" ]; then
+        h=${1#https://}; h=${h%%/*}; h=${h%%:*}
+        echo "$2 $h" >> "${PLINTH_AGENT_ROOT:-}/etc/hosts"
+    fi
+    return 0
+}
+
 cmdline_get() {
     for w in $(cat "${PLINTH_AGENT_ROOT:-}/proc/cmdline"); do
         case "$w" in "$1="*) echo "${w#*=}"; return 0 ;; esac

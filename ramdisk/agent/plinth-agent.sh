@@ -12,6 +12,9 @@ T0=$(now_cs)
 say() { echo "plinth-agent: $*"; }
 
 API=$(cmdline_get plinth.api)
+APIHOST=$(cmdline_get plinth.apihost)
+# the controller's CA: a second initrd iPXE loads (PROTOCOL.md section 1)
+CA_FILE=$R/etc/plinth/ca.pem
 DEPLOY=$(cmdline_get plinth.deploy)
 TOKEN=$(cmdline_get plinth.token)
 NODE=$(cmdline_get plinth.node)
@@ -51,6 +54,9 @@ fail() {
 
 [ -n "$API" ] && [ -n "$DEPLOY" ] && [ -n "$TOKEN" ] || fail "missing plinth.api, plinth.deploy or plinth.token on the kernel command line"
 say "node=${NODE:-?} deploy=$DEPLOY api=$API (started after $(since 0)s of uptime)"
+# not in a subshell: it exports SSL_CERT_FILE
+api_trust "$API" "$APIHOST" "$CA_FILE" > $R/tmp/trust.err || fail "$(cat $R/tmp/trust.err)"
+case "$API" in https://*) say "HTTPS to $API, verified against the controller CA" ;; esac
 
 # 1. network
 t=$(now_cs)
@@ -213,6 +219,9 @@ OFF=$(( DISK_BYTES / 512 - CONFIG_SIZE / 512 ))
     echo "node=$NODE"
     echo "deploy=$DEPLOY"
     echo "checkin=$CHECKIN"
+    # the installed OS checks in over the same verified HTTPS: the CA's base64 on one line, and the API's address
+    [ -z "$APIHOST" ] || echo "apihost=$APIHOST"
+    [ ! -s "$CA_FILE" ] || echo "ca=$(sed '/^-----/d' "$CA_FILE" | tr -d '\n')"
     echo "END"
 } > $R/tmp/config.blk
 dd if=/dev/zero of="$R$DEV" bs=512 seek="$OFF" count=$((CONFIG_SIZE / 512)) 2>/dev/null || fail "cannot clear the config block"

@@ -22,8 +22,15 @@ if [ -z "$DISK" ]; then
     while :; do sleep 3600; done
 fi
 cfg() { sed -n '/^END$/q; s/^'"$1"'=//p' /tmp/config | head -1; }
-API=$(cfg api); NODE=$(cfg node); TOKEN=$(cfg checkin); DEPLOY=$(cfg deploy)
+API=$(cfg api); NODE=$(cfg node); TOKEN=$(cfg checkin); DEPLOY=$(cfg deploy); CA=$(cfg ca); APIHOST=$(cfg apihost)
 echo "PLINTH-CONFIG=found on /dev/$DISK node=$NODE api=$API"
+if [ -n "$CA" ]; then
+    mkdir -p /etc/plinth
+    { echo "-----BEGIN CERTIFICATE-----"; echo "$CA" | fold -w 64; echo "-----END CERTIFICATE-----"; } > /etc/plinth/ca.pem
+fi
+if ! api_trust "$API" "$APIHOST" /etc/plinth/ca.pem > /tmp/trust.err; then
+    echo "PLINTH-CHECKIN=failed ($(cat /tmp/trust.err))"; while :; do sleep 3600; done
+fi
 if ! net_up ""; then echo "PLINTH-CHECKIN=failed (DHCP)"; while :; do sleep 3600; done; fi
 # the deploy id lets a controller that lost its records check the token (ramdisk/PROTOCOL.md section 6)
 body="image=$(urlencode "$NAME")&node=$(urlencode "$NODE")&ip=$(urlencode "$NET_IP")&deploy=$(urlencode "$DEPLOY")"

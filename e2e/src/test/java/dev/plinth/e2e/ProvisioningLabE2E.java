@@ -106,7 +106,8 @@ class ProvisioningLabE2E {
         plinth = new Standalone(new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
                 dir.resolve("state"), dir.resolve("secrets.yaml"), "ipmi", FakeDriverConfig.INSTANT, false,
                 // the guests reach 127.0.0.1:8080 in the lab's namespace as 10.0.2.2:8080
-                new HttpOptions(ListenAddress.loopback(0), ListenAddress.loopback(8080), null, HttpLimits.DEFAULT),
+                new HttpOptions(ListenAddress.loopback(0), ListenAddress.loopback(8080), ListenAddress.loopback(8443), null,
+                        HttpLimits.DEFAULT),
                 8, null, false, LifecycleConfig.DEFAULT,
                 new MetalOptions("http://10.0.2.2:8080", Lab.DIR.resolve("ramdisk/vmlinuz"),
                         Lab.DIR.resolve("ramdisk/initramfs.cpio.gz"), "console=ttyS0",
@@ -117,7 +118,11 @@ class ProvisioningLabE2E {
         await().atMost(DEPLOY).pollInterval(Duration.ofSeconds(2)).until(() -> api.convergedOn(c1));
         for (int vm = 1; vm <= 2; vm++) {
             assertThat(Lab.diskSha256(vm, alpha.size())).as("disk of vm%d", vm).isEqualTo(alpha.sha256());
-            assertThat(Lab.serialLog(vm)).contains("PLINTH-IMAGE=alpha");
+            // the agent and the installed OS both spoke HTTPS, verified against the controller CA (issue 8 #2)
+            assertThat(Lab.serialLog(vm)).contains("PLINTH-IMAGE=alpha")
+                    .contains("HTTPS to https://plinth-controller:8443, verified against the controller CA")
+                    .contains("PLINTH-CONFIG=found on /dev/vda node=vm" + vm + " api=https://plinth-controller:8443")
+                    .contains("PLINTH-CHECKIN=ok");
             JsonNode node = api.json("/api/v1/nodes/vm" + vm);
             assertThat(node.path("image").asText()).isEqualTo("alpha");
             assertThat(node.path("bootDevice").asText()).isEqualTo("DISK");

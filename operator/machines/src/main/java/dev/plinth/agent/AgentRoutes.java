@@ -4,6 +4,7 @@ import dev.plinth.http.Bearer;
 import dev.plinth.core.Printable;
 import dev.plinth.driver.DeployPhase;
 import dev.plinth.json.Json;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -44,13 +45,23 @@ final class AgentRoutes {
         this.clock = clock;
     }
 
-    /** See {@link AgentService#mount}. */
-    void mount(Router router) {
+    /** See {@link AgentService#mountBoot}. */
+    void mountBoot(Router router) {
         router.get("/boot.ipxe").handler(ctx -> text(ctx, 200, scripts.chain()));
-        // blocking: these wait for the registry's monitor, and most write to the store
+        // blocking: it waits for the registry's monitor, and may write to the store
         router.get("/v1/boot/:file").blockingHandler(this::bootScript);
         router.get("/v1/ramdisk/vmlinuz").handler(ctx -> ramdisk(ctx, config.ramdiskKernel()));
         router.get("/v1/ramdisk/initramfs.cpio.gz").handler(ctx -> ramdisk(ctx, config.ramdiskInitramfs()));
+        if (config.tls() != null) {
+            Buffer ca = Buffer.buffer(CaInitrd.of(config.tls().caPem()));
+            router.get("/v1/ramdisk/ca.cpio").handler(ctx -> ctx.response()
+                    .putHeader("Content-Type", "application/octet-stream").end(ca));
+        }
+    }
+
+    /** See {@link AgentService#mountAgent}. */
+    void mountAgent(Router router) {
+        // blocking: these wait for the registry's monitor, and most write to the store
         router.get("/v1/agent/deploys/:id").blockingHandler(this::instructions);
         // in memory only: BodyHandler's default writes multipart uploads to ./file-uploads, never deleted
         router.post("/v1/agent/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
@@ -122,7 +133,7 @@ final class AgentRoutes {
             if (d == null) {
                 return;
             }
-            body.put("imageUrl", config.advertisedBaseUrl() + d.imagePath);
+            body.put("imageUrl", config.agentBaseUrl() + d.imagePath);
             body.put("sha256", d.sha256);
             body.put("compression", d.compression);
             body.put("rootDeviceHints", rootDeviceHints(d));

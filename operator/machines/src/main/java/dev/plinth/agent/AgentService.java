@@ -57,9 +57,12 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
      * @param keyFile 32 random bytes the tokens are derived from; created (0600) when missing
      * @param bootWindow how long after the lifecycle opens a node's boot window ({@link #openDeployBootWindow}) its
      *     deploy script may be claimed; after that, or after the first claim, the MAC gets no credential
+     * @param tls where the agent and the installed OS reach the agent and image routes over HTTPS, and the CA they
+     *     trust; null: those routes are plain HTTP on {@code advertisedBaseUrl} (tests, or a trusted network)
      */
     public record Config(String advertisedBaseUrl, Path ramdiskKernel, Path ramdiskInitramfs, String extraKernelArgs,
-            NodeWaker waker, ImageCache images, DeployRegistryStore store, Path keyFile, Duration bootWindow) {
+            NodeWaker waker, ImageCache images, DeployRegistryStore store, Path keyFile, Duration bootWindow,
+            Tls tls) {
         /**
          * Default boot window: the lifecycle's default {@code bootTimeout} (5 min) plus time for the reboot's own
          * retries (up to 5, backing off to 60 s) before the machine even starts its firmware.
@@ -69,7 +72,17 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         public Config(String advertisedBaseUrl, Path ramdiskKernel, Path ramdiskInitramfs, String extraKernelArgs,
                 NodeWaker waker, ImageCache images, DeployRegistryStore store, Path keyFile) {
             this(advertisedBaseUrl, ramdiskKernel, ramdiskInitramfs, extraKernelArgs, waker, images, store, keyFile,
-                    DEFAULT_BOOT_WINDOW);
+                    DEFAULT_BOOT_WINDOW, null);
+        }
+
+        public Config withTls(Tls t) {
+            return new Config(advertisedBaseUrl, ramdiskKernel, ramdiskInitramfs, extraKernelArgs, waker, images,
+                    store, keyFile, bootWindow, t);
+        }
+
+        /** Where token-bearing requests and image downloads go: the HTTPS endpoint when there is one. */
+        public String agentBaseUrl() {
+            return tls == null ? advertisedBaseUrl : tls.endpoint().baseUrl();
         }
 
         public Config {
@@ -84,6 +97,17 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
             advertisedBaseUrl = advertisedBaseUrl.replaceAll("/+$", "");
             extraKernelArgs = extraKernelArgs == null ? "" : extraKernelArgs.trim();
             waker = waker == null ? NodeWaker.NONE : waker;
+        }
+    }
+
+    /**
+     * HTTPS for the agent: its endpoint and the controller CA (PEM) the ramdisk and the installed OS trust.
+     */
+    public record Tls(AgentEndpoint endpoint, String caPem) {
+        public Tls {
+            if (endpoint == null || caPem == null || !caPem.contains("BEGIN CERTIFICATE")) {
+                throw new IllegalArgumentException("TLS for the agent needs its endpoint and a PEM CA certificate");
+            }
         }
     }
 
@@ -212,13 +236,29 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
     // --- HTTP ---
 
     /**
-     * Mounts the agent protocol on {@code router}: {@code GET /boot.ipxe}, {@code GET /v1/boot/{mac}.ipxe},
-     * {@code GET /v1/ramdisk/vmlinuz|initramfs.cpio.gz}, {@code GET /v1/agent/deploys/{id}},
-     * {@code POST /v1/agent/deploys/{id}/events}, {@code POST /v1/agent/checkin}. Mount the image cache too
-     * ({@link ImageCache#mount}): instructions point at its {@code /images/} paths.
+     * Mounts the whole agent protocol on one router: {@link #mountBoot} and {@link #mountAgent} together, for a
+     * controller without HTTPS.
      */
     public void mount(Router router) {
-        routes.mount(router);
+        routes.mountBoot(router);
+        routes.mountAgent(router);
+    }
+
+    /**
+     * What iPXE fetches, plain HTTP (it cannot do HTTPS): {@code GET /boot.ipxe}, {@code GET /v1/boot/{mac}.ipxe},
+     * {@code GET /v1/ramdisk/vmlinuz|initramfs.cpio.gz}, and with TLS {@code GET /v1/ramdisk/ca.cpio}.
+     */
+    public void mountBoot(Router router) {
+        routes.mountBoot(router);
+    }
+
+    /**
+     * What carries tokens: {@code GET /v1/agent/deploys/{id}}, {@code POST /v1/agent/deploys/{id}/events},
+     * {@code POST /v1/agent/checkin}; on the HTTPS listener when there is one. Mount the image cache beside it
+     * ({@link ImageCache#mount}): instructions point at its {@code /images/} paths under {@link Config#agentBaseUrl}.
+     */
+    public void mountAgent(Router router) {
+        routes.mountAgent(router);
     }
 
     /**

@@ -90,14 +90,18 @@ final class IpxeScripts {
         }
         String base = config.advertisedBaseUrl();
         String extra = config.extraKernelArgs().isEmpty() ? "" : " " + config.extraKernelArgs();
+        String api = config.tls() == null ? "plinth.api=" + base : config.tls().endpoint().kernelArgs();
+        // the CA as a second initrd: the kernel unpacks it over the ramdisk's (PROTOCOL.md, section 1)
+        String caInitrd = config.tls() == null ? "" : "initrd " + base + "/v1/ramdisk/ca.cpio\n";
         // `quiet`: without it the kernel prints its command line, tokens included, on the console
         return "#!ipxe\n"
                 + "echo Plinth: deploying " + d.imageName + " to " + d.node + " (deploy " + d.deployId + ")\n"
-                + "kernel " + base + "/v1/ramdisk/vmlinuz" + extra + " quiet plinth.api=" + base
+                + "kernel " + base + "/v1/ramdisk/vmlinuz" + extra + " quiet " + api
                 + " plinth.deploy=" + d.deployId + " plinth.token=" + registry.deployToken(d)
                 + " plinth.node=" + d.node + " plinth.checkin=" + registry.checkinToken(d)
                 + " BOOTIF=01-${mac:hexhyp}\n"
                 + "initrd " + base + "/v1/ramdisk/initramfs.cpio.gz\n"
+                + caInitrd
                 + "boot\n";
     }
 

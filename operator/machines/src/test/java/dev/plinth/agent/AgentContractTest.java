@@ -10,6 +10,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import dev.plinth.tls.ControllerCa;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -41,6 +43,36 @@ class AgentContractTest {
 
     @Test
     void theAgentSpeaksTheRecordedProtocolAndWritesTheDisk() throws Exception {
+        speakTheProtocol(false);
+    }
+
+    /**
+     * The same over HTTPS as the controller serves it: a certificate from the controller CA, the CA where the CA
+     * initrd puts it, and openssl beside busybox (busybox wget verifies through it, as in the ramdisk).
+     */
+    @Test
+    void theAgentSpeaksTheProtocolOverVerifiedHttpsAndHandsTheCaToTheInstalledOs() throws Exception {
+        speakTheProtocol(true);
+    }
+
+    @Test
+    void theAgentRefusesAnHttpsApiItCannotVerify() throws Exception {
+        Path busybox = busybox();
+        String cmdline = "plinth.api=https://localhost:9 plinth.deploy=d1 plinth.token=" + hex(32, 1)
+                + " BOOTIF=01-52-54-00-aa-bb-01";
+        Path root = fakeRoot(busybox, cmdline);
+        assertThat(runAgent(root)).contains("FAILED: no openssl binary: cannot verify https://localhost:9");
+        Files.createSymbolicLink(root.resolve("bin/openssl"), openssl());
+        assertThat(runAgent(root)).contains("FAILED: no CA certificate at " + root + "/etc/plinth/ca.pem");
+        // nothing was written before it refused
+        try (RandomAccessFile disk = new RandomAccessFile(root.resolve("dev/vda").toFile(), "r")) {
+            byte[] head = new byte[1 << 20];
+            disk.readFully(head);
+            assertThat(head).containsOnly(0);
+        }
+    }
+
+    private void speakTheProtocol(boolean https) throws Exception {
         Path busybox = busybox();
         Transcript t = ContractFixture.transcripts().stream().filter(x -> x.name().equals("happy-path.exchanges"))
                 .findFirst().orElseThrow();
@@ -48,12 +80,14 @@ class AgentContractTest {
         assertThat(agentSide).extracting(Transcript.Exchange::title).hasSize(5);
 
         Replay replay = new Replay(agentSide);
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        ControllerCa ca = https ? ControllerCa.loadOrCreate(tmp.resolve("ca"), Clock.systemUTC()) : null;
+        HttpServer server = https ? TlsServers.https(ca.issue("localhost", List.of()))
+                : HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", replay::handle);
         server.start();
         try {
             Map<String, String> vars = fixture.vars();
-            String api = "http://127.0.0.1:" + server.getAddress().getPort();
+            String api = (https ? "https://localhost:" : "http://127.0.0.1:") + server.getAddress().getPort();
             vars.put("api", api);
             vars.put("imageUrl", api + "/images/web.raw.gz");
             vars.put("token.d1", hex(32, 1));
@@ -63,21 +97,14 @@ class AgentContractTest {
             Path root = fakeRoot(busybox, "console=ttyS0 quiet plinth.api=" + api + " plinth.deploy=d1 plinth.token="
                     + vars.get("token.d1") + " plinth.node=web-0 plinth.checkin=" + vars.get("checkin.d1")
                     + " BOOTIF=01-52-54-00-aa-bb-01");
-            Path agent = ContractFixture.repoRoot().resolve("ramdisk/agent/plinth-agent.sh");
-            ProcessBuilder pb = new ProcessBuilder(busybox.toString(), "sh", agent.toString())
-                    .redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile());
-            pb.environment().clear();
-            pb.environment().put("PATH", root.resolve("bin").toString());
-            pb.environment().put("PLINTH_AGENT_ROOT", root.toString());
-            Process p = pb.start();
-            boolean exited = p.waitFor(120, TimeUnit.SECONDS);
-            if (!exited) {
-                p.destroyForcibly();
+            if (https) {
+                Files.createSymbolicLink(root.resolve("bin/openssl"), openssl());
+                Files.createDirectories(root.resolve("etc/plinth"));
+                Files.writeString(root.resolve("etc/plinth/ca.pem"), ca.certificatePem());
             }
-            String log = Files.readString(tmp.resolve("agent.log"));
-            assertThat(exited).as(log).isTrue();
+            String log = runAgent(root);
+            assertThat(log).contains("plinth-agent: done").endsWith("(exit 0)");
             assertThat(replay.problems).as(log).isEmpty();
-            assertThat(p.exitValue()).as(log).isZero();
             assertThat(replay.done()).as("every required exchange happened; agent log:\n" + log).isTrue();
             assertThat(log).contains("target disk: /dev/vda").doesNotContain(vars.get("token.d1"))
                     .doesNotContain(vars.get("checkin.d1"));
@@ -91,8 +118,14 @@ class AgentContractTest {
                 byte[] config = new byte[512];
                 disk.seek(DISK_BYTES - CONFIG_SIZE);
                 disk.readFully(config);
-                assertThat(new String(config, StandardCharsets.US_ASCII)).startsWith("PLINTH-CONFIG-V1\napi=" + api
-                        + "\nnode=web-0\ndeploy=d1\ncheckin=" + vars.get("checkin.d1") + "\nEND\n\0");
+                // over HTTPS, the CA's base64 for the installed OS: the PEM body, on one line
+                String caLine = https ? "ca=" + ca.certificatePem().lines().filter(l -> !l.startsWith("-----"))
+                        .reduce("", String::concat) + "\n" : "";
+                byte[] block = new byte[4096];
+                disk.seek(DISK_BYTES - CONFIG_SIZE);
+                disk.readFully(block);
+                assertThat(new String(block, StandardCharsets.US_ASCII)).startsWith("PLINTH-CONFIG-V1\napi=" + api
+                        + "\nnode=web-0\ndeploy=d1\ncheckin=" + vars.get("checkin.d1") + "\n" + caLine + "END\n\0");
             }
         } finally {
             server.stop(0);
@@ -186,6 +219,31 @@ class AgentContractTest {
             ex.getResponseBody().write(bytes);
             ex.close();
         }
+    }
+
+    /** Runs the agent in {@code root} to its end; its output. */
+    private String runAgent(Path root) throws Exception {
+        Path agent = ContractFixture.repoRoot().resolve("ramdisk/agent/plinth-agent.sh");
+        ProcessBuilder pb = new ProcessBuilder(busybox().toString(), "sh", agent.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile());
+        pb.environment().clear();
+        pb.environment().put("PATH", root.resolve("bin").toString());
+        pb.environment().put("PLINTH_AGENT_ROOT", root.toString());
+        Process p = pb.start();
+        boolean exited = p.waitFor(120, TimeUnit.SECONDS);
+        if (!exited) {
+            p.destroyForcibly();
+        }
+        String log = Files.readString(tmp.resolve("agent.log"));
+        assertThat(exited).as(log).isTrue();
+        return log + "\n(exit " + p.exitValue() + ")";
+    }
+
+    private static Path openssl() {
+        Path p = Path.of("/usr/bin/openssl");
+        Assumptions.assumeTrue(Files.isExecutable(p), "openssl is not installed (apt-get install openssl): busybox wget"
+                + " cannot verify HTTPS without it");
+        return p;
     }
 
     /** What the agent sees as /: busybox applets, its library, the kernel command line, sysfs and a disk. */

@@ -676,7 +676,7 @@ class AgentServiceTest {
     void theDeployScriptIsServedOnlyInTheBootWindow() throws Exception {
         StepClock clock = new StepClock();
         agent = new AgentService(new AgentService.Config(base, tmp.resolve("vmlinuz"), tmp.resolve("initramfs.cpio.gz"),
-                "console=ttyS0", woken::add, cache, store, tmp.resolve("keys/agent.key"), Duration.ofMinutes(10)),
+                "console=ttyS0", woken::add, cache, store, tmp.resolve("keys/agent.key"), Duration.ofMinutes(10), null),
                 clock);
         Router r = Router.router(vertx);
         cache.mount(r, agent::mayFetchImage);

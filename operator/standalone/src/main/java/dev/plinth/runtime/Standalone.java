@@ -12,6 +12,8 @@ import dev.plinth.driver.fake.FakeAddressRules;
 import dev.plinth.driver.ipmi.IpmiAddressRules;
 import dev.plinth.driver.ipmi.IpmiPowerDriver;
 import dev.plinth.image.ImageCache;
+import dev.plinth.tls.ProvisioningTls;
+import dev.plinth.tls.ServerCertificate;
 import dev.plinth.load.DesiredStateLoader;
 import io.vertx.ext.web.Router;
 import dev.plinth.driver.PowerDriver;
@@ -63,6 +65,9 @@ public final class Standalone implements AutoCloseable {
     private Listener provisioning;
     private final ImageCatalog images;
     private final List<Consumer<Router>> mounts = new ArrayList<>();
+    /** Routes of the provisioning HTTPS listener: empty without TLS. */
+    private final List<Consumer<Router>> secureMounts = new ArrayList<>();
+    private ServerCertificate provisioningCertificate;
     private ImageCache imageCache;
 
     /**
@@ -113,9 +118,16 @@ public final class Standalone implements AutoCloseable {
                     ImageCache cache = new ImageCache(o.stateDir().resolve("images"))
                             .allowFilesFrom(o.metal().imageRoots(), o.stateDir());
                     closeables.add(0, cache);
-                    AgentService agent = new AgentService(new AgentService.Config(o.metal().advertisedUrl(),
+                    AgentService.Config agentConfig = new AgentService.Config(o.metal().advertisedUrl(),
                             o.metal().ramdiskKernel(), o.metal().ramdiskInitrd(), o.metal().kernelArgs(), waker, cache,
-                            store, o.stateDir().resolve("agent.key")));
+                            store, o.stateDir().resolve("agent.key"));
+                    if (o.http().provisioningTls() != null) {
+                        ProvisioningTls t = ProvisioningTls.create(o.metal().advertisedUrl(),
+                                o.http().provisioningTls().port(), o.stateDir().resolve("tls"), clock);
+                        agentConfig = agentConfig.withTls(t.agent());
+                        provisioningCertificate = t.certificate();
+                    }
+                    AgentService agent = new AgentService(agentConfig);
                     closeables.add(0, agent);
                     IpmiPowerDriver ipmi = new IpmiPowerDriver();
                     closeables.add(0, ipmi);
@@ -123,8 +135,11 @@ public final class Standalone implements AutoCloseable {
                     new IpmiAddressRules().schemes().forEach(scheme -> byScheme.put(scheme, ipmi));
                     drivers = new Drivers(new SchemePowerDriver(byScheme), agent, agent);
                     images = cache;
-                    mounts.add(router -> cache.mount(router, agent::mayFetchImage));
-                    mounts.add(agent::mount);
+                    mounts.add(agent::mountBoot);
+                    // with HTTPS, what carries a token or an image is only on the TLS listener
+                    List<Consumer<Router>> tokenRoutes = provisioningCertificate == null ? mounts : secureMounts;
+                    tokenRoutes.add(router -> cache.mount(router, agent::mayFetchImage));
+                    tokenRoutes.add(agent::mountAgent);
                     imageCache = cache;
                 }
                 default -> throw new IllegalArgumentException("unknown driver \"" + o.driver()
@@ -170,8 +185,17 @@ public final class Standalone implements AutoCloseable {
                 provisioning = Listener.start(vertx, "provisioning", o.http().provisioning(), o.http().limits(),
                         machines);
                 closeables.add(0, provisioning);
-                LOG.info("provisioning routes (iPXE, ramdisk, images, agent) on http://{}",
-                        o.http().provisioning().authority(provisioning.port()));
+                LOG.info("provisioning routes ({}) on http://{}", secureMounts.isEmpty()
+                        ? "iPXE, ramdisk, images, agent" : "iPXE, ramdisk, CA", o.http().provisioning()
+                        .authority(provisioning.port()));
+            }
+            if (!secureMounts.isEmpty()) {
+                Router secure = Router.router(vertx);
+                secureMounts.forEach(m -> m.accept(secure));
+                Listener tls = Listener.start(vertx, "provisioning-tls", o.http().provisioningTls(),
+                        o.http().limits(), secure, provisioningCertificate);
+                closeables.add(0, tls);
+                LOG.info("agent and image routes on https://{}", o.http().provisioningTls().authority(tls.port()));
             }
             // only now, with every listener bound, may anything act on a machine
             revisions.restored().ifPresent(d -> {

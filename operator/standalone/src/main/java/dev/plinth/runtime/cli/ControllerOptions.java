@@ -27,6 +27,8 @@ final class ControllerOptions {
      */
     static final Path DEFAULT_SECRETS = Path.of("/etc/plinth/secrets.yaml");
 
+    static final int DEFAULT_TLS_PORT = 8443;
+
     @Option(names = "--secrets", description = "BMC credentials file, outside Git and outside the state directory"
             + " (default: /etc/plinth/secrets.yaml).")
     Path secrets;
@@ -66,6 +68,16 @@ final class ControllerOptions {
             description = "Routes the machines use (iPXE, ramdisk, images, agent API); driver ipmi only (default: ${DEFAULT-VALUE}).")
     ListenAddress provisioningListen;
 
+    @Option(names = "--provisioning-tls-listen", converter = ListenAddressConverter.class, paramLabel = "HOST:PORT",
+            description = "HTTPS for the routes that carry tokens and images (agent API, images), with a CA this"
+                    + " controller makes and the ramdisk trusts; driver ipmi only (default: the host of"
+                    + " --provisioning-listen, port 8443).")
+    ListenAddress provisioningTlsListen;
+
+    @Option(names = "--no-provisioning-tls", description = "Serve the agent and image routes over plain HTTP on"
+            + " --provisioning-listen (tokens and images readable on the provisioning network).")
+    boolean noProvisioningTls;
+
     @Option(names = "--workers", defaultValue = "16", description = "Nodes reconciled at once (default: ${DEFAULT-VALUE}).")
     int workers;
 
@@ -104,9 +116,20 @@ final class ControllerOptions {
         String webhookSecret = webhookSecretEnv == null ? null : System.getenv(webhookSecretEnv);
         return new StandaloneOptions(repo, branch, path, poll, stateDir,
                 secrets != null ? secrets : DEFAULT_SECRETS, driver, fake, !fakeInMemory,
-                new HttpOptions(apiListen, provisioningListen, apiTokenFile, HttpLimits.DEFAULT), workers, webhookSecret,
+                new HttpOptions(apiListen, provisioningListen, provisioningTls(), apiTokenFile, HttpLimits.DEFAULT), workers, webhookSecret,
                 durable, LifecycleConfig.DEFAULT, new MetalOptions(advertisedUrl(), ramdiskKernel, ramdiskInitrd,
                         kernelArgs, imageRoots));
+    }
+
+    /** Where the agent and image routes listen over HTTPS; null: plain HTTP (asked for, or no machine to serve). */
+    private ListenAddress provisioningTls() {
+        if (noProvisioningTls || !driver.equals("ipmi")) {
+            return null;
+        }
+        if (provisioningTlsListen != null) {
+            return provisioningTlsListen;
+        }
+        return new ListenAddress(provisioningListen.host(), DEFAULT_TLS_PORT);
     }
 
     /** The provisioning listener itself, unless it binds every interface: then machines need to be told. */

@@ -1,10 +1,13 @@
 package dev.plinth.runtime.http;
 
+import dev.plinth.tls.ServerCertificate;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
@@ -44,14 +47,20 @@ public final class Listener implements AutoCloseable {
         volatile long respondedAt;
     }
 
-    private Listener(String name, Vertx vertx, HttpLimits limits) {
+    private Listener(String name, Vertx vertx, HttpLimits limits, ServerCertificate tls) {
         this.name = name;
         this.vertx = vertx;
         this.limits = limits;
         this.warnings = new RateLimitedLog(LOG, 5, Duration.ofMinutes(1), Clock.systemUTC());
-        this.server = vertx.createHttpServer(new HttpServerOptions()
+        HttpServerOptions options = new HttpServerOptions()
                 .setIdleTimeout((int) limits.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setHttp2ClearTextEnabled(false));
+                .setHttp2ClearTextEnabled(false);
+        if (tls != null) {
+            // a slow TLS handshake counts against the idle timeout too: Vert.x applies it from connect
+            options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+                    .setCertValue(Buffer.buffer(tls.certificatePem())).setKeyValue(Buffer.buffer(tls.keyPem())));
+        }
+        this.server = vertx.createHttpServer(options);
         this.sweeper = vertx.setPeriodic(SWEEP_MILLIS, id -> sweep());
     }
 
@@ -60,7 +69,13 @@ public final class Listener implements AutoCloseable {
      * and the address when it cannot bind.
      */
     public static Listener start(Vertx vertx, String name, ListenAddress at, HttpLimits limits, Router router) {
-        Listener l = new Listener(name, vertx, limits);
+        return start(vertx, name, at, limits, router, null);
+    }
+
+    /** The same, over HTTPS with {@code tls} when it is not null. */
+    public static Listener start(Vertx vertx, String name, ListenAddress at, HttpLimits limits, Router router,
+            ServerCertificate tls) {
+        Listener l = new Listener(name, vertx, limits, tls);
         for (int code : FAILURE_CODES) {
             router.errorHandler(code, ctx -> l.failed(ctx, code));
         }

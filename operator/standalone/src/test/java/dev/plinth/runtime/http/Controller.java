@@ -24,6 +24,11 @@ final class Controller implements AutoCloseable {
     }
 
     static Controller start(Path dir, String webhookSecret, HttpOptions http) throws Exception {
+        return start(dir, webhookSecret, http, "http://127.0.0.1:8080");
+    }
+
+    static Controller start(Path dir, String webhookSecret, HttpOptions http, String advertisedUrl)
+            throws Exception {
         LocalGitRepo repo = LocalGitRepo.init(dir.resolve("repo"));
         repo.write("README", "empty fleet\n");
         repo.commitAll("init");
@@ -31,7 +36,7 @@ final class Controller implements AutoCloseable {
         Files.writeString(dir.resolve("initramfs.cpio.gz"), "initramfs");
         StandaloneOptions o = new StandaloneOptions(repo.url(), "main", "", Duration.ofHours(1), dir.resolve("state"),
                 dir.resolve("secrets.yaml"), "ipmi", FakeDriverConfig.INSTANT, false, http, 2,
-                webhookSecret, false, LifecycleConfig.DEFAULT, new MetalOptions("http://127.0.0.1:8080",
+                webhookSecret, false, LifecycleConfig.DEFAULT, new MetalOptions(advertisedUrl,
                         dir.resolve("vmlinuz"), dir.resolve("initramfs.cpio.gz"), "", java.util.List.of()));
         return new Controller(new Standalone(o, NodeListener.NONE));
     }

@@ -18,8 +18,16 @@ class CrdDriftTest {
 
     @Test
     void committedCrdsMatchTheClasses() throws IOException {
+        assertMatches(CrdFiles.committedDir());
+    }
+
+    @Test
+    void theHelmChartCarriesTheSameCrds() throws IOException {
+        assertMatches(CrdFiles.repoRoot().resolve("helm/plinth/crds"));
+    }
+
+    private static void assertMatches(Path dir) throws IOException {
         Map<String, String> expected = CrdFiles.expected();
-        Path dir = CrdFiles.committedDir();
         if (Boolean.getBoolean("plinth.crds.update")) {
             for (var e : expected.entrySet()) {
                 Files.writeString(dir.resolve(e.getKey()), e.getValue());
@@ -32,7 +40,7 @@ class CrdDriftTest {
             }
         }
         assertThat(committed)
-                .as("crds/ differs from the CRDs generated from dev.plinth.kubernetes.crd: regenerate with "
+                .as(dir + " differs from the CRDs generated from dev.plinth.kubernetes.crd: regenerate with "
                         + "mvn -pl operator/kubernetes -am test -Dtest=CrdDriftTest -Dplinth.crds.update=true")
                 .isEqualTo(new TreeMap<>(expected));
     }

@@ -60,6 +60,8 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     public static final String PAUSED = "plinth.dev/paused";
     /** Set by a GitSource on what it applies: the revision, shown in status and `kubectl get bmn`. */
     public static final String REVISION = "plinth.dev/revision";
+    /** Holds a deleted node until it is deprovisioned. */
+    public static final String FINALIZER = "plinth.dev/deprovision";
     private static final Logger LOG = LoggerFactory.getLogger(BareMetalNodeReconciler.class);
     private static final String BY_CREDENTIALS = "byCredentials";
 
@@ -67,12 +69,19 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     private final Drivers drivers;
     private final BmcAddressRules addressRules;
     private final Clock clock;
+    private final KubernetesClient client;
     private final NodeStatusWriter statusWriter;
     private final NodeEventRecorder events;
     private final int maxSteps;
     private final Duration maxWait;
     /** The last record written per node uid: the informer's copy of the status may lag our own writes. */
     private final Map<String, NodeRecord> written = new ConcurrentHashMap<>();
+    /**
+     * Nodes deprovisioned and forgotten whose finalizer JOSDK has not managed to remove yet (its patch conflicts
+     * while the informer still holds the version before our last status write): a retried cleanup must not run the
+     * pass again on that stale status. Entries expire after an hour.
+     */
+    private final Map<String, java.time.Instant> forgotten = new ConcurrentHashMap<>();
     private final SimpleInboundEventSource<BareMetalNodeResource> wakeUps = new SimpleInboundEventSource<>("wake-ups");
     private volatile InformerEventSource<DiskImageResource, BareMetalNodeResource> images;
     private volatile InformerEventSource<CloudResource, BareMetalNodeResource> clouds;
@@ -84,6 +93,7 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
         this.drivers = drivers;
         this.addressRules = addressRules;
         this.clock = clock;
+        this.client = client;
         this.statusWriter = new NodeStatusWriter(client);
         this.events = new NodeEventRecorder(client, "plinth-operator");
         this.maxSteps = maxSteps;
@@ -183,9 +193,9 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
             return DeleteControl.noFinalizerRemoval(); // unpausing lets the deprovisioning go on
         }
         NodeRecord rec = recordOf(node);
-        if (rec == null) {
+        if (rec == null || forgotten.containsKey(uid)) {
             written.remove(uid);
-            return DeleteControl.defaultDelete();
+            return releaseFinalizer(node);
         }
         String ns = node.getMetadata().getNamespace();
         long generation = Objects.requireNonNullElse(node.getMetadata().getGeneration(), 0L);
@@ -196,11 +206,44 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
         Pass result = new NodeReconciler(lifecycle, drivers, new NamespaceSecrets(name -> secret(ns, name)),
                 maxSteps, maxWait).reconcile(removed, rec, clock, writer);
         if (result.next() instanceof Pass.Next.Forgotten) {
+            java.time.Instant now = clock.instant();
+            forgotten.values().removeIf(at -> at.isBefore(now.minus(Duration.ofHours(1))));
+            forgotten.put(uid, now);
             written.remove(uid);
-            return DeleteControl.defaultDelete();
+            return releaseFinalizer(node);
         }
         long delay = result.next() instanceof Pass.Next.After a ? Math.max(1, a.delay().toMillis()) : 1;
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay);
+    }
+
+    /**
+     * Removes our finalizer from the node as the API server has it now. (JOSDK's own removal patches the informer's
+     * copy, which lags the status we just wrote, and conflicts until the informer catches up.)
+     */
+    private DeleteControl releaseFinalizer(BareMetalNodeResource node) {
+        try {
+            client.resources(BareMetalNodeResource.class).inNamespace(node.getMetadata().getNamespace())
+                    .withName(node.getMetadata().getName()).edit(n -> {
+                        n.getMetadata().getFinalizers().remove(FINALIZER);
+                        return n;
+                    });
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
+        return DeleteControl.noFinalizerRemoval();
+    }
+
+    /** Whether an update of a node calls for a reconcile: not when only its status (our own write) changed. */
+    public static boolean worthReconciling(BareMetalNodeResource now, BareMetalNodeResource before) {
+        var n = now.getMetadata();
+        var b = before.getMetadata();
+        return !Objects.equals(n.getGeneration(), b.getGeneration())
+                || !Objects.equals(n.getLabels(), b.getLabels())
+                || !Objects.equals(n.getAnnotations(), b.getAnnotations())
+                || !Objects.equals(n.getFinalizers(), b.getFinalizers())
+                || n.getDeletionTimestamp() != null;
     }
 
     private static boolean paused(BareMetalNodeResource node) {

@@ -85,7 +85,11 @@ public final class PlinthOperator implements AutoCloseable {
         });
         operator.register(reconciler, c -> c.withName(BareMetalNodeReconciler.NAME)
                 .withFieldManager(NodeStatusWriter.FIELD_MANAGER)
-                .withFinalizer("plinth.dev/deprovision"));
+                .withFinalizer(BareMetalNodeReconciler.FINALIZER)
+                // not generation-aware alone: labels (Cloud roles) and annotations (pause) change no generation;
+                // the filter still drops the updates of our own status writes
+                .withGenerationAware(false)
+                .withOnUpdateFilter(BareMetalNodeReconciler::worthReconciling));
         return new PlinthOperator(operator, reconciler, driver);
     }
 

@@ -79,7 +79,7 @@ class BareMetalNodeOperatorTest {
         assertThat(s.image).isEqualTo("centos");
         assertThat(s.power).isEqualTo("ON");
         assertThat(s.observedGeneration).isEqualTo(n.getMetadata().getGeneration());
-        assertThat(n.getMetadata().getFinalizers()).contains("plinth.dev/deprovision");
+        assertThat(n.getMetadata().getFinalizers()).contains(BareMetalNodeReconciler.FINALIZER);
         assertThat(n.getMetadata().getManagedFields())
                 .filteredOn(f -> "status".equals(f.getSubresource()))
                 .extracting(ManagedFieldsEntry::getManager, ManagedFieldsEntry::getOperation)
@@ -123,7 +123,8 @@ class BareMetalNodeOperatorTest {
                 () -> client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("n3").get() == null);
         List<String> journal = fake.journal().stream().filter(l -> l.contains(" " + ns + "/n3 ")).toList();
         assertThat(journal).as(String.join("\n", journal)).last().asString().contains("clean");
-        assertThat(journal).anyMatch(l -> l.contains("power.off"));
+        assertThat(journal).filteredOn(l -> l.contains("power.off")).as("deprovisioned once").hasSize(1);
+        assertThat(journal).filteredOn(l -> l.contains("netboot.cleanup")).as("cleaned up once").hasSize(1);
     }
 
     @Test

@@ -26,12 +26,23 @@ public final class PlinthOperator implements AutoCloseable {
      * @param workers reconciles (and so driver calls) running at once
      * @param leaseNamespace where the leader-election Lease lives; null runs without leader election (one replica)
      * @param identity this replica's name in the Lease (the pod name)
+     * @param leaseDuration how long a leader that stopped renewing keeps the Lease: the longest pause in
+     *     reconciling after it dies
+     * @param exitOnLostLease end the process when this replica loses the Lease it held (in a pod: it restarts clean
+     *     and stands by, rather than reconciling on without the lease); tests run several operators in one JVM
      */
-    public record Options(int workers, String leaseNamespace, String identity, Duration maxWait, int maxSteps) {
+    public record Options(int workers, String leaseNamespace, String identity, Duration maxWait, int maxSteps,
+            Duration leaseDuration, boolean exitOnLostLease) {
+        public static final Duration LEASE_DURATION = Duration.ofSeconds(15);
+
         public Options {
             if (workers < 1) {
                 throw new IllegalArgumentException("workers must be at least 1, not " + workers);
             }
+        }
+
+        public Options(int workers, String leaseNamespace, String identity, Duration maxWait, int maxSteps) {
+            this(workers, leaseNamespace, identity, maxWait, maxSteps, LEASE_DURATION, true);
         }
 
         public static Options defaults() {
@@ -39,7 +50,12 @@ public final class PlinthOperator implements AutoCloseable {
         }
 
         public Options withLeaderElection(String namespace, String identity) {
-            return new Options(workers, namespace, identity, maxWait, maxSteps);
+            return new Options(workers, namespace, identity, maxWait, maxSteps, leaseDuration, exitOnLostLease);
+        }
+
+        /** For tests: a short lease, and losing it stops only this operator, not the JVM. */
+        public Options withTestLease(Duration duration) {
+            return new Options(workers, leaseNamespace, identity, maxWait, maxSteps, duration, false);
         }
     }
 
@@ -75,8 +91,13 @@ public final class PlinthOperator implements AutoCloseable {
                     .withConcurrentReconciliationThreads(options.workers())
                     .withCloseClientOnStop(false);
             if (options.leaseNamespace() != null) {
+                // client-go's proportions: renew well within the lease, retry often
                 var election = LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration("plinth-operator")
-                        .withLeaseNamespace(options.leaseNamespace());
+                        .withLeaseNamespace(options.leaseNamespace())
+                        .withLeaseDuration(options.leaseDuration())
+                        .withRenewDeadline(options.leaseDuration().multipliedBy(2).dividedBy(3))
+                        .withRetryPeriod(options.leaseDuration().dividedBy(5))
+                        .withExitOnStopLeading(options.exitOnLostLease());
                 if (options.identity() != null) {
                     election.withIdentity(options.identity());
                 }

@@ -15,6 +15,7 @@ import dev.plinth.kubernetes.crd.DiskImageResource;
 import dev.plinth.kubernetes.testing.CheckingPower;
 import dev.plinth.kubernetes.testing.Fixtures;
 import dev.plinth.kubernetes.testing.KubeApi;
+import dev.plinth.kubernetes.testing.Kstatus;
 import dev.plinth.json.Json;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
@@ -155,6 +156,28 @@ class BareMetalNodeOperatorTest {
         DiskImageResource image = Fixtures.image(ns, "nope");
         client.resource(image).create();
         awaitCondition("n5", NodeConditions.READY, Duration.ofSeconds(60));
+    }
+
+    @Test
+    void fluxAndArgoReadCurrentInProgressAndFailedAsKstatusComputesThem() {
+        client.resource(Fixtures.credentials(ns, "bmc-k1", "admin", PASSWORD)).create();
+        client.resource(Fixtures.credentials(ns, "bmc-k2", "admin", PASSWORD)).create();
+        client.resource(Fixtures.node(ns, "k1", 21, "centos")).create();
+        client.resource(Fixtures.node(ns, "k2", 22, "missing")).create();
+        awaitCondition("k1", NodeConditions.READY, Duration.ofSeconds(60));
+        awaitCondition("k2", NodeConditions.STALLED, Duration.ofSeconds(60));
+        assertThat(Kstatus.of(api, ns, "k1", "k2")).containsEntry("k1", "Current").containsEntry("k2", "Failed");
+
+        // a spec change the operator has not seen yet (paused): observedGeneration lags the generation
+        client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("k1").edit(x -> {
+            x.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of(BareMetalNodeReconciler.PAUSED, "")));
+            return x;
+        });
+        client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("k1").edit(x -> {
+            x.getSpec().online = false;
+            return x;
+        });
+        assertThat(Kstatus.of(api, ns, "k1")).containsEntry("k1", "InProgress");
     }
 
     static BareMetalNodeResource get(String name) {

@@ -64,6 +64,10 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     public static final String FINALIZER = "plinth.dev/deprovision";
     private static final Logger LOG = LoggerFactory.getLogger(BareMetalNodeReconciler.class);
     private static final String BY_CREDENTIALS = "byCredentials";
+    private static final String BY_MAC = "byMac";
+    private static final String BY_BMC = "byBmc";
+    /** A node stalled as a duplicate looks again this soon: the other node's change does not wake it. */
+    private static final Duration DUPLICATE_RECHECK = Duration.ofSeconds(10);
 
     private final NodeLifecycle lifecycle;
     private final Drivers drivers;
@@ -114,6 +118,10 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
         IndexerResourceCache<BareMetalNodeResource> nodes = ctx.getPrimaryCache();
         nodes.addIndexer(BY_CREDENTIALS, n -> n.getSpec() == null || n.getSpec().bmc == null ? List.of()
                 : List.of(n.getMetadata().getNamespace() + "/" + n.getSpec().bmc.credentialsName));
+        // one machine, one node: boot MAC and BMC are unique across namespaces, as they are in a Git revision
+        nodes.addIndexer(BY_MAC, n -> n.getSpec() == null || n.getSpec().bootMACAddress == null ? List.of()
+                : List.of(n.getSpec().bootMACAddress.toLowerCase(java.util.Locale.ROOT)));
+        nodes.addIndexer(BY_BMC, n -> bmcKey(n).map(List::of).orElse(List.of()));
         images = new InformerEventSource<>(InformerEventSourceConfiguration
                 .from(DiskImageResource.class, BareMetalNodeResource.class)
                 .withSecondaryToPrimaryMapper(i -> allIn(nodes, i.getMetadata().getNamespace()))
@@ -129,6 +137,36 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build(), ctx);
         return List.of(images, clouds, secrets, wakeUps);
+    }
+
+    private static Optional<String> bmcKey(BareMetalNodeResource n) {
+        try {
+            return n.getSpec() == null || n.getSpec().bmc == null || n.getSpec().bmc.address == null
+                    ? Optional.empty() : Optional.of(dev.plinth.api.BmcAddress.parse(n.getSpec().bmc.address).key());
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Another node (not being deleted) claiming the same machine, in words; null when there is none. */
+    private static String duplicate(BareMetalNodeResource node, Context<BareMetalNodeResource> ctx) {
+        String mac = node.getSpec().bootMACAddress.toLowerCase(java.util.Locale.ROOT);
+        String other = others(node, ctx.getPrimaryCache().byIndex(BY_MAC, mac));
+        if (other != null) {
+            return "spec.bootMACAddress " + node.getSpec().bootMACAddress + " is also the boot MAC of BareMetalNode "
+                    + other + ": one machine, one node; neither is acted on until one changes";
+        }
+        var key = bmcKey(node);
+        other = key.isEmpty() ? null : others(node, ctx.getPrimaryCache().byIndex(BY_BMC, key.get()));
+        return other == null ? null : "spec.bmc.address " + node.getSpec().bmc.address + " is also the BMC of"
+                + " BareMetalNode " + other + ": one machine, one node; neither is acted on until one changes";
+    }
+
+    private static String others(BareMetalNodeResource node, List<BareMetalNodeResource> same) {
+        return same.stream()
+                .filter(o -> !o.getMetadata().getUid().equals(node.getMetadata().getUid()))
+                .filter(o -> o.getMetadata().getDeletionTimestamp() == null)
+                .map(NodeKey::of).sorted().findFirst().orElse(null);
     }
 
     private static Set<ResourceID> allIn(IndexerResourceCache<BareMetalNodeResource> nodes, String namespace) {
@@ -159,6 +197,11 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
         if (!addressProblems.isEmpty()) {
             return stalled(node, rec, "InvalidSpec", "spec.bmc.address: " + String.join("; ", addressProblems),
                     generation);
+        }
+        String duplicate = duplicate(node, ctx);
+        if (duplicate != null) {
+            return stalled(node, rec, "Duplicate", duplicate, generation)
+                    .rescheduleAfter(DUPLICATE_RECHECK.toMillis());
         }
         DesiredState desired = desiredFor(ns, spec);
         if (spec.spec().image() != null && !desired.images().containsKey(spec.spec().image().name())) {

@@ -180,6 +180,27 @@ class BareMetalNodeOperatorTest {
         assertThat(Kstatus.of(api, ns, "k1")).containsEntry("k1", "InProgress");
     }
 
+    @Test
+    void twoNodesClaimingOneMachineAreBothStalledNamingEachOtherUntilOneGoes() {
+        client.resource(Fixtures.credentials(ns, "bmc-d1", "admin", PASSWORD)).create();
+        client.resource(Fixtures.credentials(ns, "bmc-d2", "admin", PASSWORD)).create();
+        BareMetalNodeResource d1 = Fixtures.node(ns, "d1", 31, "centos");
+        BareMetalNodeResource d2 = Fixtures.node(ns, "d2", 32, "centos");
+        d2.getSpec().bootMACAddress = d1.getSpec().bootMACAddress.toUpperCase(java.util.Locale.ROOT);
+        client.resource(d1).create();
+        client.resource(d2).create();
+
+        BareMetalNodeResource s1 = awaitCondition("d1", NodeConditions.STALLED, Duration.ofSeconds(60));
+        BareMetalNodeResource s2 = awaitCondition("d2", NodeConditions.STALLED, Duration.ofSeconds(60));
+        assertThat(condition(s1, NodeConditions.STALLED).message).contains("BareMetalNode " + ns + "/d2");
+        assertThat(condition(s2, NodeConditions.STALLED).message).contains("BareMetalNode " + ns + "/d1");
+        assertThat(condition(s1, NodeConditions.STALLED).reason).isEqualTo("Duplicate");
+        assertThat(fake.machine(ns + "/d1")).isEmpty();
+
+        client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("d2").delete();
+        awaitCondition("d1", NodeConditions.READY, Duration.ofSeconds(60));
+    }
+
     static BareMetalNodeResource get(String name) {
         return client.resources(BareMetalNodeResource.class).inNamespace(ns).withName(name).get();
     }

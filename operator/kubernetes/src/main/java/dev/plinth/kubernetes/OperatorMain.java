@@ -2,7 +2,6 @@ package dev.plinth.kubernetes;
 
 import dev.plinth.core.LifecycleConfig;
 import dev.plinth.driver.fake.FakeDriverConfig;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -12,7 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The operator's entry point in a pod (the Helm chart's Deployment). Configured by environment, as the chart sets
  * it: {@code PLINTH_DRIVER} (only {@code fake} in this build), {@code PLINTH_WORKERS}, and leader election with
- * {@code PLINTH_LEADER_ELECTION=true}, {@code POD_NAMESPACE} and {@code POD_NAME}.
+ * {@code PLINTH_LEADER_ELECTION=true}, {@code POD_NAMESPACE} and {@code POD_NAME}; the client's rate limit toward
+ * the API server with {@code PLINTH_API_QPS} (default 50) and {@code PLINTH_API_BURST} (default 100).
  */
 public final class OperatorMain {
     private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
@@ -28,7 +28,8 @@ public final class OperatorMain {
                     + " machines (fake); use standalone mode (plinth run) for real ones");
             System.exit(2);
         }
-        var client = new KubernetesClientBuilder().build();
+        var client = ClientRateLimit.client(new io.fabric8.kubernetes.client.ConfigBuilder().build(),
+                number(System.getenv(), "PLINTH_API_QPS", 50), (int) number(System.getenv(), "PLINTH_API_BURST", 100));
         PlinthOperator operator = PlinthOperator.withFakeDriver(client,
                 FakeDriverConfig.of(Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(2)), options,
                 LifecycleConfig.DEFAULT);
@@ -46,6 +47,15 @@ public final class OperatorMain {
         LOG.info("plinth operator started: {} workers, leader election {}", options.workers(),
                 options.leaseNamespace() == null ? "off" : "in namespace " + options.leaseNamespace());
         stopped.await();
+    }
+
+    private static double number(Map<String, String> env, String name, double orElse) {
+        String v = env.get(name);
+        try {
+            return v == null ? orElse : Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + "=" + v + ": expected a number");
+        }
     }
 
     /** The options the environment asks for; a bad value is an error naming the variable. */

@@ -111,6 +111,13 @@ public final class PlinthOperator implements AutoCloseable {
                 // the filter still drops the updates of our own status writes
                 .withGenerationAware(false)
                 .withOnUpdateFilter(BareMetalNodeReconciler::worthReconciling));
+        try {
+            operator.register(new GitSourceReconciler(client,
+                            java.nio.file.Files.createTempDirectory("plinth-gitsource")),
+                    c -> c.withName(GitSourceReconciler.NAME).withFieldManager(GitSourceReconciler.FIELD_MANAGER));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("no temporary directory for GitSource clones", e);
+        }
         return new PlinthOperator(operator, reconciler, driver);
     }
 

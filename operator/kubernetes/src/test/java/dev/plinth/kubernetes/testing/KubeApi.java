@@ -107,7 +107,7 @@ public final class KubeApi {
                     .fieldManager("plinth-test").serverSideApply();
             client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
                     .waitUntilCondition(c -> c != null && c.getStatus() != null
-                            && c.getStatus().getConditions().stream().anyMatch(
+                            && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream().anyMatch(
                                     k -> k.getType().equals("Established") && k.getStatus().equals("True")),
                             30, TimeUnit.SECONDS);
         }

@@ -14,8 +14,19 @@ log() { printf '%s [kube-tools] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 if [[ -x $bin/kube-apiserver && -x $bin/kubectl && -x $bin/etcd && -x $bin/etcd.bin ]]; then
   echo "$KUBE_TOOLS_DIR"; exit 0
 fi
-command -v go >/dev/null || { log "ERROR: go is missing (scripts/install-packages.sh installs it)"; exit 1; }
+# Debian 12 packages Go 1.19; kubernetes 1.33 needs 1.24 or newer (the go line of its go.mod)
+command -v go >/dev/null || { log "ERROR: go 1.24 or newer is missing: install it from https://go.dev/dl into /usr/local/go"; exit 1; }
+gover=$(go env GOVERSION); gover=${gover#go}
+if [[ $(printf '%s\n1.24\n' "$gover" | sort -V | head -1) != 1.24 ]]; then
+  log "ERROR: go $gover is too old to build kubernetes $K8S_VERSION: install 1.24 or newer from https://go.dev/dl"; exit 1
+fi
 mkdir -p "$bin"
+# One build at a time: concurrent runs share GOCACHE, which each deletes when it ends.
+exec 9>"$KUBE_TOOLS_DIR/.lock"
+flock 9
+if [[ -x $bin/kube-apiserver && -x $bin/kubectl && -x $bin/etcd && -x $bin/etcd.bin ]]; then
+  echo "$KUBE_TOOLS_DIR"; exit 0 # built by the run we waited for
+fi
 export GOMODCACHE=$KUBE_TOOLS_DIR/gomod GOCACHE=$KUBE_TOOLS_DIR/gobuild GOFLAGS=-mod=mod GOTOOLCHAIN=local
 work=$(mktemp -d "${TMPDIR:-/tmp}/plinth-kube.XXXXXX")
 trap 'rm -rf "$work" "$GOCACHE"' EXIT
@@ -52,7 +63,9 @@ GO
   done
   for cmd in kube-apiserver kubectl; do
     log "building $cmd v$K8S_VERSION (a few minutes)"
-    (cd "$mod" && CGO_ENABLED=0 go build -tags tools -trimpath -ldflags="$ld" -o "$bin/$cmd" "k8s.io/kubernetes/cmd/$cmd")
+    # built under a temporary name: an interrupted build must not leave an executable the check above accepts
+    (cd "$mod" && CGO_ENABLED=0 go build -trimpath -ldflags="$ld" -o "$bin/$cmd.part" "k8s.io/kubernetes/cmd/$cmd")
+    mv "$bin/$cmd.part" "$bin/$cmd"
   done
 }
 
@@ -72,7 +85,12 @@ func main() { etcdmain.Main(os.Args) }
 GO
   printf 'module plinth.dev/etcd\n\ngo 1.23\n\nrequire go.etcd.io/etcd/server/v3 v%s\n' "$ETCD_VERSION" >"$mod/go.mod"
   log "building etcd v$ETCD_VERSION"
-  (cd "$mod" && go mod tidy >/dev/null 2>&1 && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$bin/etcd.bin" .)
+  (cd "$mod" && go mod tidy >/dev/null 2>&1 && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$bin/etcd.bin.part" .)
+  mv "$bin/etcd.bin.part" "$bin/etcd.bin"
+}
+
+# Apart from build_etcd: a run stopped after building etcd.bin must not leave the wrapper missing for good.
+write_etcd_wrapper() {
   # kube-api-test starts etcd on 0.0.0.0; the tests only ever touch loopback.
   cat >"$bin/etcd" <<'SH'
 #!/bin/sh
@@ -85,6 +103,7 @@ SH
 }
 
 [[ -x $bin/etcd.bin ]] || build_etcd
+[[ -x $bin/etcd ]] || write_etcd_wrapper
 [[ -x $bin/kube-apiserver && -x $bin/kubectl ]] || build_kubernetes
 "$bin/kube-apiserver" --version >&2
 echo "$KUBE_TOOLS_DIR"

@@ -1,0 +1,401 @@
+package dev.plinth.kubernetes;
+
+import dev.plinth.api.BareMetalNode;
+import dev.plinth.api.Cloud;
+import dev.plinth.api.DesiredState;
+import dev.plinth.api.DiskImage;
+import dev.plinth.core.NodeInput;
+import dev.plinth.core.NodeLifecycle;
+import dev.plinth.core.NodeRecord;
+import dev.plinth.core.fleet.Settled;
+import dev.plinth.driver.BmcAddressRules;
+import dev.plinth.driver.Drivers;
+import dev.plinth.kubernetes.crd.BareMetalNodeResource;
+import dev.plinth.kubernetes.crd.BareMetalNodeStatus;
+import dev.plinth.kubernetes.crd.CloudResource;
+import dev.plinth.kubernetes.crd.DiskImageResource;
+import dev.plinth.reconcile.ImageCatalog;
+import dev.plinth.reconcile.NodeReconciler;
+import dev.plinth.reconcile.Pass;
+import dev.plinth.reconcile.RecordWriter;
+import dev.plinth.store.NodeEvent;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The BareMetalNode reconciler: one JOSDK reconcile is one pass of the shared {@link NodeReconciler}, with the
+ * node's record kept in its status. JOSDK serialises reconciles per resource and its thread pool bounds how many
+ * run at once; the pass says when to come back ({@link Pass.Next}), which becomes the reschedule delay.
+ *
+ * <p>Watched besides the nodes: DiskImages and Clouds of the namespace (a node may wait for its image), the
+ * Secrets nodes name as credentials (a corrected password retries a failed node at once), and the drivers' wake-ups.
+ */
+public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeResource>, Cleaner<BareMetalNodeResource> {
+    public static final String NAME = "baremetalnode";
+    /** Present (any value but "false"): the operator leaves the node alone, status and machine alike. */
+    public static final String PAUSED = "plinth.dev/paused";
+    /** Set by a GitSource on what it applies: the revision, shown in status and `kubectl get bmn`. */
+    public static final String REVISION = "plinth.dev/revision";
+    /** Holds a deleted node until it is deprovisioned. */
+    public static final String FINALIZER = "plinth.dev/deprovision";
+    private static final Logger LOG = LoggerFactory.getLogger(BareMetalNodeReconciler.class);
+    private static final String BY_CREDENTIALS = "byCredentials";
+    private static final String BY_MAC = "byMac";
+    private static final String BY_BMC = "byBmc";
+    /** A node stalled as a duplicate looks again this soon: the other node's change does not wake it. */
+    private static final Duration DUPLICATE_RECHECK = Duration.ofSeconds(10);
+
+    private final NodeLifecycle lifecycle;
+    private final Drivers drivers;
+    private final BmcAddressRules addressRules;
+    private final Clock clock;
+    private final KubernetesClient client;
+    private final NodeStatusWriter statusWriter;
+    private final NodeEventRecorder events;
+    private final int maxSteps;
+    private final Duration maxWait;
+    /** The last record written per node uid: the informer's copy of the status may lag our own writes. */
+    private final Map<String, NodeRecord> written = new ConcurrentHashMap<>();
+    /**
+     * Nodes deprovisioned and forgotten whose finalizer JOSDK has not managed to remove yet (its patch conflicts
+     * while the informer still holds the version before our last status write): a retried cleanup must not run the
+     * pass again on that stale status. Entries expire after an hour.
+     */
+    private final Map<String, java.time.Instant> forgotten = new ConcurrentHashMap<>();
+    private final SimpleInboundEventSource<BareMetalNodeResource> wakeUps = new SimpleInboundEventSource<>("wake-ups");
+    private volatile InformerEventSource<DiskImageResource, BareMetalNodeResource> images;
+    private volatile InformerEventSource<CloudResource, BareMetalNodeResource> clouds;
+    private volatile InformerEventSource<Secret, BareMetalNodeResource> secrets;
+
+    public BareMetalNodeReconciler(KubernetesClient client, NodeLifecycle lifecycle, Drivers drivers,
+            BmcAddressRules addressRules, Clock clock, int maxSteps, Duration maxWait) {
+        this.lifecycle = lifecycle;
+        this.drivers = drivers;
+        this.addressRules = addressRules;
+        this.clock = clock;
+        this.client = client;
+        this.statusWriter = new NodeStatusWriter(client);
+        this.events = new NodeEventRecorder(client, "plinth-operator");
+        this.maxSteps = maxSteps;
+        this.maxWait = maxWait;
+    }
+
+    /** For drivers' {@code NodeWaker}: reconcile the node with this {@link NodeKey} at once. */
+    public void wake(String nodeKey) {
+        try {
+            wakeUps.propagateEvent(NodeKey.toResourceId(nodeKey));
+        } catch (RuntimeException e) {
+            LOG.debug("wake-up of {} dropped: {}", nodeKey, e.toString());
+        }
+    }
+
+    @Override
+    public List<EventSource<?, BareMetalNodeResource>> prepareEventSources(EventSourceContext<BareMetalNodeResource> ctx) {
+        IndexerResourceCache<BareMetalNodeResource> nodes = ctx.getPrimaryCache();
+        nodes.addIndexer(BY_CREDENTIALS, n -> n.getSpec() == null || n.getSpec().bmc == null ? List.of()
+                : List.of(n.getMetadata().getNamespace() + "/" + n.getSpec().bmc.credentialsName));
+        // one machine, one node: boot MAC and BMC are unique across namespaces, as they are in a Git revision
+        nodes.addIndexer(BY_MAC, n -> n.getSpec() == null || n.getSpec().bootMACAddress == null ? List.of()
+                : List.of(n.getSpec().bootMACAddress.toLowerCase(java.util.Locale.ROOT)));
+        nodes.addIndexer(BY_BMC, n -> bmcKey(n).map(List::of).orElse(List.of()));
+        images = new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(DiskImageResource.class, BareMetalNodeResource.class)
+                .withSecondaryToPrimaryMapper(i -> allIn(nodes, i.getMetadata().getNamespace()))
+                .build(), ctx);
+        clouds = new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(CloudResource.class, BareMetalNodeResource.class)
+                .withSecondaryToPrimaryMapper(c -> allIn(nodes, c.getMetadata().getNamespace()))
+                .build(), ctx);
+        secrets = new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(Secret.class, BareMetalNodeResource.class)
+                .withSecondaryToPrimaryMapper(s -> nodes.byIndex(BY_CREDENTIALS,
+                                s.getMetadata().getNamespace() + "/" + s.getMetadata().getName()).stream()
+                        .map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .build(), ctx);
+        return List.of(images, clouds, secrets, wakeUps);
+    }
+
+    private static Optional<String> bmcKey(BareMetalNodeResource n) {
+        try {
+            return n.getSpec() == null || n.getSpec().bmc == null || n.getSpec().bmc.address == null
+                    ? Optional.empty() : Optional.of(dev.plinth.api.BmcAddress.parse(n.getSpec().bmc.address).key());
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Another node (not being deleted) claiming the same machine, in words; null when there is none. */
+    private static String duplicate(BareMetalNodeResource node, Context<BareMetalNodeResource> ctx) {
+        String mac = node.getSpec().bootMACAddress.toLowerCase(java.util.Locale.ROOT);
+        String other = others(node, ctx.getPrimaryCache().byIndex(BY_MAC, mac));
+        if (other != null) {
+            return "spec.bootMACAddress " + node.getSpec().bootMACAddress + " is also the boot MAC of BareMetalNode "
+                    + other + ": one machine, one node; neither is acted on until one changes";
+        }
+        var key = bmcKey(node);
+        other = key.isEmpty() ? null : others(node, ctx.getPrimaryCache().byIndex(BY_BMC, key.get()));
+        return other == null ? null : "spec.bmc.address " + node.getSpec().bmc.address + " is also the BMC of"
+                + " BareMetalNode " + other + ": one machine, one node; neither is acted on until one changes";
+    }
+
+    private static String others(BareMetalNodeResource node, List<BareMetalNodeResource> same) {
+        return same.stream()
+                .filter(o -> !o.getMetadata().getUid().equals(node.getMetadata().getUid()))
+                .filter(o -> o.getMetadata().getDeletionTimestamp() == null)
+                .map(NodeKey::of).sorted().findFirst().orElse(null);
+    }
+
+    private static Set<ResourceID> allIn(IndexerResourceCache<BareMetalNodeResource> nodes, String namespace) {
+        return nodes.list(namespace).map(ResourceID::fromResource).collect(Collectors.toSet());
+    }
+
+    @Override
+    public UpdateControl<BareMetalNodeResource> reconcile(BareMetalNodeResource node,
+            Context<BareMetalNodeResource> ctx) {
+        if (paused(node)) {
+            LOG.debug("node {} is paused", NodeKey.of(node));
+            return UpdateControl.noUpdate();
+        }
+        String ns = node.getMetadata().getNamespace();
+        long generation = Objects.requireNonNullElse(node.getMetadata().getGeneration(), 0L);
+        NodeRecord rec = recordOf(node);
+        BareMetalNode spec;
+        try {
+            spec = Translate.node(node);
+        } catch (Translate.Invalid e) {
+            return stalled(node, rec, "InvalidSpec", e.getMessage(), generation);
+        }
+        List<String> addressProblems = addressRules.schemes().contains(spec.spec().bmc().address().scheme())
+                ? addressRules.problems(spec.spec().bmc().address())
+                : List.of("unsupported BMC address scheme \"" + spec.spec().bmc().address().scheme()
+                        + "\": no power driver of this operator serves it (supported: "
+                        + String.join(", ", addressRules.forms()) + ")");
+        if (!addressProblems.isEmpty()) {
+            return stalled(node, rec, "InvalidSpec", "spec.bmc.address: " + String.join("; ", addressProblems),
+                    generation);
+        }
+        String duplicate = duplicate(node, ctx);
+        if (duplicate != null) {
+            return stalled(node, rec, "Duplicate", duplicate, generation)
+                    .rescheduleAfter(DUPLICATE_RECHECK.toMillis());
+        }
+        DesiredState desired = desiredFor(ns, spec);
+        if (spec.spec().image() != null && !desired.images().containsKey(spec.spec().image().name())) {
+            return stalled(node, rec, "UnknownImage", "spec.image: no DiskImage \"" + spec.spec().image().name()
+                    + "\" in namespace " + ns, generation);
+        }
+        NodeInput in = NodeReconciler.inputFor(desired, NodeKey.of(node), ImageCatalog.ALWAYS_READY);
+
+        Secret credentials = secret(ns, spec.spec().bmc().credentialsName());
+        String credentialsVersion = credentials == null ? "" : credentials.getMetadata().getResourceVersion();
+        String seenVersion = node.getStatus() == null ? null : node.getStatus().credentialsVersion;
+        if (rec != null && seenVersion != null && !seenVersion.equals(credentialsVersion)
+                && rec.operation().notBefore() != null) {
+            // new credentials: what failed with the old ones is tried again now, not after its backoff
+            LOG.info("node {}: credentials Secret changed, retrying at once", NodeKey.of(node));
+            rec = rec.toBuilder().notBefore(null).build();
+        }
+        Writer writer = new Writer(node, in, generation, credentialsVersion);
+        NodeReconciler pass = new NodeReconciler(lifecycle, drivers,
+                new NamespaceSecrets(name -> secret(ns, name)), maxSteps, maxWait);
+        Pass result = pass.reconcile(in, rec, clock, writer);
+        if (!writer.wrote && statusStale(node, generation, credentialsVersion)) {
+            writer.apply(result.record());
+        }
+        return reschedule(UpdateControl.noUpdate(), result.next());
+    }
+
+    @Override
+    public DeleteControl cleanup(BareMetalNodeResource node, Context<BareMetalNodeResource> ctx) {
+        String uid = node.getMetadata().getUid();
+        if (paused(node)) {
+            return DeleteControl.noFinalizerRemoval(); // unpausing lets the deprovisioning go on
+        }
+        NodeRecord rec = recordOf(node);
+        if (rec == null || forgotten.containsKey(uid)) {
+            written.remove(uid);
+            return releaseFinalizer(node);
+        }
+        String ns = node.getMetadata().getNamespace();
+        long generation = Objects.requireNonNullElse(node.getMetadata().getGeneration(), 0L);
+        Secret credentials = secret(ns, rec.bmc().credentialsName());
+        String credentialsVersion = credentials == null ? "" : credentials.getMetadata().getResourceVersion();
+        NodeInput removed = NodeInput.removed(NodeKey.of(node));
+        Writer writer = new Writer(node, removed, generation, credentialsVersion);
+        Pass result = new NodeReconciler(lifecycle, drivers, new NamespaceSecrets(name -> secret(ns, name)),
+                maxSteps, maxWait).reconcile(removed, rec, clock, writer);
+        if (result.next() instanceof Pass.Next.Forgotten) {
+            java.time.Instant now = clock.instant();
+            forgotten.values().removeIf(at -> at.isBefore(now.minus(Duration.ofHours(1))));
+            forgotten.put(uid, now);
+            written.remove(uid);
+            return releaseFinalizer(node);
+        }
+        long delay = result.next() instanceof Pass.Next.After a ? Math.max(1, a.delay().toMillis()) : 1;
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay);
+    }
+
+    /**
+     * Removes our finalizer from the node as the API server has it now. (JOSDK's own removal patches the informer's
+     * copy, which lags the status we just wrote, and conflicts until the informer catches up.)
+     */
+    private DeleteControl releaseFinalizer(BareMetalNodeResource node) {
+        try {
+            client.resources(BareMetalNodeResource.class).inNamespace(node.getMetadata().getNamespace())
+                    .withName(node.getMetadata().getName()).edit(n -> {
+                        n.getMetadata().getFinalizers().remove(FINALIZER);
+                        return n;
+                    });
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
+        return DeleteControl.noFinalizerRemoval();
+    }
+
+    /** Whether an update of a node calls for a reconcile: not when only its status (our own write) changed. */
+    public static boolean worthReconciling(BareMetalNodeResource now, BareMetalNodeResource before) {
+        var n = now.getMetadata();
+        var b = before.getMetadata();
+        return !Objects.equals(n.getGeneration(), b.getGeneration())
+                || !Objects.equals(n.getLabels(), b.getLabels())
+                || !Objects.equals(n.getAnnotations(), b.getAnnotations())
+                || !Objects.equals(n.getFinalizers(), b.getFinalizers())
+                || n.getDeletionTimestamp() != null;
+    }
+
+    private static boolean paused(BareMetalNodeResource node) {
+        Map<String, String> a = node.getMetadata().getAnnotations();
+        return a != null && a.containsKey(PAUSED) && !"false".equalsIgnoreCase(a.get(PAUSED));
+    }
+
+    private NodeRecord recordOf(BareMetalNodeResource node) {
+        NodeRecord mine = written.get(node.getMetadata().getUid());
+        return mine != null ? mine : NodeStatusWriter.recordOf(node.getStatus());
+    }
+
+    private Secret secret(String namespace, String name) {
+        var source = secrets;
+        return source == null ? null : source.get(new ResourceID(name, namespace)).orElse(null);
+    }
+
+    /** The desired state one node needs: itself, and the images and clouds of its namespace. */
+    private DesiredState desiredFor(String namespace, BareMetalNode node) {
+        Map<String, DiskImage> imagesByName = new LinkedHashMap<>();
+        images.list(namespace).map(Translate::image).forEach(i -> imagesByName.put(i.name(), i));
+        Map<String, Cloud> cloudsByName = new LinkedHashMap<>();
+        clouds.list(namespace).map(Translate::cloud).forEach(c -> cloudsByName.put(c.name(), c));
+        return new DesiredState("", imagesByName, Map.of(node.name(), node), cloudsByName);
+    }
+
+    private static boolean statusStale(BareMetalNodeResource node, long generation, String credentialsVersion) {
+        BareMetalNodeStatus s = node.getStatus();
+        return s == null || s.observedGeneration == null || s.observedGeneration != generation
+                || !Objects.equals(s.credentialsVersion, credentialsVersion)
+                || !Objects.equals(s.revision, revisionOf(node));
+    }
+
+    private static String revisionOf(BareMetalNodeResource node) {
+        Map<String, String> a = node.getMetadata().getAnnotations();
+        return a == null ? null : a.get(REVISION);
+    }
+
+    private UpdateControl<BareMetalNodeResource> stalled(BareMetalNodeResource node, NodeRecord rec, String reason,
+            String problem, long generation) {
+        BareMetalNodeStatus before = node.getStatus();
+        boolean news = before == null || before.observedGeneration == null || before.observedGeneration != generation
+                || before.conditions.stream().noneMatch(c -> problem.equals(c.message));
+        BareMetalNodeStatus status = NodeStatusWriter.statusOf(rec,
+                NodeConditions.carryTransitionTimes(NodeConditions.of(rec, false, reason, problem, generation),
+                        before == null ? null : before.conditions, clock.instant()),
+                generation, before == null ? null : before.credentialsVersion, revisionOf(node));
+        if (news) {
+            statusWriter.apply(node, status);
+            events.record(node, "Warning", reason, problem, clock.instant());
+        }
+        // cross-object problems heal when the other object changes, which wakes the node; the delay is a backstop
+        return UpdateControl.<BareMetalNodeResource>noUpdate().rescheduleAfter(maxWait.toMillis());
+    }
+
+    private static UpdateControl<BareMetalNodeResource> reschedule(UpdateControl<BareMetalNodeResource> c,
+            Pass.Next next) {
+        if (next instanceof Pass.Next.After a) {
+            return c.rescheduleAfter(Math.max(1, a.delay().toMillis()));
+        }
+        if (next instanceof Pass.Next.Soon) {
+            return c.rescheduleAfter(1);
+        }
+        return c;
+    }
+
+    /** The pass's {@link RecordWriter}: each record becomes the node's status, applied before the pass goes on. */
+    private final class Writer implements RecordWriter {
+        private final BareMetalNodeResource node;
+        private final NodeInput in;
+        private final long generation;
+        private final String credentialsVersion;
+        private List<dev.plinth.kubernetes.crd.Condition> previous;
+        boolean wrote;
+
+        Writer(BareMetalNodeResource node, NodeInput in, long generation, String credentialsVersion) {
+            this.node = node;
+            this.in = in;
+            this.generation = generation;
+            this.credentialsVersion = credentialsVersion;
+            this.previous = node.getStatus() == null ? null : node.getStatus().conditions;
+        }
+
+        @Override
+        public void write(NodeRecord before, NodeRecord after, NodeEvent event, Write kind) {
+            apply(after);
+            written.put(node.getMetadata().getUid(), after);
+            events.record(node, event);
+        }
+
+        @Override
+        public void forget(NodeRecord last, NodeEvent event) {
+            written.remove(node.getMetadata().getUid());
+            events.record(node, event);
+        }
+
+        void apply(NodeRecord rec) {
+            boolean settled = rec != null && in.isDesired() && Settled.settled(rec, in.image(), in.online());
+            var conditions = NodeConditions.carryTransitionTimes(
+                    NodeConditions.of(rec, settled, null, null, generation), previous, clock.instant());
+            previous = conditions;
+            statusWriter.apply(node, NodeStatusWriter.statusOf(rec, conditions, generation, credentialsVersion,
+                    revisionOf(node)));
+            wrote = true;
+        }
+    }
+
+    /** For tests: whether the operator knows a record for this node (written by this instance). */
+    Optional<NodeRecord> lastWritten(String uid) {
+        return Optional.ofNullable(written.get(uid));
+    }
+}

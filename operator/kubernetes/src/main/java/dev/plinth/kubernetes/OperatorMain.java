@@ -1,0 +1,83 @@
+package dev.plinth.kubernetes;
+
+import dev.plinth.core.LifecycleConfig;
+import dev.plinth.driver.fake.FakeDriverConfig;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's entry point in a pod (the Helm chart's Deployment). Configured by environment, as the chart sets
+ * it: {@code PLINTH_DRIVER} (only {@code fake} in this build), {@code PLINTH_WORKERS}, and leader election with
+ * {@code PLINTH_LEADER_ELECTION=true}, {@code POD_NAMESPACE} and {@code POD_NAME}; the client's rate limit toward
+ * the API server with {@code PLINTH_API_QPS} (default 50) and {@code PLINTH_API_BURST} (default 100).
+ */
+public final class OperatorMain {
+    private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
+
+    private OperatorMain() {}
+
+    public static void main(String[] args) throws Exception {
+        PlinthOperator.Options options = options(System.getenv());
+        String driver = System.getenv().getOrDefault("PLINTH_DRIVER", "fake");
+        if (!driver.equals("fake")) {
+            // the IPMI driver needs the agent service and image cache on a machine-facing listener: not wired yet
+            System.err.println("PLINTH_DRIVER=" + driver + ": this build of the operator drives only simulated"
+                    + " machines (fake); use standalone mode (plinth run) for real ones");
+            System.exit(2);
+        }
+        var client = ClientRateLimit.client(new io.fabric8.kubernetes.client.ConfigBuilder().build(),
+                number(System.getenv(), "PLINTH_API_QPS", 50), (int) number(System.getenv(), "PLINTH_API_BURST", 100));
+        PlinthOperator operator = PlinthOperator.withFakeDriver(client,
+                FakeDriverConfig.of(Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(2)), options,
+                LifecycleConfig.DEFAULT);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                operator.close();
+            } catch (Exception e) {
+                LOG.warn("stopping: {}", e.toString());
+            }
+            client.close();
+            stopped.countDown();
+        }, "plinth-operator-stop"));
+        operator.start();
+        LOG.info("plinth operator started: {} workers, leader election {}", options.workers(),
+                options.leaseNamespace() == null ? "off" : "in namespace " + options.leaseNamespace());
+        stopped.await();
+    }
+
+    private static double number(Map<String, String> env, String name, double orElse) {
+        String v = env.get(name);
+        try {
+            return v == null ? orElse : Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + "=" + v + ": expected a number");
+        }
+    }
+
+    /** The options the environment asks for; a bad value is an error naming the variable. */
+    static PlinthOperator.Options options(Map<String, String> env) {
+        PlinthOperator.Options o = PlinthOperator.Options.defaults();
+        String workers = env.get("PLINTH_WORKERS");
+        if (workers != null) {
+            try {
+                o = new PlinthOperator.Options(Integer.parseInt(workers.trim()), null, null, o.maxWait(),
+                        o.maxSteps());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("PLINTH_WORKERS=" + workers + ": expected a number of threads");
+            }
+        }
+        if ("true".equalsIgnoreCase(env.get("PLINTH_LEADER_ELECTION"))) {
+            String ns = env.get("POD_NAMESPACE");
+            if (ns == null || ns.isBlank()) {
+                throw new IllegalArgumentException("PLINTH_LEADER_ELECTION=true needs POD_NAMESPACE (the Lease's"
+                        + " namespace; the chart sets it from the downward API)");
+            }
+            o = o.withLeaderElection(ns, env.get("POD_NAME"));
+        }
+        return o;
+    }
+}

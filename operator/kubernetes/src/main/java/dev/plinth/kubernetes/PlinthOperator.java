@@ -1,0 +1,138 @@
+package dev.plinth.kubernetes;
+
+import dev.plinth.core.LifecycleConfig;
+import dev.plinth.core.NodeLifecycle;
+import dev.plinth.driver.Drivers;
+import dev.plinth.driver.fake.FakeAddressRules;
+import dev.plinth.driver.fake.FakeDriver;
+import dev.plinth.driver.fake.FakeDriverConfig;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The operator process: JOSDK with the BareMetalNode reconciler on the shared core, leader election when asked
+ * (two or more replicas are then safe: only the leader reconciles), and a bounded number of reconciler threads.
+ */
+public final class PlinthOperator implements AutoCloseable {
+    private final Operator operator;
+    private final BareMetalNodeReconciler nodes;
+    private final AutoCloseable driver;
+
+    /**
+     * @param workers reconciles (and so driver calls) running at once
+     * @param leaseNamespace where the leader-election Lease lives; null runs without leader election (one replica)
+     * @param identity this replica's name in the Lease (the pod name)
+     * @param leaseDuration how long a leader that stopped renewing keeps the Lease: the longest pause in
+     *     reconciling after it dies
+     * @param exitOnLostLease end the process when this replica loses the Lease it held (in a pod: it restarts clean
+     *     and stands by, rather than reconciling on without the lease); tests run several operators in one JVM
+     */
+    public record Options(int workers, String leaseNamespace, String identity, Duration maxWait, int maxSteps,
+            Duration leaseDuration, boolean exitOnLostLease) {
+        public static final Duration LEASE_DURATION = Duration.ofSeconds(15);
+
+        public Options {
+            if (workers < 1) {
+                throw new IllegalArgumentException("workers must be at least 1, not " + workers);
+            }
+        }
+
+        public Options(int workers, String leaseNamespace, String identity, Duration maxWait, int maxSteps) {
+            this(workers, leaseNamespace, identity, maxWait, maxSteps, LEASE_DURATION, true);
+        }
+
+        public static Options defaults() {
+            return new Options(16, null, null, Duration.ofMinutes(5), 20);
+        }
+
+        public Options withLeaderElection(String namespace, String identity) {
+            return new Options(workers, namespace, identity, maxWait, maxSteps, leaseDuration, exitOnLostLease);
+        }
+
+        /** For tests: a short lease, and losing it stops only this operator, not the JVM. */
+        public Options withTestLease(Duration duration) {
+            return new Options(workers, leaseNamespace, identity, maxWait, maxSteps, duration, false);
+        }
+    }
+
+    private PlinthOperator(Operator operator, BareMetalNodeReconciler nodes, AutoCloseable driver) {
+        this.operator = operator;
+        this.nodes = nodes;
+        this.driver = driver;
+    }
+
+    /** The operator driving simulated machines (the FAKE driver): demos, tests, benchmarks. */
+    public static PlinthOperator withFakeDriver(KubernetesClient client, FakeDriverConfig fake, Options options,
+            LifecycleConfig lifecycle) {
+        AtomicReference<BareMetalNodeReconciler> self = new AtomicReference<>();
+        FakeDriver driver = new FakeDriver(fake, null, key -> {
+            var r = self.get();
+            if (r != null) {
+                r.wake(key);
+            }
+        }, Clock.systemUTC());
+        return create(client, new Drivers(driver, driver, driver), new FakeAddressRules(), options, lifecycle,
+                driver, self);
+    }
+
+    /** The operator on the given drivers; {@code close} closes {@code driver}. */
+    public static PlinthOperator create(KubernetesClient client, Drivers drivers,
+            dev.plinth.driver.BmcAddressRules rules, Options options, LifecycleConfig lifecycle,
+            AutoCloseable driver, AtomicReference<BareMetalNodeReconciler> self) {
+        BareMetalNodeReconciler reconciler = new BareMetalNodeReconciler(client, new NodeLifecycle(lifecycle),
+                drivers, rules, Clock.systemUTC(), options.maxSteps(), options.maxWait());
+        self.set(reconciler);
+        Operator operator = new Operator(o -> {
+            o.withKubernetesClient(client)
+                    .withConcurrentReconciliationThreads(options.workers())
+                    .withCloseClientOnStop(false);
+            if (options.leaseNamespace() != null) {
+                // client-go's proportions: renew well within the lease, retry often
+                var election = LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration("plinth-operator")
+                        .withLeaseNamespace(options.leaseNamespace())
+                        .withLeaseDuration(options.leaseDuration())
+                        .withRenewDeadline(options.leaseDuration().multipliedBy(2).dividedBy(3))
+                        .withRetryPeriod(options.leaseDuration().dividedBy(5))
+                        .withExitOnStopLeading(options.exitOnLostLease());
+                if (options.identity() != null) {
+                    election.withIdentity(options.identity());
+                }
+                o.withLeaderElectionConfiguration(election.build());
+            }
+        });
+        operator.register(reconciler, c -> c.withName(BareMetalNodeReconciler.NAME)
+                .withFieldManager(NodeStatusWriter.FIELD_MANAGER)
+                .withFinalizer(BareMetalNodeReconciler.FINALIZER)
+                // not generation-aware alone: labels (Cloud roles) and annotations (pause) change no generation;
+                // the filter still drops the updates of our own status writes
+                .withGenerationAware(false)
+                .withOnUpdateFilter(BareMetalNodeReconciler::worthReconciling));
+        try {
+            operator.register(new GitSourceReconciler(client,
+                            java.nio.file.Files.createTempDirectory("plinth-gitsource")),
+                    c -> c.withName(GitSourceReconciler.NAME).withFieldManager(GitSourceReconciler.FIELD_MANAGER));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("no temporary directory for GitSource clones", e);
+        }
+        return new PlinthOperator(operator, reconciler, driver);
+    }
+
+    public PlinthOperator start() {
+        operator.start();
+        return this;
+    }
+
+    public BareMetalNodeReconciler nodes() {
+        return nodes;
+    }
+
+    @Override
+    public void close() throws Exception {
+        operator.stop();
+        driver.close();
+    }
+}

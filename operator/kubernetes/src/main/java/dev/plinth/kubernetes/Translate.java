@@ -1,0 +1,99 @@
+package dev.plinth.kubernetes;
+
+import dev.plinth.api.BareMetalNode;
+import dev.plinth.api.BareMetalNodeSpec;
+import dev.plinth.api.BmcAddress;
+import dev.plinth.api.BmcSpec;
+import dev.plinth.api.Cloud;
+import dev.plinth.api.CloudRole;
+import dev.plinth.api.CloudSpec;
+import dev.plinth.api.Compression;
+import dev.plinth.api.DiskImage;
+import dev.plinth.api.DiskImageSpec;
+import dev.plinth.api.HealthCheck;
+import dev.plinth.api.ImageFormat;
+import dev.plinth.api.LabelSelector;
+import dev.plinth.api.ObjectMeta;
+import dev.plinth.api.ResourceRef;
+import dev.plinth.api.RolloutPolicy;
+import dev.plinth.api.RootDeviceHints;
+import dev.plinth.kubernetes.crd.BareMetalNodeResource;
+import dev.plinth.kubernetes.crd.CloudResource;
+import dev.plinth.kubernetes.crd.DiskImageResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Custom resources to the core's records. The API server has already checked what its schema can (patterns,
+ * enums, ranges, CEL rules); what it cannot (a BMC address no driver serves) is an {@link Invalid}, which the
+ * reconciler reports as a Stalled condition.
+ */
+public final class Translate {
+    private Translate() {}
+
+    /** A spec the schema let through but the core cannot use; the message names the field. */
+    public static final class Invalid extends Exception {
+        public Invalid(String message) {
+            super(message);
+        }
+    }
+
+    /** The node, named by its {@link NodeKey} so the core knows it as namespace/name. */
+    public static BareMetalNode node(BareMetalNodeResource r) throws Invalid {
+        var s = r.getSpec();
+        if (s == null || s.bmc == null) {
+            throw new Invalid("spec.bmc: required");
+        }
+        BmcAddress address;
+        try {
+            address = BmcAddress.parse(s.bmc.address);
+        } catch (BmcAddress.Invalid e) {
+            throw new Invalid("spec.bmc.address: " + String.join("; ", e.problems()));
+        }
+        var h = s.rootDeviceHints;
+        RootDeviceHints hints = h == null ? RootDeviceHints.NONE
+                : new RootDeviceHints(h.deviceName, h.model, h.vendor, h.serialNumber, h.wwn, h.minSizeGigabytes,
+                        h.rotational);
+        return new BareMetalNode(meta(r, NodeKey.of(r)), new BareMetalNodeSpec(
+                new BmcSpec(address, s.bmc.credentialsName, Boolean.TRUE.equals(s.bmc.disableCertificateVerification)),
+                s.bootMACAddress, !Boolean.FALSE.equals(s.online),
+                s.image == null ? null : new ResourceRef(s.image.name), hints));
+    }
+
+    /** The image, by its plain name: images are looked up within the node's namespace. */
+    public static DiskImage image(DiskImageResource r) {
+        var s = r.getSpec();
+        ImageFormat format = s.format == null ? ImageFormat.RAW : ImageFormat.valueOf(s.format.name());
+        Compression compression = s.compression == null ? Compression.NONE : Compression.valueOf(s.compression.name());
+        return new DiskImage(meta(r, r.getMetadata().getName()),
+                new DiskImageSpec(s.url, s.checksum, format, compression));
+    }
+
+    public static Cloud cloud(CloudResource r) {
+        List<CloudRole> roles = new ArrayList<>();
+        var spec = r.getSpec();
+        if (spec != null && spec.roles != null) {
+            for (var role : spec.roles) {
+                var hc = role.healthCheck;
+                HealthCheck health = hc == null ? HealthCheck.DEFAULT
+                        : new HealthCheck(!Boolean.FALSE.equals(hc.checkIn), hc.tcpPort,
+                                Objects.requireNonNullElse(hc.timeoutSeconds, HealthCheck.DEFAULT.timeoutSeconds()));
+                RolloutPolicy rollout = role.rollout == null || role.rollout.maxUnavailable == null
+                        ? RolloutPolicy.DEFAULT
+                        : new RolloutPolicy(role.rollout.maxUnavailable.getStrVal() != null
+                                ? role.rollout.maxUnavailable.getStrVal()
+                                : String.valueOf(role.rollout.maxUnavailable.getIntVal()));
+                roles.add(new CloudRole(role.name, role.count == null ? 0 : role.count,
+                        role.nodeSelector == null ? null : new LabelSelector(role.nodeSelector.matchLabels),
+                        role.image == null ? null : new ResourceRef(role.image.name), rollout, health));
+            }
+        }
+        return new Cloud(meta(r, r.getMetadata().getName()), new CloudSpec(roles));
+    }
+
+    private static ObjectMeta meta(HasMetadata r, String name) {
+        return new ObjectMeta(r.getMetadata().getNamespace(), name, r.getMetadata().getLabels());
+    }
+}

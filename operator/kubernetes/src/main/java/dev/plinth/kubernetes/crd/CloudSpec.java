@@ -1,0 +1,73 @@
+package dev.plinth.kubernetes.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import java.util.List;
+import java.util.Map;
+
+/** spec of a Cloud: roles of nodes, each with its image, rollout and health check. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class CloudSpec {
+    @Required
+    @Size(max = 64)
+    @ValidationRule(value = "self.all(r, self.exists_one(s, s.name == r.name))",
+            message = "role names must be unique in a cloud")
+    public List<Role> roles;
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Role {
+        @Required
+        @Pattern(Crds.DNS_LABEL)
+        @Size(max = 63)
+        public String name;
+
+        @Required
+        @Min(0)
+        @JsonPropertyDescription("how many nodes the role wants")
+        public Integer count;
+
+        @JsonPropertyDescription("nodes carrying every label; absent selects no node, empty is refused")
+        public Selector nodeSelector;
+
+        @Required
+        public ObjectRef image;
+
+        public Rollout rollout;
+
+        public HealthCheck healthCheck;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(value = "has(self.matchLabels) && size(self.matchLabels) > 0",
+            message = "an empty nodeSelector is refused: it would select every node; name at least one label")
+    public static class Selector {
+        @Size(max = 32)
+        public Map<String, String> matchLabels;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Rollout {
+        @JsonPropertyDescription("a count (1) or a percentage of the role's count (\"25%\"); default 1")
+        public IntOrString maxUnavailable;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class HealthCheck {
+        @Default("true")
+        public Boolean checkIn;
+        @Min(1)
+        @Max(65535)
+        public Integer tcpPort;
+        @Min(1)
+        @Default("600")
+        public Integer timeoutSeconds;
+    }
+}

@@ -1,0 +1,229 @@
+package dev.plinth.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.plinth.core.LifecycleConfig;
+import dev.plinth.driver.Drivers;
+import dev.plinth.driver.fake.FakeAddressRules;
+import dev.plinth.driver.fake.FakeDriver;
+import dev.plinth.driver.fake.FakeDriverConfig;
+import dev.plinth.kubernetes.crd.BareMetalNodeResource;
+import dev.plinth.kubernetes.crd.BareMetalNodeStatus;
+import dev.plinth.kubernetes.crd.Condition;
+import dev.plinth.kubernetes.crd.DiskImageResource;
+import dev.plinth.kubernetes.testing.CheckingPower;
+import dev.plinth.kubernetes.testing.Fixtures;
+import dev.plinth.kubernetes.testing.KubeApi;
+import dev.plinth.kubernetes.testing.Kstatus;
+import dev.plinth.json.Json;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator on a real kube-apiserver, with the FAKE driver's machines behind BMCs that check the password
+ * ({@link CheckingPower}): provisioning, credentials from Secrets, Events, the finalizer, the pause annotation.
+ */
+class BareMetalNodeOperatorTest {
+    static final String PASSWORD = "correct-horse";
+    /** Long enough that a retry seen within the test's wait can only be the one a Secret change caused. */
+    static final LifecycleConfig LIFECYCLE = new LifecycleConfig(3, Duration.ofMillis(100), Duration.ofMillis(500),
+            Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(5), Duration.ofMinutes(5),
+            Duration.ofSeconds(60), Duration.ofMillis(200), Duration.ofMinutes(1));
+
+    static KubeApi api;
+    static KubernetesClient client;
+    static FakeDriver fake;
+    static PlinthOperator operator;
+    static String ns;
+
+    @BeforeAll
+    static void start() {
+        api = KubeApi.get();
+        client = api.client();
+        api.installCrds(client);
+        ns = api.newNamespace(client, "nodes");
+        AtomicReference<BareMetalNodeReconciler> self = new AtomicReference<>();
+        fake = new FakeDriver(FakeDriverConfig.INSTANT, null, key -> self.get().wake(key), Clock.systemUTC());
+        operator = PlinthOperator.create(client, new Drivers(new CheckingPower(fake, PASSWORD), fake, fake),
+                new FakeAddressRules(), new PlinthOperator.Options(4, null, null, Duration.ofSeconds(30), 20),
+                LIFECYCLE, fake, self).start();
+        client.resource(Fixtures.image(ns, "centos")).create();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (operator != null) {
+            operator.close();
+        }
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    @Test
+    void aNodeReconcilesToProvisionedWithStatusAppliedByPlinthAndEventsWithoutSecrets() {
+        client.resource(Fixtures.credentials(ns, "bmc-n1", "admin", PASSWORD)).create();
+        client.resource(Fixtures.node(ns, "n1", 1, "centos")).create();
+
+        BareMetalNodeResource n = awaitCondition("n1", NodeConditions.READY, Duration.ofSeconds(60));
+        BareMetalNodeStatus s = n.getStatus();
+        assertThat(s.state).isEqualTo("PROVISIONED");
+        assertThat(s.image).isEqualTo("centos");
+        assertThat(s.power).isEqualTo("ON");
+        assertThat(s.observedGeneration).isEqualTo(n.getMetadata().getGeneration());
+        assertThat(n.getMetadata().getFinalizers()).contains(BareMetalNodeReconciler.FINALIZER);
+        assertThat(n.getMetadata().getManagedFields())
+                .filteredOn(f -> "status".equals(f.getSubresource()))
+                .extracting(ManagedFieldsEntry::getManager, ManagedFieldsEntry::getOperation)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("plinth", "Apply"));
+        // the core knows the node as namespace/name
+        assertThat(fake.machine(ns + "/n1")).isPresent();
+
+        List<Event> events = eventsOf("n1");
+        assertThat(events).extracting(Event::getReason).contains("State");
+        assertThat(events).extracting(Event::getMessage).anyMatch(m -> m.contains("PROVISIONED"));
+        assertThat(Json.write(events)).doesNotContain(PASSWORD);
+        assertThat(Json.write(s)).doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void aCorrectedSecretRecoversAFailedNodeAtOnceNotAfterItsBackoff() {
+        client.resource(Fixtures.credentials(ns, "bmc-n2", "admin", "wrong")).create();
+        client.resource(Fixtures.node(ns, "n2", 2, "centos")).create();
+
+        BareMetalNodeResource failed = awaitCondition("n2", NodeConditions.STALLED, Duration.ofSeconds(60));
+        assertThat(failed.getStatus().error.kind).isEqualTo("AUTHENTICATION");
+        assertThat(condition(failed, NodeConditions.STALLED).reason).isEqualTo("Authentication");
+        assertThat(eventsOf("n2")).anyMatch(e -> e.getType().equals("Warning"));
+
+        client.resource(Fixtures.credentials(ns, "bmc-n2", "admin", PASSWORD)).update();
+        // the error backoff is 10 minutes: only the Secret's change can bring it back this soon
+        BareMetalNodeResource recovered = awaitCondition("n2", NodeConditions.READY, Duration.ofSeconds(30));
+        assertThat(recovered.getStatus().state).isEqualTo("PROVISIONED");
+        assertThat(recovered.getStatus().error).isNull();
+        assertThat(Json.write(eventsOf("n2"))).doesNotContain(PASSWORD).doesNotContain("\"wrong\"");
+    }
+
+    @Test
+    void deletingANodeDeprovisionsItThroughTheFinalizer() {
+        client.resource(Fixtures.credentials(ns, "bmc-n3", "admin", PASSWORD)).create();
+        client.resource(Fixtures.node(ns, "n3", 3, "centos")).create();
+        awaitCondition("n3", NodeConditions.READY, Duration.ofSeconds(60));
+
+        client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("n3").delete();
+        await().atMost(Duration.ofSeconds(30)).until(
+                () -> client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("n3").get() == null);
+        List<String> journal = fake.journal().stream().filter(l -> l.contains(" " + ns + "/n3 ")).toList();
+        assertThat(journal).as(String.join("\n", journal)).last().asString().contains("clean");
+        assertThat(journal).filteredOn(l -> l.contains("power.off")).as("deprovisioned once").hasSize(1);
+        assertThat(journal).filteredOn(l -> l.contains("netboot.cleanup")).as("cleaned up once").hasSize(1);
+    }
+
+    @Test
+    void aPausedNodeIsLeftAlone() throws InterruptedException {
+        client.resource(Fixtures.credentials(ns, "bmc-n4", "admin", PASSWORD)).create();
+        BareMetalNodeResource n = Fixtures.node(ns, "n4", 4, "centos");
+        n.getMetadata().setAnnotations(java.util.Map.of(BareMetalNodeReconciler.PAUSED, "true"));
+        client.resource(n).create();
+        Thread.sleep(3000);
+        assertThat(get("n4").getStatus()).isNull();
+        assertThat(fake.machine(ns + "/n4")).isEmpty();
+
+        client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("n4")
+                .edit(x -> {
+                    x.getMetadata().getAnnotations().remove(BareMetalNodeReconciler.PAUSED);
+                    return x;
+                });
+        awaitCondition("n4", NodeConditions.READY, Duration.ofSeconds(60));
+    }
+
+    @Test
+    void anUnknownImageStallsTheNodeNamingIt() {
+        client.resource(Fixtures.credentials(ns, "bmc-n5", "admin", PASSWORD)).create();
+        client.resource(Fixtures.node(ns, "n5", 5, "nope")).create();
+        BareMetalNodeResource n = awaitCondition("n5", NodeConditions.STALLED, Duration.ofSeconds(60));
+        assertThat(condition(n, NodeConditions.STALLED).message).contains("no DiskImage \"nope\"");
+
+        DiskImageResource image = Fixtures.image(ns, "nope");
+        client.resource(image).create();
+        awaitCondition("n5", NodeConditions.READY, Duration.ofSeconds(60));
+    }
+
+    @Test
+    void fluxAndArgoReadCurrentInProgressAndFailedAsKstatusComputesThem() {
+        client.resource(Fixtures.credentials(ns, "bmc-k1", "admin", PASSWORD)).create();
+        client.resource(Fixtures.credentials(ns, "bmc-k2", "admin", PASSWORD)).create();
+        client.resource(Fixtures.node(ns, "k1", 21, "centos")).create();
+        client.resource(Fixtures.node(ns, "k2", 22, "missing")).create();
+        awaitCondition("k1", NodeConditions.READY, Duration.ofSeconds(60));
+        awaitCondition("k2", NodeConditions.STALLED, Duration.ofSeconds(60));
+        assertThat(Kstatus.of(api, ns, "k1", "k2")).containsEntry("k1", "Current").containsEntry("k2", "Failed");
+
+        // a spec change the operator has not seen yet (paused): observedGeneration lags the generation
+        client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("k1").edit(x -> {
+            x.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of(BareMetalNodeReconciler.PAUSED, "")));
+            return x;
+        });
+        client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("k1").edit(x -> {
+            x.getSpec().online = false;
+            return x;
+        });
+        assertThat(Kstatus.of(api, ns, "k1")).containsEntry("k1", "InProgress");
+    }
+
+    @Test
+    void twoNodesClaimingOneMachineAreBothStalledNamingEachOtherUntilOneGoes() {
+        client.resource(Fixtures.credentials(ns, "bmc-d1", "admin", PASSWORD)).create();
+        client.resource(Fixtures.credentials(ns, "bmc-d2", "admin", PASSWORD)).create();
+        BareMetalNodeResource d1 = Fixtures.node(ns, "d1", 31, "centos");
+        BareMetalNodeResource d2 = Fixtures.node(ns, "d2", 32, "centos");
+        d2.getSpec().bootMACAddress = d1.getSpec().bootMACAddress.toUpperCase(java.util.Locale.ROOT);
+        client.resource(d1).create();
+        client.resource(d2).create();
+
+        BareMetalNodeResource s1 = awaitCondition("d1", NodeConditions.STALLED, Duration.ofSeconds(60));
+        BareMetalNodeResource s2 = awaitCondition("d2", NodeConditions.STALLED, Duration.ofSeconds(60));
+        assertThat(condition(s1, NodeConditions.STALLED).message).contains("BareMetalNode " + ns + "/d2");
+        assertThat(condition(s2, NodeConditions.STALLED).message).contains("BareMetalNode " + ns + "/d1");
+        assertThat(condition(s1, NodeConditions.STALLED).reason).isEqualTo("Duplicate");
+        assertThat(fake.machine(ns + "/d1")).isEmpty();
+
+        client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("d2").delete();
+        awaitCondition("d1", NodeConditions.READY, Duration.ofSeconds(60));
+    }
+
+    static BareMetalNodeResource get(String name) {
+        return client.resources(BareMetalNodeResource.class).inNamespace(ns).withName(name).get();
+    }
+
+    static Condition condition(BareMetalNodeResource n, String type) {
+        return n.getStatus().conditions.stream().filter(c -> c.type.equals(type)).findFirst().orElseThrow();
+    }
+
+    static BareMetalNodeResource awaitCondition(String name, String type, Duration within) {
+        AtomicReference<BareMetalNodeResource> last = new AtomicReference<>();
+        await().atMost(within).pollInterval(Duration.ofMillis(100)).alias(name + " " + type + ", last status: "
+                        + (last.get() == null ? null : Json.write(last.get().getStatus())))
+                .until(() -> {
+                    BareMetalNodeResource n = get(name);
+                    last.set(n);
+                    return n != null && n.getStatus() != null && n.getStatus().conditions.stream()
+                            .anyMatch(c -> c.type.equals(type) && c.status.equals("True"));
+                });
+        return last.get();
+    }
+
+    static List<Event> eventsOf(String name) {
+        return client.v1().events().inNamespace(ns).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
+    }
+}

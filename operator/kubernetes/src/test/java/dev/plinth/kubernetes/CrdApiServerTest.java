@@ -1,0 +1,123 @@
+package dev.plinth.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.plinth.kubernetes.crd.CrdFiles;
+import dev.plinth.kubernetes.testing.KubeApi;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The committed CRDs on a real kube-apiserver: they install, the examples apply, bad objects are refused. */
+class CrdApiServerTest {
+    static KubeApi api;
+    static KubernetesClient client;
+    static String ns;
+
+    @BeforeAll
+    static void start() {
+        api = KubeApi.get();
+        client = api.client();
+        api.installCrds(client);
+        ns = api.newNamespace(client, "crds");
+    }
+
+    @AfterAll
+    static void close() {
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    @Test
+    void theExamplesFromGitApplyUnmodifiedAndGetBmnShowsThePrinterColumns() {
+        Path examples = CrdFiles.repoRoot().resolve("examples");
+        var applied = api.kubectl("apply", "-n", ns, "-R", "-f", examples.toString());
+        assertThat(applied.exitCode()).as(applied.output()).isZero();
+        assertThat(applied.output()).contains("baremetalnode.plinth.dev/controller-0 created",
+                "diskimage.plinth.dev/centos-stream-9 created", "cloud.plinth.dev/overcloud created");
+
+        var get = api.kubectl("get", "bmn", "-n", ns);
+        assertThat(get.exitCode()).as(get.output()).isZero();
+        String header = get.output().lines().findFirst().orElseThrow();
+        assertThat(header.split("\\s+")).containsExactly("NAME", "STATE", "POWER", "IMAGE", "REVISION", "AGE");
+        assertThat(get.output()).contains("undercloud-0", "compute-2");
+    }
+
+    @Test
+    void inlineCredentialsAreRefusedWithTheRuleMessage(@TempDir Path dir) throws IOException {
+        var r = apply(dir, node("inline", "ipmi://10.9.0.1", "52:54:00:aa:00:01", "\n    password: hunter2"));
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.output()).contains("inline BMC credentials are refused: put username and password in the"
+                + " Secret named by credentialsName");
+    }
+
+    @Test
+    void malformedMacAndMissingFieldsAreRefused(@TempDir Path dir) throws IOException {
+        var r = apply(dir, node("badmac", "ipmi://10.9.0.2", "52:54:00:zz:00:01", ""));
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.output()).contains("spec.bootMACAddress", "should match");
+
+        var missing = apply(dir, """
+                apiVersion: plinth.dev/v1alpha1
+                kind: BareMetalNode
+                metadata: {name: nobmc}
+                spec: {bootMACAddress: "52:54:00:aa:00:03"}
+                """);
+        assertThat(missing.output()).contains("spec.bmc: Required value");
+    }
+
+    @Test
+    void credentialsInTheAddressAreRefused(@TempDir Path dir) throws IOException {
+        var r = apply(dir, node("userinfo", "ipmi://admin:pw@10.9.0.4", "52:54:00:aa:00:04", ""));
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.output()).contains("spec.bmc.address", "should match");
+    }
+
+    @Test
+    void imageChecksumAndEnumsAreChecked(@TempDir Path dir) throws IOException {
+        var r = apply(dir, """
+                apiVersion: plinth.dev/v1alpha1
+                kind: DiskImage
+                metadata: {name: bad}
+                spec: {url: "http://x/y.raw", checksum: "md5:abc", format: vmdk, compression: bz2}
+                """);
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.output()).contains("spec.checksum", "should match", "spec.format: Unsupported value: \"vmdk\"",
+                "spec.compression: Unsupported value: \"bz2\"");
+    }
+
+    @Test
+    void cloudRangesEmptySelectorsAndDuplicateRolesAreRefused(@TempDir Path dir) throws IOException {
+        var r = apply(dir, """
+                apiVersion: plinth.dev/v1alpha1
+                kind: Cloud
+                metadata: {name: bad}
+                spec:
+                  roles:
+                    - {name: a, count: -1, image: {name: x}, nodeSelector: {matchLabels: {}}}
+                    - {name: a, count: 1, image: {name: x}, healthCheck: {tcpPort: 70000}}
+                """);
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.output()).contains("spec.roles[0].count", "should be greater than or equal to 0",
+                "an empty nodeSelector is refused", "role names must be unique in a cloud",
+                "spec.roles[1].healthCheck.tcpPort");
+    }
+
+    private static String node(String name, String address, String mac, String extraBmc) {
+        return "apiVersion: plinth.dev/v1alpha1\nkind: BareMetalNode\nmetadata: {name: " + name + "}\nspec:\n"
+                + "  bmc:\n    address: \"" + address + "\"\n    credentialsName: bmc-x" + extraBmc + "\n"
+                + "  bootMACAddress: \"" + mac + "\"\n";
+    }
+
+    private static KubeApi.Result apply(Path dir, String yaml) throws IOException {
+        Path f = Files.createTempFile(dir, "doc", ".yaml");
+        Files.writeString(f, yaml);
+        return api.kubectl("apply", "-n", ns, "-f", f.toString());
+    }
+}

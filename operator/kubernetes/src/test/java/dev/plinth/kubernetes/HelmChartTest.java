@@ -1,0 +1,99 @@
+package dev.plinth.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.marcnuri.helm.Helm;
+import dev.plinth.kubernetes.crd.CrdFiles;
+import dev.plinth.kubernetes.testing.KubeApi;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The chart under helm/plinth: lint, what it renders, and an install into a real API server. */
+class HelmChartTest {
+    static final Path CHART = CrdFiles.repoRoot().resolve("helm/plinth");
+
+    @Test
+    void lintsCleanInStrictMode() {
+        var result = new Helm(CHART).lint().strict().call();
+        assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+    }
+
+    @Test
+    void rendersALeaderElectedDeploymentWithLeastPrivilege() {
+        List<HasMetadata> objects = render();
+        Deployment d = only(objects, Deployment.class);
+        assertThat(d.getSpec().getReplicas()).isEqualTo(2);
+        var env = d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
+        assertThat(env).anyMatch(e -> e.getName().equals("PLINTH_LEADER_ELECTION") && e.getValue().equals("true"));
+        assertThat(env).anyMatch(e -> e.getName().equals("POD_NAMESPACE") && e.getValueFrom() != null);
+
+        ClusterRole role = only(objects, ClusterRole.class);
+        for (PolicyRule rule : role.getRules()) {
+            assertThat(rule.getVerbs()).as(rule.toString()).doesNotContain("*", "deletecollection");
+            assertThat(rule.getResources()).doesNotContain("*");
+            if (rule.getVerbs().contains("delete")) {
+                // only what a GitSource prunes
+                assertThat(rule.getApiGroups()).containsExactly("plinth.dev");
+                assertThat(rule.getResources()).containsExactlyInAnyOrder("baremetalnodes", "diskimages", "clouds");
+            }
+        }
+        // Secrets are only ever read
+        assertThat(role.getRules()).filteredOn(r -> r.getResources().contains("secrets"))
+                .allMatch(r -> r.getVerbs().equals(List.of("get", "list", "watch")));
+        // no Service unless the machine-facing routes are asked for
+        assertThat(objects).noneMatch(o -> o.getKind().equals("Service"));
+    }
+
+    @Test
+    void theProvisioningServiceAndHostNetworkAreValues() {
+        String yaml = new Helm(CHART).template().withName("plinth").withNamespace("metal")
+                .withKubeVersion(KubeApi.VERSION)
+                .set("provisioning.service.enabled", "true").set("provisioning.hostNetwork", "true").call();
+        List<HasMetadata> objects = parse(yaml);
+        assertThat(objects).anyMatch(o -> o.getKind().equals("Service")
+                && o.getMetadata().getName().equals("plinth-provisioning"));
+        assertThat(only(objects, Deployment.class).getSpec().getTemplate().getSpec().getHostNetwork()).isTrue();
+    }
+
+    @Test
+    void installsIntoARealApiServer() {
+        KubeApi api = KubeApi.get();
+        try (KubernetesClient client = api.client()) {
+            String ns = "helm-" + ProcessHandle.current().pid();
+            var release = new Helm(CHART).install().withName("plinth").withNamespace(ns).createNamespace()
+                    .withKubeConfigContents(api.kubeconfigYaml()).withKubeVersion(KubeApi.VERSION).call();
+            assertThat(release.getStatus()).isEqualTo("deployed");
+            assertThat(client.apps().deployments().inNamespace(ns).withName("plinth").get()).isNotNull();
+            assertThat(client.rbac().clusterRoles().withName("plinth").get()).isNotNull();
+            assertThat(client.apiextensions().v1().customResourceDefinitions().withName("baremetalnodes.plinth.dev")
+                    .get()).isNotNull();
+        }
+    }
+
+    private static List<HasMetadata> render() {
+        return parse(new Helm(CHART).template().withName("plinth").withNamespace("metal")
+                .withKubeVersion(KubeApi.VERSION).call());
+    }
+
+    private static List<HasMetadata> parse(String yaml) {
+        Object parsed = Serialization.unmarshal(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
+        @SuppressWarnings("unchecked")
+        List<HasMetadata> list = parsed instanceof List<?> l ? (List<HasMetadata>) l : List.of((HasMetadata) parsed);
+        return list;
+    }
+
+    private static <T> T only(List<HasMetadata> objects, Class<T> type) {
+        List<T> found = objects.stream().filter(type::isInstance).map(type::cast).toList();
+        assertThat(found).as(type.getSimpleName()).hasSize(1);
+        return found.get(0);
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Plinth's build and tests need; does nothing for packages already there.
+# python3-venv and openssl: the Redfish tests (scripts/sushy-tools.sh builds their venv; self-signed certificates).
 set -euo pipefail
-packages=(openjdk-17-jdk-headless maven git openipmi ipmitool)
+packages=(openjdk-17-jdk-headless maven git openipmi ipmitool python3 python3-venv openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,294 @@
+package dev.plinth.driver.redfish;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.plinth.driver.BmcCredentials;
+import dev.plinth.driver.BootDevice;
+import dev.plinth.driver.DriverException;
+import dev.plinth.driver.FailureKind;
+import dev.plinth.driver.NodeTarget;
+import dev.plinth.driver.PowerDriver;
+import dev.plinth.driver.PowerState;
+import java.net.http.HttpClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import javax.net.ssl.SSLContext;
+
+/**
+ * {@link PowerDriver} over Redfish for {@code redfish+http(s)://host[:port]/redfish/v1/Systems/<id>}. One
+ * {@link RedfishClient} (one session, one lock, one rate limit) per BMC and certificate policy, replaced when the
+ * node's credentials change. Every call reads the system first: its power state (so asking for what already is
+ * sends nothing, which some BMCs would refuse), the actions and values it offers, and its ETag for an If-Match.
+ */
+public final class RedfishPowerDriver implements PowerDriver, AutoCloseable {
+    private final RedfishClientConfig config;
+    private final HttpClient verifying;
+    private final HttpClient insecure;
+    private final ConcurrentMap<String, RedfishClient> clients = new ConcurrentHashMap<>();
+
+    /** The JDK's CAs, default timing. */
+    public RedfishPowerDriver() {
+        this(RedfishClientConfig.defaults(), Tls.jdkDefault());
+    }
+
+    /** @param trust how certificates of BMCs that do not opt out are verified ({@link Tls}) */
+    public RedfishPowerDriver(RedfishClientConfig config, SSLContext trust) {
+        this.config = config;
+        this.verifying = RedfishClient.httpClient(trust, config);
+        this.insecure = RedfishClient.httpClient(Tls.insecure(), config);
+    }
+
+    /** A system as read, with the ETag to send back. */
+    private record SystemView(RedfishEndpoint endpoint, RedfishClient client, JsonNode body, Optional<String> etag) {}
+
+    @Override
+    public PowerState powerState(NodeTarget node) throws DriverException {
+        return power(system(node).body());
+    }
+
+    /** On and PoweringOn are ON; Off and PoweringOff are OFF: where the machine is going, which is what it will be. */
+    private static PowerState power(JsonNode system) {
+        return switch (system.path("PowerState").asText("")) {
+            case "On", "PoweringOn", "Paused" -> PowerState.ON;
+            case "Off", "PoweringOff" -> PowerState.OFF;
+            default -> PowerState.UNKNOWN;
+        };
+    }
+
+    @Override
+    public void powerOn(NodeTarget node) throws DriverException {
+        SystemView s = system(node);
+        if (power(s.body()) != PowerState.ON) {
+            reset(s, "On");
+        }
+    }
+
+    /** Forced off (the machine loses power at once), as IPMI's power down. */
+    @Override
+    public void powerOff(NodeTarget node) throws DriverException {
+        SystemView s = system(node);
+        if (power(s.body()) != PowerState.OFF) {
+            reset(s, "ForceOff");
+        }
+    }
+
+    /** Asks the OS to shut down (ACPI); the machine may take a while, or ignore it. */
+    public void shutdown(NodeTarget node) throws DriverException {
+        SystemView s = system(node);
+        if (power(s.body()) != PowerState.OFF) {
+            reset(s, "GracefulShutdown");
+        }
+    }
+
+    /** Restart when on (ForceRestart, else PowerCycle where that is all the BMC offers), On when off. */
+    @Override
+    public void reboot(NodeTarget node) throws DriverException {
+        SystemView s = system(node);
+        if (power(s.body()) == PowerState.OFF) {
+            reset(s, "On");
+            return;
+        }
+        List<String> offered = resetTypes(s.body());
+        reset(s, offered.isEmpty() || offered.contains("ForceRestart") || !offered.contains("PowerCycle")
+                ? "ForceRestart" : "PowerCycle");
+    }
+
+    /** Any ResetType the system offers ({@code GracefulRestart}, {@code Nmi}...). */
+    public void reset(NodeTarget node, String resetType) throws DriverException {
+        reset(system(node), resetType);
+    }
+
+    private void reset(SystemView s, String resetType) throws DriverException {
+        JsonNode action = s.body().path("Actions").path("#ComputerSystem.Reset");
+        String target = action.path("target").asText("");
+        if (target.isEmpty()) {
+            throw new DriverException(FailureKind.UNSUPPORTED, s.client() + ": system " + s.endpoint().systemId()
+                    + " offers no ComputerSystem.Reset action");
+        }
+        List<String> offered = resetTypes(s.body());
+        if (!offered.isEmpty() && !offered.contains(resetType)) {
+            throw new DriverException(FailureKind.UNSUPPORTED, "BMC " + s.endpoint().base() + ": system "
+                    + s.endpoint().systemId() + " does not offer ResetType " + resetType + " (offers "
+                    + String.join(", ", offered) + ")");
+        }
+        String what = "ComputerSystem.Reset " + resetType;
+        RedfishClient.Response r = s.client().post(target, RedfishClient.JSON.createObjectNode()
+                .put("ResetType", resetType));
+        check(s, what, s.client().awaitTask(what, check(s, what, r)));
+    }
+
+    private static List<String> resetTypes(JsonNode system) {
+        return strings(system.path("Actions").path("#ComputerSystem.Reset").path("ResetType@Redfish.AllowableValues"));
+    }
+
+    @Override
+    public void setBootDevice(NodeTarget node, BootDevice device, boolean persistent) throws DriverException {
+        setBootSource(node, switch (device) {
+            case PXE -> BootSource.PXE;
+            case DISK -> BootSource.DISK;
+        }, persistent);
+    }
+
+    /**
+     * Sets the boot source override: once (the next boot only) or persistent, in UEFI or legacy mode when the
+     * address says {@code bootMode} (else the BMC's current mode is left as it is).
+     */
+    public void setBootSource(NodeTarget node, BootSource source, boolean persistent) throws DriverException {
+        SystemView s = system(node);
+        for (int attempt = 1; ; attempt++) {
+            JsonNode boot = s.body().path("Boot");
+            List<String> offered = strings(boot.path("BootSourceOverrideTarget@Redfish.AllowableValues"));
+            if (!offered.isEmpty() && !offered.contains(source.redfish())) {
+                throw new DriverException(FailureKind.UNSUPPORTED, "BMC " + s.endpoint().base() + ": system "
+                        + s.endpoint().systemId() + " cannot boot from " + source.redfish() + " (offers "
+                        + String.join(", ", offered) + ")");
+            }
+            ObjectNode b = RedfishClient.JSON.createObjectNode()
+                    .put("BootSourceOverrideTarget", source.redfish())
+                    .put("BootSourceOverrideEnabled", persistent ? "Continuous" : "Once");
+            Boolean uefi = s.endpoint().uefi();
+            if (uefi != null) {
+                if (!boot.has("BootSourceOverrideMode")) {
+                    throw new DriverException(FailureKind.UNSUPPORTED, "BMC " + s.endpoint().base() + ": system "
+                            + s.endpoint().systemId() + " has no BootSourceOverrideMode: remove bootMode from the"
+                            + " address");
+                }
+                b.put("BootSourceOverrideMode", uefi ? "UEFI" : "Legacy");
+            }
+            ObjectNode patch = RedfishClient.JSON.createObjectNode();
+            patch.set("Boot", b);
+            String what = "boot override " + source.redfish() + (persistent ? " (persistent)" : " (once)");
+            RedfishClient.Response r = s.client().patch(s.endpoint().systemPath(), patch, s.etag().orElse(null));
+            if (r.status() == 412 && attempt == 1) {
+                s = system(node); // changed since we read it: read again, once
+                continue;
+            }
+            check(s, what, s.client().awaitTask(what, check(s, what, r)));
+            return;
+        }
+    }
+
+    /** PXE or DISK when an override to one of them is active; empty for anything else (no drift to heal). */
+    @Override
+    public Optional<BootDevice> bootDevice(NodeTarget node) throws DriverException {
+        JsonNode boot = system(node).body().path("Boot");
+        if (boot.path("BootSourceOverrideEnabled").asText("Disabled").equals("Disabled")) {
+            return Optional.empty();
+        }
+        return switch (boot.path("BootSourceOverrideTarget").asText("")) {
+            case "Pxe" -> Optional.of(BootDevice.PXE);
+            case "Hdd" -> Optional.of(BootDevice.DISK);
+            default -> Optional.empty();
+        };
+    }
+
+    /** The system resource as the BMC serves it (for status and tests). */
+    public JsonNode systemResource(NodeTarget node) throws DriverException {
+        return system(node).body();
+    }
+
+    private SystemView system(NodeTarget node) throws DriverException {
+        RedfishEndpoint ep = endpoint(node);
+        RedfishClient c = client(node, ep);
+        RedfishClient.Response r = c.get(ep.systemPath());
+        if (r.status() == 404) {
+            throw new DriverException(FailureKind.UNSUPPORTED, "BMC " + ep.base() + " has no system "
+                    + ep.systemId() + " (its systems: " + systemIds(c) + ")");
+        }
+        SystemView s = new SystemView(ep, c, r.body(), r.etag());
+        check(s, "read system", r);
+        return s;
+    }
+
+    /** The ids in the BMC's Systems collection, to say which address would have been right. */
+    private static String systemIds(RedfishClient c) {
+        try {
+            RedfishClient.Response r = c.get("/redfish/v1/Systems");
+            List<String> ids = new ArrayList<>();
+            for (JsonNode m : r.body().path("Members")) {
+                String id = m.path("@odata.id").asText("");
+                ids.add(id.substring(id.lastIndexOf('/', id.length() - 2) + 1).replaceAll("/$", ""));
+            }
+            return ids.isEmpty() ? "none" : String.join(", ", ids);
+        } catch (DriverException e) {
+            return "unknown: " + e.getMessage();
+        }
+    }
+
+    /** Classifies a status other than 2xx and 202 (which {@link RedfishClient#awaitTask} follows). */
+    private static RedfishClient.Response check(SystemView s, String what, RedfishClient.Response r)
+            throws DriverException {
+        if (r.ok()) {
+            return r;
+        }
+        String where = "BMC " + s.endpoint().base() + ": " + what + " on system " + s.endpoint().systemId()
+                + " answered HTTP " + r.status() + RedfishClient.messages(r.body());
+        throw new DriverException(switch (r.status()) {
+            case 404, 405, 501 -> FailureKind.UNSUPPORTED;
+            default -> FailureKind.PROTOCOL;
+        }, where);
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(v -> out.add(v.asText()));
+        return out;
+    }
+
+    /** The client for this node's BMC, created on first use; for metrics and tests. */
+    public RedfishClient client(NodeTarget node) throws DriverException {
+        return client(node, endpoint(node));
+    }
+
+    private RedfishClient client(NodeTarget node, RedfishEndpoint ep) throws DriverException {
+        BmcCredentials cred = node.credentials();
+        if (cred == null || cred.username() == null || cred.password() == null) {
+            throw new DriverException(FailureKind.MISSING_CREDENTIALS, "node " + node.name()
+                    + ": no BMC credentials for " + ep.base());
+        }
+        RedfishClient[] stale = new RedfishClient[1];
+        RedfishClient c = clients.compute(ep.bmcKey(), (k, existing) -> {
+            if (existing != null && existing.sameCredentials(cred.username(), cred.password())) {
+                return existing;
+            }
+            stale[0] = existing;
+            return new RedfishClient(ep.base(), cred.username(), cred.password(),
+                    ep.verifyTls() ? verifying : insecure, config);
+        });
+        if (stale[0] != null) {
+            stale[0].close();
+        }
+        return c;
+    }
+
+    private static RedfishEndpoint endpoint(NodeTarget node) throws DriverException {
+        if (node.bmc() == null) {
+            throw new DriverException(FailureKind.PROTOCOL, "node " + node.name() + " has no BMC");
+        }
+        try {
+            return RedfishEndpoint.of(node.bmc().address(), node.bmc().disableCertificateVerification());
+        } catch (IllegalArgumentException e) {
+            // retrying cannot fix an address; the loader refuses these, so only old stored state gets here
+            throw new DriverException(FailureKind.UNSUPPORTED, "node " + node.name() + ": " + e.getMessage());
+        }
+    }
+
+    /** Logs every session out. */
+    @Override
+    public void close() {
+        for (String k : clients.keySet()) {
+            RedfishClient c = clients.remove(k);
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedfishPowerDriver[" + clients.size() + " BMC(s)]";
+    }
+}

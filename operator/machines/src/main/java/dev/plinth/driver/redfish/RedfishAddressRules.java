@@ -18,10 +18,13 @@ public final class RedfishAddressRules implements BmcAddressRules {
     public static final String FORM_HTTP = "redfish+http://host[:port]/redfish/v1/Systems/<id>[?bootMode=uefi|legacy]";
     static final String SYSTEMS = "/redfish/v1/Systems/";
     static final String BOOT_MODE = "bootMode";
+    /** In this order in messages ("supported: ipmi, redfish+http, redfish+https"): Set.of has none. */
+    private static final Set<String> SCHEMES =
+            java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(List.of("redfish+http", "redfish+https")));
 
     @Override
     public Set<String> schemes() {
-        return Set.of("redfish+http", "redfish+https");
+        return SCHEMES;
     }
 
     @Override

@@ -32,7 +32,7 @@ final class ControllerOptions {
     Path secrets;
 
     @Option(names = "--driver", defaultValue = "ipmi",
-            description = "Machine driver: ipmi (real machines: IPMI power, iPXE, deploy agent) or fake (simulated machines).")
+            description = "Machine driver: ipmi (real machines: IPMI and Redfish power, iPXE, deploy agent) or fake (simulated machines).")
     String driver;
 
     @Option(names = "--advertise-url",
@@ -48,6 +48,11 @@ final class ControllerOptions {
     @Option(names = "--image-root", paramLabel = "DIR", description = "A directory file:// DiskImages may be read"
             + " from; repeat for more. None by default: a Git committer could otherwise read any file of this host.")
     List<Path> imageRoots = new ArrayList<>();
+
+    @Option(names = "--bmc-ca-file", paramLabel = "PEM", description = "CA (or self-signed BMC) certificates to"
+            + " trust for redfish+https:// BMCs besides the JDK's; a node may instead set"
+            + " spec.bmc.disableCertificateVerification.")
+    Path bmcCaFile;
 
     @Option(names = "--kernel-args", defaultValue = "console=ttyS0", description = "Extra ramdisk kernel arguments (default: ${DEFAULT-VALUE}).")
     String kernelArgs;
@@ -106,7 +111,7 @@ final class ControllerOptions {
                 secrets != null ? secrets : DEFAULT_SECRETS, driver, fake, !fakeInMemory,
                 new HttpOptions(apiListen, provisioningListen, apiTokenFile, HttpLimits.DEFAULT), workers, webhookSecret,
                 durable, LifecycleConfig.DEFAULT, new MetalOptions(advertisedUrl(), ramdiskKernel, ramdiskInitrd,
-                        kernelArgs, imageRoots));
+                        kernelArgs, imageRoots, bmcCaFile));
     }
 
     /** The provisioning listener itself, unless it binds every interface: then machines need to be told. */

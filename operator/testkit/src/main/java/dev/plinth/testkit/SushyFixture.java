@@ -235,11 +235,23 @@ public final class SushyFixture implements AutoCloseable {
      * checked against this fixture's own certificate) and returns what it prints.
      */
     public String sushy(String snippet) throws IOException, InterruptedException {
+        // Basic auth, so the sessions plinth_bmc.py counts are the driver's alone
+        return sushy(snippet, "auth.BasicAuth");
+    }
+
+    /**
+     * As {@link #sushy(String)}, with sushy's own choice of authentication: a session where the BMC has them, else
+     * Basic (what a Python user of sushy gets by default).
+     */
+    public String sushyDefaultAuth(String snippet) throws IOException, InterruptedException {
+        return sushy(snippet, "auth.SessionOrBasicAuth");
+    }
+
+    private String sushy(String snippet, String authClass) throws IOException, InterruptedException {
         String prelude = String.join("\n",
                 "import os, sushy",
                 "from sushy import auth",
-                // Basic auth, so the sessions plinth_bmc.py counts are the driver's alone
-                "conn = sushy.Sushy(os.environ['BASE'], auth=auth.BasicAuth(username=os.environ['U'],"
+                "conn = sushy.Sushy(os.environ['BASE'], auth=" + authClass + "(username=os.environ['U'],"
                         + " password=os.environ['PW']), verify=os.environ.get('CA') or True)",
                 "");
         Map<String, String> env = new java.util.HashMap<>(Map.of("BASE", baseUrl() + "/redfish/v1", "U", USER,

@@ -10,6 +10,7 @@ environment switch is 1:
                        412 (as strict BMCs do).
   PLINTH_BMC_TASKS     ComputerSystem.Reset answers 202 with a task monitor that runs for one second, then 204 (or
                        a Task in state Exception when sushy-tools refused the reset).
+Connections are kept alive (HTTP/1.1), as BMCs do; plain sushy-emulator closes each after one answer.
 GET /plinth-test/stats counts what the layer saw (sessions created, requests by auth kind, If-Match checks).
 The user and password of the sessions come from PLINTH_BMC_USER / PLINTH_BMC_PASSWORD (never the command line).
 """
@@ -222,6 +223,9 @@ class PlinthBmc:
 
 
 def main():
+    # BMCs keep connections alive; werkzeug's development server does only when it speaks HTTP/1.1
+    from werkzeug.serving import WSGIRequestHandler
+    WSGIRequestHandler.protocol_version = "HTTP/1.1"
     app.wsgi_app = PlinthBmc(app.wsgi_app)
     context = None
     cert, key = app.config.get("SUSHY_EMULATOR_SSL_CERT"), app.config.get("SUSHY_EMULATOR_SSL_KEY")

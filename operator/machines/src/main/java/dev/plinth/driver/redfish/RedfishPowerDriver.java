@@ -185,6 +185,105 @@ public final class RedfishPowerDriver implements PowerDriver, AutoCloseable {
         };
     }
 
+    // --- virtual media ----------------------------------------------------------------------------------------
+
+    /**
+     * The virtual CD drive of a system as the BMC reports it.
+     *
+     * @param path the VirtualMedia resource, e.g. {@code /redfish/v1/Systems/1/VirtualMedia/Cd}
+     * @param image the inserted image's URL; empty when none
+     */
+    public record Media(String path, String image, boolean inserted) {}
+
+    /** The system's virtual CD/DVD drive and what is in it. */
+    public Media media(NodeTarget node) throws DriverException {
+        SystemView s = system(node);
+        return read(s, cdDrive(s));
+    }
+
+    /**
+     * Inserts the image at {@code imageUrl} (which the BMC downloads or streams itself, so it must reach it) into the
+     * system's virtual CD drive, write-protected; another image in the drive is ejected first, and the same image
+     * already inserted is left alone.
+     */
+    public void insertMedia(NodeTarget node, String imageUrl) throws DriverException {
+        SystemView s = system(node);
+        Media m = read(s, cdDrive(s));
+        if (m.inserted() && m.image().equals(imageUrl)) {
+            return;
+        }
+        if (m.inserted() || !m.image().isEmpty()) {
+            mediaAction(s, m.path(), "EjectMedia", RedfishClient.JSON.createObjectNode());
+        }
+        mediaAction(s, m.path(), "InsertMedia", RedfishClient.JSON.createObjectNode().put("Image", imageUrl)
+                .put("Inserted", true).put("WriteProtected", true));
+    }
+
+    /** Ejects whatever is in the system's virtual CD drive; nothing to do when it is empty. */
+    public void ejectMedia(NodeTarget node) throws DriverException {
+        SystemView s = system(node);
+        Media m = read(s, cdDrive(s));
+        if (m.inserted() || !m.image().isEmpty()) {
+            mediaAction(s, m.path(), "EjectMedia", RedfishClient.JSON.createObjectNode());
+        }
+    }
+
+    /** Inserts the image and sets the next boot (only) to the virtual CD. */
+    public void bootOnceFromMedia(NodeTarget node, String imageUrl) throws DriverException {
+        insertMedia(node, imageUrl);
+        setBootSource(node, BootSource.CD, false);
+    }
+
+    /**
+     * The VirtualMedia member that takes CDs or DVDs: under the system (newer BMCs, sushy-tools) or under the
+     * manager that manages it (older ones).
+     */
+    private String cdDrive(SystemView s) throws DriverException {
+        String collection = s.body().path("VirtualMedia").path("@odata.id").asText("");
+        if (collection.isEmpty()) {
+            String manager = s.body().path("Links").path("ManagedBy").path(0).path("@odata.id").asText("");
+            if (!manager.isEmpty()) {
+                collection = check(s, "read manager", s.client().get(manager)).body()
+                        .path("VirtualMedia").path("@odata.id").asText("");
+            }
+        }
+        if (collection.isEmpty()) {
+            throw new DriverException(FailureKind.UNSUPPORTED, "BMC " + s.endpoint().base() + ": system "
+                    + s.endpoint().systemId() + " has no VirtualMedia (neither under the system nor its manager)");
+        }
+        List<String> seen = new ArrayList<>();
+        for (JsonNode member : check(s, "read virtual media", s.client().get(collection)).body().path("Members")) {
+            String path = member.path("@odata.id").asText("");
+            JsonNode drive = check(s, "read virtual media", s.client().get(path)).body();
+            List<String> types = strings(drive.path("MediaTypes"));
+            if (types.contains("CD") || types.contains("DVD")) {
+                return path;
+            }
+            seen.add(path + " " + types);
+        }
+        throw new DriverException(FailureKind.UNSUPPORTED, "BMC " + s.endpoint().base() + ": system "
+                + s.endpoint().systemId() + " has no virtual CD/DVD drive (" + (seen.isEmpty() ? "none" : seen) + ")");
+    }
+
+    private static Media read(SystemView s, String path) throws DriverException {
+        JsonNode d = check(s, "read virtual media", s.client().get(path)).body();
+        String image = d.path("Image").isTextual() ? d.path("Image").asText() : "";
+        return new Media(path, image, d.path("Inserted").asBoolean(false));
+    }
+
+    private void mediaAction(SystemView s, String drive, String action, ObjectNode body) throws DriverException {
+        JsonNode d = check(s, "read virtual media", s.client().get(drive)).body();
+        String target = d.path("Actions").path("#VirtualMedia." + action).path("target").asText("");
+        if (target.isEmpty()) {
+            // BMCs without the actions (Redfish before 1.6) take a PATCH of Image/Inserted instead: not supported yet
+            throw new DriverException(FailureKind.UNSUPPORTED, "BMC " + s.endpoint().base() + ": " + drive
+                    + " offers no VirtualMedia." + action + " action");
+        }
+        String what = "VirtualMedia." + action;
+        RedfishClient.Response r = s.client().post(target, body);
+        check(s, what, s.client().awaitTask(what, check(s, what, r)));
+    }
+
     /** The system resource as the BMC serves it (for status and tests). */
     public JsonNode systemResource(NodeTarget node) throws DriverException {
         return system(node).body();

@@ -12,6 +12,9 @@
  *   <li>{@link dev.plinth.driver.redfish.Tls}: certificate verification on by default (the JDK's CAs, plus a PEM
  *       file), off only for BMCs whose spec says {@code disableCertificateVerification}.</li>
  * </ul>
- * Not yet: virtual media, inventory (inspection), firmware settings.
+ * Virtual media: {@link dev.plinth.driver.redfish.RedfishPowerDriver#insertMedia},
+ * {@link dev.plinth.driver.redfish.RedfishPowerDriver#ejectMedia} and
+ * {@link dev.plinth.driver.redfish.RedfishPowerDriver#bootOnceFromMedia}, not yet used by the lifecycle.
+ * Not yet: inventory (inspection), firmware settings, the PATCH form of virtual media (Redfish before 1.6).
  */
 package dev.plinth.driver.redfish;

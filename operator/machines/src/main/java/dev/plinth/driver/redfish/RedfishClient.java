@@ -27,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * HTTP to one Redfish service (one BMC) as one user. Authenticates with a session (X-Auth-Token) when the service
+ * HTTP to one Redfish service (one BMC) as one user; the clients of other users of the same BMC share its lock and
+ * pacing ({@link BmcGate}). Authenticates with a session (X-Auth-Token) when the service
  * has a SessionService, reusing the token until the BMC answers 401 (expired, or the BMC restarted), then opens a
  * new one once; otherwise (no sessions, or the BMC refuses to create one) Basic auth on every request. Thread-safe:
  * requests are serialised (one in flight per BMC), spaced by {@link RedfishClientConfig#minInterval()} and bounded by
@@ -55,21 +56,29 @@ public final class RedfishClient implements AutoCloseable {
     private final RedfishClientConfig config;
     private final String name;
 
-    private final ReentrantLock lock = new ReentrantLock(true);
+    private final BmcGate gate;
+    private final ReentrantLock lock;
     private final AtomicInteger sessionsOpened = new AtomicInteger();
     private final AtomicLong requests = new AtomicLong();
     private Auth auth = Auth.UNKNOWN;
     private String token;
     private String sessionUri;
-    private long lastStartNanos;
-    private boolean started;
     private volatile boolean closed;
+    private volatile long lastUsedNanos = System.nanoTime();
 
     /**
      * @param base {@code http(s)://host:port}
      * @param http the client to send with; its TLS context decides how the BMC's certificate is checked
      */
     public RedfishClient(URI base, String username, String password, HttpClient http, RedfishClientConfig config) {
+        this(base, username, password, http, config, new BmcGate());
+    }
+
+    /** @param gate the lock and pacing of this BMC, shared with its clients for other users */
+    RedfishClient(URI base, String username, String password, HttpClient http, RedfishClientConfig config,
+            BmcGate gate) {
+        this.gate = gate;
+        this.lock = gate.lock;
         this.base = base;
         this.username = username;
         this.password = password.getBytes(StandardCharsets.UTF_8);
@@ -134,6 +143,7 @@ public final class RedfishClient implements AutoCloseable {
     /** One request, authenticated; 401 on a session re-authenticates once. Returns any other status as is. */
     private Response call(String method, String path, JsonNode body, String ifMatch) throws DriverException {
         long deadline = System.nanoTime() + config.callTimeout().toNanos();
+        lastUsedNanos = System.nanoTime();
         String what = method + " " + path;
         acquire(what, deadline);
         try {
@@ -213,7 +223,9 @@ public final class RedfishClient implements AutoCloseable {
         }
         pace(method + " " + path, deadline);
         URI uri = base.resolve(path);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofNanos(deadline - System.nanoTime()))
+        // at least 1 ms: the rate limit may have used up what was left, and the client refuses a zero timeout
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())))
                 .header("Accept", "application/json").header("OData-Version", "4.0");
         if (body != null) {
             b.header("Content-Type", "application/json");
@@ -319,8 +331,8 @@ public final class RedfishClient implements AutoCloseable {
     /** Waits until {@link RedfishClientConfig#minInterval()} has passed since the previous request started. */
     private void pace(String what, long deadline) throws DriverException {
         long now = System.nanoTime();
-        if (started) {
-            long earliest = lastStartNanos + config.minInterval().toNanos();
+        if (gate.started) {
+            long earliest = gate.lastStartNanos + config.minInterval().toNanos();
             if (earliest - now > 0) {
                 if (earliest - deadline > 0) {
                     throw new DriverException(FailureKind.TIMEOUT, name + ": " + what
@@ -330,8 +342,8 @@ public final class RedfishClient implements AutoCloseable {
                 now = System.nanoTime();
             }
         }
-        lastStartNanos = now;
-        started = true;
+        gate.lastStartNanos = now;
+        gate.started = true;
     }
 
     private void sleep(long nanos, String what) throws DriverException {
@@ -341,6 +353,21 @@ public final class RedfishClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new DriverException(FailureKind.TIMEOUT, name + ": " + what + " interrupted");
         }
+    }
+
+    /** SHA-256 of a password, hex: how the driver tells credential sets apart without keeping them side by side. */
+    static String digest(String password) {
+        try {
+            return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(password.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** How long since this client's last call started (or since it was made). */
+    long idleNanos() {
+        return System.nanoTime() - lastUsedNanos;
     }
 
     /** Whether this client was made for these credentials (compared in constant time). */

@@ -19,15 +19,18 @@ import javax.net.ssl.SSLContext;
 
 /**
  * {@link PowerDriver} over Redfish for {@code redfish+http(s)://host[:port]/redfish/v1/Systems/<id>}. One
- * {@link RedfishClient} (one session, one lock, one rate limit) per BMC and certificate policy, replaced when the
- * node's credentials change. Every call reads the system first: its power state (so asking for what already is
+ * {@link RedfishClient} (one session) per BMC, certificate policy and user, replaced when that user's password
+ * changes; one lock and rate limit per BMC, whichever user calls. Every call reads the system first: its power state (so asking for what already is
  * sends nothing, which some BMCs would refuse), the actions and values it offers, and its ETag for an If-Match.
  */
 public final class RedfishPowerDriver implements PowerDriver, AutoCloseable {
     private final RedfishClientConfig config;
     private final HttpClient verifying;
     private final HttpClient insecure;
+    /** By BMC and user. */
     private final ConcurrentMap<String, RedfishClient> clients = new ConcurrentHashMap<>();
+    /** By BMC: one lock and rate limit per BMC, whichever user calls. */
+    private final ConcurrentMap<String, BmcGate> gates = new ConcurrentHashMap<>();
 
     /** The JDK's CAs, default timing. */
     public RedfishPowerDriver() {
@@ -348,17 +351,27 @@ public final class RedfishPowerDriver implements PowerDriver, AutoCloseable {
             throw new DriverException(FailureKind.MISSING_CREDENTIALS, "node " + node.name()
                     + ": no BMC credentials for " + ep.base());
         }
-        RedfishClient[] stale = new RedfishClient[1];
-        RedfishClient c = clients.compute(ep.bmcKey(), (k, existing) -> {
-            if (existing != null && existing.sameCredentials(cred.username(), cred.password())) {
-                return existing;
+        BmcGate gate = gates.computeIfAbsent(ep.bmcKey(), k -> new BmcGate());
+        // A client per set of credentials: two nodes of one BMC whose secrets differ (one of them wrong, or one not
+        // yet rotated) must not keep replacing, and logging out, each other's client. Clients of the same BMC and
+        // user left idle (an old password) are closed when a new set appears.
+        String user = ep.bmcKey() + "\n" + cred.username() + "\n";
+        String key = user + RedfishClient.digest(cred.password());
+        RedfishClient c = clients.get(key);
+        if (c != null) {
+            return c;
+        }
+        RedfishClient[] made = new RedfishClient[1];
+        c = clients.computeIfAbsent(key, k -> made[0] = new RedfishClient(ep.base(), cred.username(),
+                cred.password(), ep.verifyTls() ? verifying : insecure, config, gate));
+        if (made[0] != null) {
+            long idle = 2 * config.callTimeout().toNanos();
+            for (var e : clients.entrySet()) {
+                if (e.getKey().startsWith(user) && !e.getKey().equals(key) && e.getValue().idleNanos() > idle
+                        && clients.remove(e.getKey(), e.getValue())) {
+                    e.getValue().close();
+                }
             }
-            stale[0] = existing;
-            return new RedfishClient(ep.base(), cred.username(), cred.password(),
-                    ep.verifyTls() ? verifying : insecure, config);
-        });
-        if (stale[0] != null) {
-            stale[0].close();
         }
         return c;
     }

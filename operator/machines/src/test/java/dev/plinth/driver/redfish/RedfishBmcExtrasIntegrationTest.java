@@ -112,6 +112,26 @@ class RedfishBmcExtrasIntegrationTest {
     }
 
     @Test
+    void aNodeWithAWrongPasswordDoesNotDisturbTheSessionOfItsNeighbourOnTheSameBmc() throws Exception {
+        try (RedfishPowerDriver driver = trusting()) {
+            NodeTarget good = node(bmc.address(SushyFixture.SYSTEM_1), false, bmc.password());
+            NodeTarget wrong = node(bmc.address(SushyFixture.SYSTEM_2), false, bmc.password() + "x");
+            int created = bmc.stats().get("sessionsCreated");
+            driver.powerState(good);
+            RedfishClient client = driver.client(good);
+            for (int i = 0; i < 3; i++) {
+                DriverException e = catchThrowableOfType(DriverException.class, () -> driver.powerState(wrong));
+                assertThat(e.kind()).isEqualTo(FailureKind.AUTHENTICATION);
+                assertThat(driver.powerState(good)).isIn(PowerState.ON, PowerState.OFF);
+            }
+            // the same client and session throughout (it was replaced, and logged out, on every alternation)
+            assertThat(driver.client(good)).isSameAs(client);
+            assertThat(client.sessionsOpened()).isEqualTo(1);
+            assertThat(bmc.stats().get("sessionsCreated") - created).isEqualTo(1);
+        }
+    }
+
+    @Test
     void bootOverrideSendsTheEtagItRead() throws Exception {
         try (RedfishPowerDriver driver = trusting()) {
             NodeTarget n = node(bmc.address(SushyFixture.SYSTEM_2), false, bmc.password());

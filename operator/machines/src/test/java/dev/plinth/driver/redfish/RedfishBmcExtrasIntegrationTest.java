@@ -132,6 +132,49 @@ class RedfishBmcExtrasIntegrationTest {
     }
 
     @Test
+    void neitherPasswordNorSessionTokenReachesLogsMessagesOrToString() throws Exception {
+        String secret = bmc.password();
+        String wrong = secret + "x";
+        java.util.List<String> texts = new java.util.ArrayList<>();
+        ch.qos.logback.classic.Logger pkg = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger("dev.plinth.driver.redfish");
+        ch.qos.logback.classic.Level oldLevel = pkg.getLevel();
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        pkg.addAppender(logs);
+        pkg.setLevel(ch.qos.logback.classic.Level.TRACE);
+        try (RedfishPowerDriver driver = trusting()) {
+            for (String pw : java.util.List.of(wrong, secret)) {
+                NodeTarget n = node(bmc.address(SushyFixture.SYSTEM_2), false, pw);
+                texts.add(n.toString());
+                try {
+                    driver.powerState(n);
+                    bmc.expireSessions(); // the next call logs the refused session and opens another
+                    driver.setBootDevice(n, BootDevice.PXE, false);
+                    texts.add(driver.systemResource(n).toString());
+                    texts.add(driver.client(n).toString());
+                } catch (DriverException e) {
+                    for (Throwable t = e; t != null; t = t.getCause()) {
+                        texts.add(t.toString());
+                    }
+                }
+            }
+            texts.add(driver.toString());
+        } finally {
+            pkg.detachAppender(logs);
+            pkg.setLevel(oldLevel);
+        }
+        for (ch.qos.logback.classic.spi.ILoggingEvent ev : logs.list) {
+            texts.add(ev.getFormattedMessage());
+        }
+        assertThat(logs.list).anyMatch(ev -> ev.getFormattedMessage().contains("session refused"));
+        assertThat(texts).isNotEmpty().noneMatch(t -> t.contains(secret))
+                // plinth_bmc.py's tokens are 32 hex digits
+                .noneMatch(t -> t.matches("(?s).*\\b[0-9a-f]{32}\\b.*"));
+    }
+
+    @Test
     void bootOverrideSendsTheEtagItRead() throws Exception {
         try (RedfishPowerDriver driver = trusting()) {
             NodeTarget n = node(bmc.address(SushyFixture.SYSTEM_2), false, bmc.password());

@@ -187,7 +187,8 @@ class RedfishSushyIntegrationTest {
             for (int i = 0; i < 5; i++) {
                 paced.powerState(n);
             }
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(450));
+            // five starts at least 100 ms apart span at least 400 ms (the first may go at once)
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
         }
     }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Plinth's build and tests need; does nothing for packages already there.
+# python3-venv and openssl: the Redfish tests (scripts/sushy-tools.sh builds their venv; self-signed certificates).
 set -euo pipefail
 # busybox-static, openssl and cpio: the deploy agent's own tools, which its contract and TLS tests run
-packages=(openjdk-17-jdk-headless maven git openipmi ipmitool busybox-static openssl cpio)
+packages=(openjdk-17-jdk-headless maven git openipmi ipmitool busybox-static openssl cpio python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,10 +11,16 @@ import java.util.List;
  * @param ramdiskInitrd {@code initramfs.cpio.gz} built by the same script
  * @param kernelArgs extra kernel arguments for the ramdisk, e.g. {@code console=ttyS0}
  * @param imageRoots the directories {@code file://} DiskImages may be read from; empty: none may
+ * @param bmcCaFile  PEM certificates trusted for Redfish BMCs over https besides the JDK's CAs; null: only those
  */
 public record MetalOptions(String advertisedUrl, Path ramdiskKernel, Path ramdiskInitrd, String kernelArgs,
-        List<Path> imageRoots) {
+        List<Path> imageRoots, Path bmcCaFile) {
     public MetalOptions {
         imageRoots = imageRoots == null ? List.of() : List.copyOf(imageRoots);
+    }
+
+    public MetalOptions(String advertisedUrl, Path ramdiskKernel, Path ramdiskInitrd, String kernelArgs,
+            List<Path> imageRoots) {
+        this(advertisedUrl, ramdiskKernel, ramdiskInitrd, kernelArgs, imageRoots, null);
     }
 }

@@ -11,6 +11,10 @@ import dev.plinth.driver.SchemePowerDriver;
 import dev.plinth.driver.fake.FakeAddressRules;
 import dev.plinth.driver.ipmi.IpmiAddressRules;
 import dev.plinth.driver.ipmi.IpmiPowerDriver;
+import dev.plinth.driver.redfish.RedfishAddressRules;
+import dev.plinth.driver.redfish.RedfishClientConfig;
+import dev.plinth.driver.redfish.RedfishPowerDriver;
+import dev.plinth.driver.redfish.Tls;
 import dev.plinth.image.ImageCache;
 import dev.plinth.tls.ProvisioningTls;
 import dev.plinth.tls.ServerCertificate;
@@ -71,15 +75,23 @@ public final class Standalone implements AutoCloseable {
     private ImageCache imageCache;
 
     /**
-     * The BMC address rules of the power drivers a {@code --driver} wires, for the loader: {@code ipmi} drives
-     * {@code ipmi://} only; the fake simulates IPMI and Redfish machines.
+     * The BMC address rules of the power drivers a {@code --driver} wires, for the loader: {@code ipmi} (real
+     * machines) drives {@code ipmi://} and {@code redfish+http(s)://}; the fake simulates both by the same rules.
      */
     public static BmcSupport bmcSupport(String driver) {
         return switch (driver) {
-            case "ipmi" -> new BmcSupport(List.of(new IpmiAddressRules()));
+            case "ipmi" -> new BmcSupport(List.of(new IpmiAddressRules(), new RedfishAddressRules()));
             case "fake" -> new BmcSupport(List.of(new FakeAddressRules()));
             default -> throw new IllegalArgumentException("unknown driver \"" + driver + "\": expected ipmi or fake");
         };
+    }
+
+    private static javax.net.ssl.SSLContext bmcTrust(java.nio.file.Path pem) {
+        try {
+            return Tls.trusting(pem);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--bmc-ca-file: " + e.getMessage(), e);
+        }
     }
 
     public Standalone(StandaloneOptions o, NodeListener listener) {
@@ -131,8 +143,12 @@ public final class Standalone implements AutoCloseable {
                     closeables.add(0, agent);
                     IpmiPowerDriver ipmi = new IpmiPowerDriver();
                     closeables.add(0, ipmi);
+                    RedfishPowerDriver redfish = new RedfishPowerDriver(RedfishClientConfig.defaults(),
+                            o.metal().bmcCaFile() == null ? Tls.jdkDefault() : bmcTrust(o.metal().bmcCaFile()));
+                    closeables.add(0, redfish);
                     Map<String, PowerDriver> byScheme = new HashMap<>();
                     new IpmiAddressRules().schemes().forEach(scheme -> byScheme.put(scheme, ipmi));
+                    new RedfishAddressRules().schemes().forEach(scheme -> byScheme.put(scheme, redfish));
                     drivers = new Drivers(new SchemePowerDriver(byScheme), agent, agent);
                     images = cache;
                     mounts.add(agent::mountBoot);

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DesiredStateLoaderTest {
     private static final String SHA = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-    /** The fleet mixes IPMI and Redfish BMCs: only the fake driver drives both in this build. */
+    /** The fleet mixes IPMI and Redfish BMCs. */
     private final DesiredStateLoader loader = new DesiredStateLoader(Standalone.bmcSupport("fake"));
 
     private static Path fleet() throws URISyntaxException {
@@ -124,13 +124,11 @@ class DesiredStateLoaderTest {
     }
 
     @Test
-    void theSameFleetIsRejectedForRealMachinesWhileNoRedfishDriverExists() throws Exception {
+    void theSameFleetIsValidForRealMachinesNowThatTheyDriveRedfish() throws Exception {
         LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi"))
                 .load("abc123", DesiredStateLoader.readDirectory(fleet()));
-        assertThat(result.problems()).extracting(Problem::toString).containsExactly(
-                "nodes/compute.yml:8: spec.bmc.address: unsupported BMC address scheme \"redfish+https\": no power"
-                        + " driver in this build serves it (supported: ipmi); expected"
-                        + " ipmi://host[:port][?bootMode=uefi|legacy]");
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.state().nodes().get("compute-0").spec().bmc().address().scheme()).isEqualTo("redfish+https");
     }
 
     @Test

@@ -84,12 +84,17 @@ class InvalidCorpusTest {
                     "unsupported checksum algorithm \"md5\": expected sha256: followed by 64 hex digits"),
             new Case("unknown-bmc-scheme.yaml", 13, "spec.bmc.address",
                     "unsupported BMC address scheme \"idrac\": no power driver in this build serves it (supported:"
-                            + " ipmi); expected ipmi://host[:port][?bootMode=uefi|legacy]"),
-            new Case("redfish-without-driver.yaml", 13, "spec.bmc.address",
-                    "unsupported BMC address scheme \"redfish+https\": no power driver in this build serves it"
-                            + " (supported: ipmi); expected ipmi://host[:port][?bootMode=uefi|legacy]"),
+                            + " ipmi, redfish+http, redfish+https); expected one of"
+                            + " ipmi://host[:port][?bootMode=uefi|legacy],"
+                            + " redfish+http://host[:port]/redfish/v1/Systems/<id>[?bootMode=uefi|legacy] or"
+                            + " redfish+https://host[:port]/redfish/v1/Systems/<id>[?bootMode=uefi|legacy]"),
+            new Case("redfish-collection-path.yaml", 13, "spec.bmc.address",
+                    "BMC address path /redfish/v1/Systems does not name one Redfish system: expected"
+                            + " /redfish/v1/Systems/<id> (redfish+https://host[:port]/redfish/v1/Systems/<id>"
+                            + "[?bootMode=uefi|legacy])"),
             new Case("redfish-without-path.yaml", 13, "spec.bmc.address",
-                    "BMC address has no Redfish system path: expected redfish+https://host[:port]/path like"
+                    "BMC address has no Redfish system path: expected"
+                            + " redfish+https://host[:port]/redfish/v1/Systems/<id>[?bootMode=uefi|legacy] like"
                             + " redfish+https://10.0.0.11/redfish/v1/Systems/1", "fake"),
             new Case("ipmi-bad-boot-mode.yaml", 13, "spec.bmc.address",
                     "unsupported bootMode \"pxe\": expected uefi or legacy"),

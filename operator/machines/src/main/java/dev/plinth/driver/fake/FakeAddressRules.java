@@ -3,44 +3,34 @@ package dev.plinth.driver.fake;
 import dev.plinth.api.BmcAddress;
 import dev.plinth.driver.BmcAddressRules;
 import dev.plinth.driver.ipmi.IpmiAddressRules;
+import dev.plinth.driver.redfish.RedfishAddressRules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /**
- * What the FAKE driver accepts: IPMI addresses by the IPMI driver's own rules, and Redfish addresses
- * ({@code redfish+http(s)://host[:port]/path}, the path naming the system) so demos can show a mixed fleet before a
- * Redfish driver exists. Simulated machines would take anything; refusing what a real driver would keeps a fleet
- * that works on the fake from failing on real machines for its addresses.
+ * What the FAKE driver accepts: IPMI and Redfish addresses by the real drivers' own rules. Simulated machines would
+ * take anything; refusing what a real driver would keeps a fleet that works on the fake from failing on real
+ * machines for its addresses.
  */
 public final class FakeAddressRules implements BmcAddressRules {
-    private static final String REDFISH = "redfish+https://host[:port]/path";
     private final IpmiAddressRules ipmi = new IpmiAddressRules();
+    private final RedfishAddressRules redfish = new RedfishAddressRules();
 
     @Override
     public Set<String> schemes() {
-        return Set.of("ipmi", "redfish+http", "redfish+https");
+        return new java.util.LinkedHashSet<>(List.of("ipmi", "redfish+http", "redfish+https"));
     }
 
     @Override
     public List<String> forms() {
-        return List.of(IpmiAddressRules.FORM, "redfish+http://host[:port]/path", REDFISH);
+        List<String> forms = new ArrayList<>(ipmi.forms());
+        forms.addAll(redfish.forms());
+        return forms;
     }
 
     @Override
     public List<String> problems(BmcAddress address) {
-        if (address.scheme().equals("ipmi")) {
-            return ipmi.problems(address);
-        }
-        List<String> problems = new ArrayList<>();
-        String form = address.scheme() + "://host[:port]/path";
-        if (address.path().isEmpty()) {
-            problems.add("BMC address has no Redfish system path: expected " + form + " like "
-                    + address.scheme() + "://10.0.0.11/redfish/v1/Systems/1");
-        }
-        for (String name : address.options().keySet()) {
-            problems.add("unknown Redfish address option \"" + name + "\": expected none (" + form + ")");
-        }
-        return problems;
+        return address.scheme().equals("ipmi") ? ipmi.problems(address) : redfish.problems(address);
     }
 }

@@ -34,7 +34,7 @@ final class ControllerOptions {
     Path secrets;
 
     @Option(names = "--driver", defaultValue = "ipmi",
-            description = "Machine driver: ipmi (real machines: IPMI power, iPXE, deploy agent) or fake (simulated machines).")
+            description = "Machine driver: ipmi (real machines: IPMI and Redfish power, iPXE, deploy agent) or fake (simulated machines).")
     String driver;
 
     @Option(names = "--advertise-url",
@@ -50,6 +50,11 @@ final class ControllerOptions {
     @Option(names = "--image-root", paramLabel = "DIR", description = "A directory file:// DiskImages may be read"
             + " from; repeat for more. None by default: a Git committer could otherwise read any file of this host.")
     List<Path> imageRoots = new ArrayList<>();
+
+    @Option(names = "--bmc-ca-file", paramLabel = "PEM", description = "CA (or self-signed BMC) certificates to"
+            + " trust for redfish+https:// BMCs besides the JDK's; a node may instead set"
+            + " spec.bmc.disableCertificateVerification.")
+    Path bmcCaFile;
 
     @Option(names = "--kernel-args", defaultValue = "console=ttyS0", description = "Extra ramdisk kernel arguments (default: ${DEFAULT-VALUE}).")
     String kernelArgs;
@@ -118,7 +123,7 @@ final class ControllerOptions {
                 secrets != null ? secrets : DEFAULT_SECRETS, driver, fake, !fakeInMemory,
                 new HttpOptions(apiListen, provisioningListen, provisioningTls(), apiTokenFile, HttpLimits.DEFAULT), workers, webhookSecret,
                 durable, LifecycleConfig.DEFAULT, new MetalOptions(advertisedUrl(), ramdiskKernel, ramdiskInitrd,
-                        kernelArgs, imageRoots));
+                        kernelArgs, imageRoots, bmcCaFile));
     }
 
     /** Where the agent and image routes listen over HTTPS; null: plain HTTP (asked for, or no machine to serve). */

@@ -19,8 +19,9 @@ final class ValidateCommand implements Callable<Integer> {
     Path dir;
 
     @Option(names = "--driver", defaultValue = "ipmi",
-            description = "Check BMC addresses against this machine driver: ipmi (real machines, ipmi:// only) or"
-                    + " fake (simulated machines: also redfish+http(s)://). Default: ${DEFAULT-VALUE}, as for run.")
+            description = "Check BMC addresses against this machine driver: ipmi (real machines: ipmi:// and"
+                    + " redfish+http(s)://) or fake (simulated machines, by the same rules). Default: ${DEFAULT-VALUE},"
+                    + " as for run.")
     String driver;
 
     @Override

@@ -24,6 +24,15 @@ class ControllerOptionsTest {
     }
 
     @Test
+    void theBmcCaFileReachesTheRealMachineDrivers() {
+        RunCommand run = new RunCommand();
+        new CommandLine(run).parseArgs("--repo", "file:///nowhere", "--advertise-url", "http://192.0.2.1:8081",
+                "--bmc-ca-file", "/etc/plinth/bmc-ca.pem");
+        assertThat(run.options.toStandalone("file:///nowhere", "main", "", Duration.ofMinutes(1)).metal().bmcCaFile())
+                .isEqualTo(Path.of("/etc/plinth/bmc-ca.pem"));
+    }
+
+    @Test
     void anExplicitSecretsFileIsUsedAsGiven() {
         assertThat(secretsOf("--repo", "file:///nowhere", "--driver", "fake", "--secrets", "/srv/bmc.yaml"))
                 .isEqualTo(Path.of("/srv/bmc.yaml"));

@@ -22,7 +22,7 @@ class ValidateCommandTest {
     }
 
     @Test
-    void aRedfishAddressIsAProblemForTheIpmiDriverOnly(@TempDir Path dir) throws Exception {
+    void aRedfishAddressIsValidForRealMachinesOnlyWithASystemPath(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("n.yaml"), """
                 apiVersion: plinth.dev/v1alpha1
                 kind: BareMetalNode
@@ -31,11 +31,16 @@ class ValidateCommandTest {
                   bmc: {address: "redfish+https://10.0.0.9/redfish/v1/Systems/1", credentialsName: s0}
                   bootMACAddress: "52:54:00:00:00:09"
                 """);
-        assertThat(new CommandLine(new ValidateCommand()).execute(dir.toString())).isEqualTo(1);
-        assertThat(ValidateCommand.load(dir, "ipmi").problems()).singleElement()
-                .satisfies(p -> assertThat(p.toString()).startsWith("n.yaml:5: spec.bmc.address: unsupported BMC"
-                        + " address scheme \"redfish+https\": no power driver in this build serves it"));
+        assertThat(new CommandLine(new ValidateCommand()).execute(dir.toString())).isZero();
         assertThat(new CommandLine(new ValidateCommand()).execute("--driver", "fake", dir.toString())).isZero();
         assertThat(new CommandLine(new ValidateCommand()).execute("--driver", "redfish", dir.toString())).isEqualTo(2);
+
+        Files.writeString(dir.resolve("n.yaml"), Files.readString(dir.resolve("n.yaml"))
+                .replace("/redfish/v1/Systems/1", "/redfish/v1/Managers/1"));
+        assertThat(new CommandLine(new ValidateCommand()).execute(dir.toString())).isEqualTo(1);
+        assertThat(ValidateCommand.load(dir, "ipmi").problems()).singleElement()
+                .satisfies(p -> assertThat(p.toString()).startsWith("n.yaml:5: spec.bmc.address: BMC address path"
+                        + " /redfish/v1/Managers/1 does not name one Redfish system"));
+        assertThat(new CommandLine(new ValidateCommand()).execute("--driver", "fake", dir.toString())).isEqualTo(1);
     }
 }

@@ -182,6 +182,7 @@ class BareMetalNodeOperatorTest {
 
     @Test
     void twoNodesClaimingOneMachineAreBothStalledNamingEachOtherUntilOneGoes() {
+        // (the two are created one after the other: the first may be reconciled before the second exists)
         client.resource(Fixtures.credentials(ns, "bmc-d1", "admin", PASSWORD)).create();
         client.resource(Fixtures.credentials(ns, "bmc-d2", "admin", PASSWORD)).create();
         BareMetalNodeResource d1 = Fixtures.node(ns, "d1", 31, "centos");
@@ -195,7 +196,10 @@ class BareMetalNodeOperatorTest {
         assertThat(condition(s1, NodeConditions.STALLED).message).contains("BareMetalNode " + ns + "/d2");
         assertThat(condition(s2, NodeConditions.STALLED).message).contains("BareMetalNode " + ns + "/d1");
         assertThat(condition(s1, NodeConditions.STALLED).reason).isEqualTo("Duplicate");
-        assertThat(fake.machine(ns + "/d1")).isEmpty();
+        // d1 may have started before d2 appeared; once stalled, nothing more is done to its machine
+        long actions = fake.journal().stream().filter(l -> l.contains(" " + ns + "/d1 ")).count();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(
+                () -> fake.journal().stream().filter(l -> l.contains(" " + ns + "/d1 ")).count() == actions);
 
         client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("d2").delete();
         awaitCondition("d1", NodeConditions.READY, Duration.ofSeconds(60));

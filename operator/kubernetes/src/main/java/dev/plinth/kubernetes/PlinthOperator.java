@@ -117,6 +117,8 @@ public final class PlinthOperator implements AutoCloseable {
                         .setIntervalMultiplier(2).setMaxInterval(60_000).withoutMaxAttempts())
                 // every node is looked at within maxWait, whatever was lost (drift checks rely on it)
                 .withReconciliationMaxInterval(options.maxWait()));
+        operator.register(new CloudReconciler(client), c -> c.withName(CloudReconciler.NAME)
+                .withFieldManager(NodeStatusWriter.FIELD_MANAGER));
         try {
             operator.register(new GitSourceReconciler(client,
                             java.nio.file.Files.createTempDirectory("plinth-gitsource")),

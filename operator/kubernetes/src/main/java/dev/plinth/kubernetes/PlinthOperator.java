@@ -110,7 +110,15 @@ public final class PlinthOperator implements AutoCloseable {
                 // not generation-aware alone: labels (Cloud roles) and annotations (pause) change no generation;
                 // the filter still drops the updates of our own status writes
                 .withGenerationAware(false)
-                .withOnUpdateFilter(BareMetalNodeReconciler::worthReconciling));
+                .withOnUpdateFilter(BareMetalNodeReconciler::worthReconciling)
+                // a pass that failed (the API server refused a status write) is retried for as long as it takes,
+                // backing off to a minute; JOSDK's default gives up after 5 tries
+                .withRetry(new io.javaoperatorsdk.operator.processing.retry.GenericRetry().setInitialInterval(1000)
+                        .setIntervalMultiplier(2).setMaxInterval(60_000).withoutMaxAttempts())
+                // every node is looked at within maxWait, whatever was lost (drift checks rely on it)
+                .withReconciliationMaxInterval(options.maxWait()));
+        operator.register(new CloudReconciler(client), c -> c.withName(CloudReconciler.NAME)
+                .withFieldManager(NodeStatusWriter.FIELD_MANAGER));
         try {
             operator.register(new GitSourceReconciler(client,
                             java.nio.file.Files.createTempDirectory("plinth-gitsource")),

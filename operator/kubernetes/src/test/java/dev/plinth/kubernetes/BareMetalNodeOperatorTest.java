@@ -182,6 +182,7 @@ class BareMetalNodeOperatorTest {
 
     @Test
     void twoNodesClaimingOneMachineAreBothStalledNamingEachOtherUntilOneGoes() {
+        // (the two are created one after the other: the first may be reconciled before the second exists)
         client.resource(Fixtures.credentials(ns, "bmc-d1", "admin", PASSWORD)).create();
         client.resource(Fixtures.credentials(ns, "bmc-d2", "admin", PASSWORD)).create();
         BareMetalNodeResource d1 = Fixtures.node(ns, "d1", 31, "centos");
@@ -195,10 +196,60 @@ class BareMetalNodeOperatorTest {
         assertThat(condition(s1, NodeConditions.STALLED).message).contains("BareMetalNode " + ns + "/d2");
         assertThat(condition(s2, NodeConditions.STALLED).message).contains("BareMetalNode " + ns + "/d1");
         assertThat(condition(s1, NodeConditions.STALLED).reason).isEqualTo("Duplicate");
-        assertThat(fake.machine(ns + "/d1")).isEmpty();
+        // d1 may have started before d2 appeared; once stalled, nothing more is done to its machine
+        long actions = fake.journal().stream().filter(l -> l.contains(" " + ns + "/d1 ")).count();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(
+                () -> fake.journal().stream().filter(l -> l.contains(" " + ns + "/d1 ")).count() == actions);
 
         client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("d2").delete();
         awaitCondition("d1", NodeConditions.READY, Duration.ofSeconds(60));
+    }
+
+    @Test
+    void aCloudRoleGivesItsNodesTheirImageAndItsStatusCountsThem() {
+        var cloud = new dev.plinth.kubernetes.crd.CloudResource();
+        cloud.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(ns).withName("web")
+                .build());
+        cloud.setSpec(new dev.plinth.kubernetes.crd.CloudSpec());
+        var role = new dev.plinth.kubernetes.crd.CloudSpec.Role();
+        role.name = "web";
+        role.count = 2;
+        role.image = new dev.plinth.kubernetes.crd.ObjectRef("centos");
+        role.nodeSelector = new dev.plinth.kubernetes.crd.CloudSpec.Selector();
+        role.nodeSelector.matchLabels = java.util.Map.of("role", "web");
+        cloud.getSpec().roles = List.of(role);
+        client.resource(cloud).create();
+        for (String n : List.of("w1", "w2")) {
+            client.resource(Fixtures.credentials(ns, "bmc-" + n, "admin", PASSWORD)).create();
+        }
+        BareMetalNodeResource w1 = Fixtures.node(ns, "w1", 41, null);
+        w1.getMetadata().setLabels(java.util.Map.of("role", "web"));
+        client.resource(w1).create();
+
+        // the node has no image of its own: its role's
+        BareMetalNodeResource ready = awaitCondition("w1", NodeConditions.READY, Duration.ofSeconds(60));
+        assertThat(ready.getStatus().image).isEqualTo("centos");
+        await().atMost(Duration.ofSeconds(30)).until(() -> cloudCondition("web", NodeConditions.STALLED) != null);
+        assertThat(cloudCondition("web", NodeConditions.STALLED).message).contains("role web has 1 of 2 nodes");
+
+        BareMetalNodeResource w2 = Fixtures.node(ns, "w2", 42, null);
+        w2.getMetadata().setLabels(java.util.Map.of("role", "web"));
+        client.resource(w2).create();
+        await().atMost(Duration.ofSeconds(60)).until(() -> cloudCondition("web", NodeConditions.READY) != null);
+        var status = client.resources(dev.plinth.kubernetes.crd.CloudResource.class).inNamespace(ns).withName("web")
+                .get().getStatus();
+        assertThat(status.roles).singleElement().satisfies(r -> {
+            assertThat(r.count).isEqualTo(2);
+            assertThat(r.members).isEqualTo(2);
+            assertThat(r.ready).isEqualTo(2);
+        });
+    }
+
+    /** The cloud's condition of this type when it is True, else null. */
+    static Condition cloudCondition(String name, String type) {
+        var c = client.resources(dev.plinth.kubernetes.crd.CloudResource.class).inNamespace(ns).withName(name).get();
+        return c == null || c.getStatus() == null ? null : c.getStatus().conditions.stream()
+                .filter(x -> x.type.equals(type) && x.status.equals("True")).findFirst().orElse(null);
     }
 
     static BareMetalNodeResource get(String name) {

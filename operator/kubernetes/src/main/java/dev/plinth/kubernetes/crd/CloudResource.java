@@ -17,6 +17,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("clouds")
 @Singular("cloud")
 @ShortNames("pcloud")
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+        type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class CloudResource extends CustomResource<CloudSpec, SimpleStatus> implements Namespaced {
+public class CloudResource extends CustomResource<CloudSpec, CloudStatus> implements Namespaced {
 }

@@ -148,7 +148,7 @@ public final class RolloutPlanner {
                 }
             }
 
-            // the gate of every admitted member still in flight
+            // the gate of every admitted member still in flight (a rollback's: only the check-in)
             boolean hadInFlight = admitted.keySet().stream().anyMatch(this::inFlight);
             Set<String> toProbe = new TreeSet<>();
             for (Map.Entry<String, Instant> e : admitted.entrySet()) {
@@ -159,7 +159,9 @@ public final class RolloutPlanner {
                 NodeRecord r = in.records().get(m);
                 if (onImage(m, target)) {
                     ProbeResult p = in.probes().get(m);
-                    boolean probed = !check.probes()
+                    // a rollback returns to what ran before: its OS checking in is enough, the probes may be
+                    // failing for the very reason the rollout failed
+                    boolean probed = !check.probes() || phase == Phase.ROLLING_BACK
                             || p != null && p.ok() && !p.at().isBefore(e.getValue());
                     if (probed) {
                         passed.add(m);

@@ -182,6 +182,10 @@ class RolloutPlannerTest {
         assertThat(w.state.failure().reason()).contains("probe connection refused");
         assertThat(w.state.failure().deployFailed()).isFalse();
         assertThat(w.last.images().get("n00")).isEqualTo(V1);
+        w.converge(); // back on V1, the probe still refused: the rollback needs only the check-in
+        w.step();
+        assertThat(w.state.phase()).isEqualTo(Phase.STABLE);
+        assertThat(w.state.stableImage()).isEqualTo(V1);
     }
 
     @Test

@@ -80,8 +80,27 @@ public final class RolloutPlanner {
         return image == null ? "none" : image.name() + "@" + image.spec().checksum() + " " + check;
     }
 
+    /**
+     * Plans until the state stops changing (at most three rounds, at the same instant): a member admitted that
+     * already runs the target passes its gate in the next round, so a role already on its image is stable after
+     * one call rather than one fleet pass later. Events of every round are kept.
+     */
     public static Decision plan(Input in) {
-        return new Run(in).plan();
+        Decision d = new Run(in).plan();
+        List<String> events = new ArrayList<>(d.events());
+        for (int round = 1; round < 3 && !d.next().equals(in.previous()); round++) {
+            Input again = new Input(in.role(), in.spec(), in.revision(), in.image(), in.candidates(), in.records(),
+                    in.probes(), in.heldImages(), d.next(), in.now());
+            Decision next = new Run(again).plan();
+            if (next.next().equals(d.next())) {
+                break;
+            }
+            events.addAll(next.events());
+            d = next;
+            in = again;
+        }
+        return new Decision(d.next(), d.images(), events, d.allocation(), d.batches(), d.toProbe(), d.waiting(),
+                d.available(), d.minAvailable());
     }
 
     /** One planning of one role; holds the working copies of the state's fields. */
@@ -169,7 +188,10 @@ public final class RolloutPlanner {
                     }
                     toProbe.add(m);
                 }
-                if (r != null && r.state() == ProvisioningState.ERROR) {
+                // an error counts when it is the deploy of this target that failed, not an older one the node
+                // still shows (an ERROR member admitted to a new image retries it first)
+                if (r != null && r.state() == ProvisioningState.ERROR && target != null
+                        && ImageRef.of(target).equals(r.deploy().targetImage())) {
                     failed.put(m, "deploy failed: " + r.error().message());
                 } else if (!in.now().isBefore(e.getValue().plusSeconds(check.timeoutSeconds()))) {
                     ProbeResult p = in.probes().get(m);

@@ -91,8 +91,11 @@ final class RolloutWorld {
         records.put(name, settled(name, img));
     }
 
+    /** The deploy of the image {@code name} was last told (V1 before any plan) failed. */
     void fail(String name) {
-        records.put(name, new NodeRecord.Builder(name).state(ProvisioningState.ERROR).errorKind(
+        DiskImage told = last == null || last.images().get(name) == null ? V1 : last.images().get(name);
+        records.put(name, new NodeRecord.Builder(name).state(ProvisioningState.ERROR).targetImage(ImageRef.of(told))
+                .errorKind(
                 FailureKind.DEPLOY_FAILED).errorMessage("checksum mismatch").failedOperation(
                         ProvisioningState.PROVISIONING).errorCount(1).build());
     }

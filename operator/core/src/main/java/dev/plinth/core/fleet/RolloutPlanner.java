@@ -303,9 +303,6 @@ public final class RolloutPlanner {
             }
             RolloutState next = new RolloutState(in.role(), phase, stableRevision, stable, targetRevision, target,
                     targetKey, members, admitted, passed, failed, pausedUntil, batch, failure);
-            if (target == null) {
-                images.replaceAll((m, i) -> null);
-            }
             images.values().removeIf(java.util.Objects::isNull);
             return new Decision(next, images, events, allocation, batches(pending, maxUnavailable),
                     toProbe, waiting, available, minAvailable);
@@ -315,12 +312,15 @@ public final class RolloutPlanner {
             return admitted.containsKey(m) && !passed.contains(m) && !failed.containsKey(m);
         }
 
-        /** Settled on {@code image} with its OS checked in (so the image is verified, not adopted). */
+        /**
+         * Settled on {@code image}. A node the lifecycle moved to it got there only through its OS checking in; an
+         * adopted one (its image unverified after the state store was lost) counts as running it, as the lifecycle
+         * treats it: failing it at the gate would re-image a running fleet for want of a record.
+         */
         boolean onImage(String m, DiskImage image) {
             NodeRecord r = in.records().get(m);
             BareMetalNode n = nodes.get(m);
-            return image != null && r != null && n != null && !r.imageUnverified()
-                    && Settled.settled(r, image, n.spec().online());
+            return image != null && r != null && n != null && Settled.settled(r, image, n.spec().online());
         }
 
         boolean available(String m, DiskImage told) {

@@ -262,8 +262,32 @@ class RolloutPlannerTest {
         w.fail("n00");
         w.step();
         assertThat(w.state.phase()).isEqualTo(Phase.HELD);
-        assertThat(w.last.images()).isEmpty();
+        assertThat(w.last.images()).as("no member runs anything: none is told an image").isEmpty();
         assertThat(w.last.events()).anySatisfy(e -> assertThat(e).contains("held: no stable image"));
+    }
+
+    @Test
+    void afterLosingTheStoreAnAdoptedFleetIsStableAtOnceAndKeepsItsImage() {
+        RolloutWorld w = new RolloutWorld(3, new RolloutPolicy("1")).nodes(3);
+        w.nodes.forEach(n -> w.records.put(n.name(), RolloutWorld.settled(n.name(), V1).toBuilder()
+                .imageUnverified(true).build()));
+        RolloutPlanner.Decision d = w.step();
+        assertThat(w.state.phase()).isEqualTo(Phase.STABLE);
+        assertThat(d.images()).hasSize(3).allSatisfy((n, i) -> assertThat(i).isEqualTo(V1));
+    }
+
+    @Test
+    void aFailedFirstRolloutLeavesMembersWithWhatTheyRun() {
+        RolloutWorld w = new RolloutWorld(3, new RolloutPolicy("1")).nodes(3);
+        w.settle("n02", V1); // already runs the role's image (adopted, or written before)
+        w.commit("r1", V1);
+        w.step();
+        assertThat(w.admittedNow()).containsExactly("n00");
+        w.fail("n00");
+        w.step();
+        assertThat(w.state.phase()).isEqualTo(Phase.HELD);
+        assertThat(w.last.images()).as("n02 keeps what it runs; nobody else is told an image")
+                .containsExactly(Map.entry("n02", V1));
     }
 
     @Test

@@ -35,13 +35,17 @@ import org.slf4j.LoggerFactory;
  * records, probe results and the stored rollout states; stores what changed, logs and records the role's events,
  * wakes the nodes whose image changed, and probes the members the planner waits on. The node workers read the
  * latest plan for the image each node is told to run. One thread plans: on a revision, on a node changing state,
- * on a probe result, and periodically (every second while a role rolls, so gate timeouts and pauses are seen).
+ * on a probe result, and periodically (every second while a role rolls, so gate timeouts and pauses are seen; every
+ * minute otherwise), at most every 200 ms.
  */
 final class RolloutCoordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RolloutCoordinator.class);
     static final String EVENT = "Rollout";
     private static final Duration ACTIVE = Duration.ofSeconds(1);
-    private static final Duration IDLE = Duration.ofSeconds(10);
+    /** With nothing rolling no decision depends on time, only on changes, which signal: a rare safety pass. */
+    private static final Duration IDLE = Duration.ofSeconds(60);
+    /** Node changes come in storms during a mass deploy; one pass (tens of ms at 10,000 nodes) serves many. */
+    private static final Duration MIN_GAP = Duration.ofMillis(200);
 
     private final StateStore store;
     private final HealthProber prober;
@@ -102,6 +106,11 @@ final class RolloutCoordinator implements AutoCloseable {
             }
             boolean active = plan.states().values().stream().anyMatch(s -> s.phase() == RolloutState.Phase.ROLLING
                     || s.phase() == RolloutState.Phase.ROLLING_BACK);
+            try {
+                Thread.sleep(MIN_GAP.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
             synchronized (signal) {
                 if (!signalled && running) {
                     try {

@@ -133,9 +133,10 @@ public final class RolloutPlanner {
             admitted = new TreeMap<>(s.admitted());
             passed = new TreeSet<>(s.passed());
             failed = new TreeMap<>(s.failed());
-            admitted.keySet().retainAll(members);
-            passed.retainAll(members);
-            failed.keySet().retainAll(members);
+            Set<String> memberSet = new java.util.HashSet<>(members); // retainAll with a List is quadratic
+            admitted.keySet().retainAll(memberSet);
+            passed.retainAll(memberSet);
+            failed.keySet().retainAll(memberSet);
             DiskImage stable = s.stableImage();
             String stableRevision = s.stableRevision();
             DiskImage target = s.targetImage();

@@ -101,6 +101,19 @@ class RolloutE2E {
         return new Api(plinth.apiPort());
     }
 
+    /** {@code plinth status} against the controller, in this JVM: its standard output. */
+    private static String plinthStatus(int port) {
+        java.io.PrintStream out = System.out;
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(o, true));
+            assertThat(dev.plinth.runtime.cli.Main.execute("status", "--server", "http://127.0.0.1:" + port)).isZero();
+        } finally {
+            System.setOut(out);
+        }
+        return o.toString();
+    }
+
     private static JsonNode rollout(Api api) throws Exception {
         return api.json("/api/v1/clouds").path(0).path("roles").path(0).path("rollout");
     }
@@ -176,6 +189,10 @@ class RolloutE2E {
         }
         assertThat(api.json("/api/v1/status").path("converged").asBoolean())
                 .as("Git asks for an image the role refused").isFalse();
+        String status = plinthStatus(plinth.apiPort());
+        assertThat(status).contains("Rollout overcloud/compute: STABLE; stable rocky (revision "
+                + c2.substring(0, 12) + "); FAILED revision " + c3.substring(0, 12) + " (broken): [node-0: deploy failed")
+                .contains("held: revision " + c3);
 
         // the same broken image in a newer commit stays held
         Map<String, String> again = files("broken", port, 60);

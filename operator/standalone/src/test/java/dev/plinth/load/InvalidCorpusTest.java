@@ -146,7 +146,9 @@ class InvalidCorpusTest {
             new Case("bad-health-check-port.yaml", 17, "spec.roles[0].healthCheck.tcpPort",
                     "70000 is out of range: expected a TCP port from 1 to 65535"),
             new Case("bad-health-check-timeout.yaml", 17, "spec.roles[0].healthCheck.timeoutSeconds",
-                    "0 is out of range: expected a number of seconds > 0"));
+                    "0 is out of range: expected a number of seconds > 0"),
+            new Case("bad-health-check-http-path.yaml", 17, "spec.roles[0].healthCheck.httpPath",
+                    "httpPath \"healthz\" is not absolute: expected a path starting with /, like /healthz"));
 
     static Stream<Case> cases() {
         return CASES.stream();

@@ -183,6 +183,8 @@ class RolloutE2E {
         assertThat(rolledBack.path("failedImage").asText()).isEqualTo("broken");
         assertThat(rolledBack.path("failedReason").asText()).contains("node-0").contains("deploy failed");
         assertThat(rolledBack.path("stableImage").asText()).isEqualTo("rocky");
+        assertThat(rolledBack.path("events").toString()).contains("revision " + c3 + " failed its health gate")
+                .contains("rolling back to rocky").contains("rollback to rocky complete");
         assertThat(deploysOf("broken")).as("held after the first failure, not tried everywhere").isEqualTo(1);
         for (int i = 0; i < NODES; i++) {
             assertThat(plinth.fakeDriver().machine("node-" + i).orElseThrow().diskImage).isEqualTo("rocky");

@@ -156,19 +156,21 @@ public final class StatusService {
      * @param updated members admitted to the target that passed its gate
      * @param batches the batches still planned, in order
      * @param waiting why nothing moves now (gate, pause, capacity, held), null when nothing needs to
+     * @param events the role's newest rollout events (started, batches, failed, rolled back, complete), oldest first
      */
     public record RolloutView(String phase, String stableRevision, String stableImage, String targetRevision,
             String targetImage, int batch, List<String> admitted, List<String> updated, Map<String, String> failed,
             List<List<String>> batches, String waiting, int available, int minAvailable, String failedRevision,
-            String failedImage, String failedReason, Instant failedAt) {
+            String failedImage, String failedReason, Instant failedAt, List<String> events) {
 
-        static RolloutView of(RolloutState s, RolloutPlanner.Decision d) {
+        static RolloutView of(RolloutState s, RolloutPlanner.Decision d, List<dev.plinth.store.NodeEvent> events) {
             RolloutState.Failure f = s.failure();
             return new RolloutView(s.phase().name(), s.stableRevision(), name(s.stableImage()), s.targetRevision(),
                     name(s.targetImage()), s.batch(), List.copyOf(s.admitted().keySet()), List.copyOf(s.passed()),
                     s.failed(), d.batches(), d.waiting(), d.available(), d.minAvailable(),
                     f == null ? null : f.revision(), f == null ? null : name(f.image()),
-                    f == null ? null : f.reason(), f == null ? null : f.at());
+                    f == null ? null : f.reason(), f == null ? null : f.at(),
+                    events.stream().map(e -> e.at() + " " + e.message()).toList());
         }
 
         private static String name(DiskImage i) {
@@ -200,7 +202,8 @@ public final class StatusService {
                     role.image() == null ? null : role.image().name(), members.size(),
                     Math.max(0, role.count() - members.size()),
                     decision == null ? null : decision.allocation().message(), members, ambiguous, byState,
-                    decision == null ? null : RolloutView.of(decision.next(), decision)));
+                    decision == null ? null : RolloutView.of(decision.next(), decision,
+                            store.events(count.role().toString(), 10))));
         }
         List<CloudView> out = new ArrayList<>();
         byCloud.forEach((name, views) -> out.add(new CloudView(name, views)));

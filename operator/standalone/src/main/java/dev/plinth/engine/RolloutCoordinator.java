@@ -46,6 +46,7 @@ final class RolloutCoordinator implements AutoCloseable {
     private static final Duration IDLE = Duration.ofSeconds(60);
     /** Node changes come in storms during a mass deploy; one pass (tens of ms at 10,000 nodes) serves many. */
     private static final Duration MIN_GAP = Duration.ofMillis(200);
+    private static final Duration PROBE_AGAIN = Duration.ofSeconds(1);
 
     private final StateStore store;
     private final HealthProber prober;
@@ -161,6 +162,10 @@ final class RolloutCoordinator implements AutoCloseable {
     private void probe(String role, Set<String> nodes, DesiredState d) {
         HealthCheck check = healthCheckOf(role, d);
         for (String node : nodes) {
+            ProbeResult last = probes.get(node);
+            if (last != null && !last.ok() && last.at().isAfter(clock.instant().minus(PROBE_AGAIN))) {
+                continue; // a failing node is probed again after a pause, not in a tight loop
+            }
             if (check == null || !probing.add(node)) {
                 continue;
             }

@@ -1,10 +1,22 @@
 package dev.plinth.api;
 
-/** One role of a cloud: how many nodes, which ones, which image, how to roll out and check them. */
+/**
+ * One role of a cloud: how many nodes, which ones, which image, how to roll out and check them.
+ *
+ * @param failureDomainLabel a node label (rack, chassis, power feed) the role's members are spread over, evenly
+ *     as far as the matching nodes allow; null: no spreading
+ */
 public record CloudRole(
         String name,
         int count,
         LabelSelector nodeSelector,
         ResourceRef image,
         RolloutPolicy rollout,
-        HealthCheck healthCheck) {}
+        HealthCheck healthCheck,
+        String failureDomainLabel) {
+
+    public CloudRole(String name, int count, LabelSelector nodeSelector, ResourceRef image, RolloutPolicy rollout,
+            HealthCheck healthCheck) {
+        this(name, count, nodeSelector, image, rollout, healthCheck, null);
+    }
+}

@@ -1,5 +1,6 @@
 package dev.plinth.reconcile;
 
+import dev.plinth.core.fleet.FleetPlanner;
 import dev.plinth.core.fleet.RoleResolver;
 
 import dev.plinth.api.BareMetalNode;
@@ -49,13 +50,28 @@ public final class NodeReconciler {
         this.maxWait = maxWait;
     }
 
-    /** The input of a node in {@code desired}: its spec, its image and whether that image can be served yet. */
+    /**
+     * The input of a node in {@code desired} without rollouts: every node a role selects is told the role's image at
+     * once. For tests and tools of one node; a host of a fleet uses {@link #inputFor(DesiredState, String,
+     * FleetPlanner.FleetPlan, ImageCatalog)}, so roles roll in batches behind their health gates.
+     */
     public static NodeInput inputFor(DesiredState desired, String name, ImageCatalog images) {
         BareMetalNode node = desired.nodes().get(name);
-        if (node == null) {
-            return NodeInput.removed(name);
-        }
-        DiskImage image = RoleResolver.imageFor(desired, node).orElse(null);
+        return node == null ? NodeInput.removed(name)
+                : input(name, node, RoleResolver.imageFor(desired, node).orElse(null), images);
+    }
+
+    /**
+     * The input of a node in {@code desired}: its spec, the image the fleet plan tells it to run (its own, or what
+     * its role's rollout admitted it to) and whether that image can be served yet.
+     */
+    public static NodeInput inputFor(DesiredState desired, String name, FleetPlanner.FleetPlan plan,
+            ImageCatalog images) {
+        BareMetalNode node = desired.nodes().get(name);
+        return node == null ? NodeInput.removed(name) : input(name, node, plan.imageFor(name).orElse(null), images);
+    }
+
+    private static NodeInput input(String name, BareMetalNode node, DiskImage image, ImageCatalog images) {
         ImageAvailability availability = image == null ? ImageAvailability.READY : images.availability(image);
         return new NodeInput(name, node, image, availability);
     }

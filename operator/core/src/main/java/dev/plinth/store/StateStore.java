@@ -6,7 +6,8 @@ import dev.plinth.core.NodeRecord;
  * Every store port in one object, for hosts whose single backing store serves them all (standalone: one SQLite
  * file). Code that uses state depends on the narrow port it needs, not on this.
  */
-public interface StateStore extends NodeStatusStore, NodeHistory, RevisionStore, DeployRegistryStore, AutoCloseable {
+public interface StateStore
+        extends NodeStatusStore, NodeHistory, RevisionStore, DeployRegistryStore, RolloutStore, AutoCloseable {
 
     /**
      * Stores the record, then appends the event (null for none). A store that can do both in one transaction does;

@@ -1,6 +1,8 @@
 package dev.plinth.engine;
 
-import dev.plinth.core.fleet.RoleResolver;
+import dev.plinth.core.fleet.FleetPlanner;
+import dev.plinth.driver.HealthProber;
+import dev.plinth.driver.probe.SocketHealthProber;
 
 import dev.plinth.api.DesiredState;
 import dev.plinth.core.NodeLifecycle;
@@ -21,9 +23,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,11 +53,21 @@ public final class NodeController implements NodeWaker, AutoCloseable {
     private final Map<String, Versioned<NodeRecord>> records = new ConcurrentHashMap<>();
     private final RecordWriter writer = new Writer();
     private final List<Thread> workers = new ArrayList<>();
+    private final RolloutCoordinator rollouts;
     private volatile DesiredState desired = DesiredState.empty("none");
     private volatile boolean running;
 
     public NodeController(NodeLifecycle lifecycle, Drivers drivers, SecretStore secrets, ImageCatalog images,
             StateStore store, Clock clock, EngineConfig config, NodeListener listener) {
+        this(lifecycle, drivers, secrets, images, store, clock, config, listener,
+                new SocketHealthProber(Duration.ofSeconds(2)));
+    }
+
+    /** @param prober makes the TCP and HTTP probes of the roles' health checks */
+    public NodeController(NodeLifecycle lifecycle, Drivers drivers, SecretStore secrets, ImageCatalog images,
+            StateStore store, Clock clock, EngineConfig config, NodeListener listener, HealthProber prober) {
+        this.rollouts = new RolloutCoordinator(store, prober, clock, () -> desired, this::recordsByName,
+                queue::add);
         this.reconciler = new NodeReconciler(lifecycle, drivers, secrets, config.maxStepsPerTurn(), config.maxWait());
         this.images = images;
         this.store = store;
@@ -69,6 +83,7 @@ public final class NodeController implements NodeWaker, AutoCloseable {
             return;
         }
         running = true;
+        rollouts.start();
         for (int i = 0; i < config.workers(); i++) {
             Thread t = new Thread(this::work, "plinth-worker-" + i);
             t.setDaemon(true);
@@ -82,6 +97,7 @@ public final class NodeController implements NodeWaker, AutoCloseable {
     public void setDesired(DesiredState state) {
         DesiredState previous = desired;
         desired = state;
+        rollouts.replan(); // before any worker reads it: which image each role member may run now
         Set<String> touched = new HashSet<>(state.nodes().keySet());
         touched.addAll(records.keySet());
         touched.addAll(previous.nodes().keySet());
@@ -92,6 +108,17 @@ public final class NodeController implements NodeWaker, AutoCloseable {
         return desired;
     }
 
+    /** The latest fleet plan: each node's image, each role's rollout. */
+    public FleetPlanner.FleetPlan plan() {
+        return rollouts.plan();
+    }
+
+    private Map<String, NodeRecord> recordsByName() {
+        Map<String, NodeRecord> out = new HashMap<>();
+        records.forEach((name, v) -> out.put(name, v.value()));
+        return out;
+    }
+
     @Override
     public void wake(String nodeName) {
         queue.add(nodeName);
@@ -99,10 +126,10 @@ public final class NodeController implements NodeWaker, AutoCloseable {
 
     /** Wakes every node that uses this image (its availability changed). */
     public void wakeUsersOf(String imageName) {
-        DesiredState d = desired;
-        d.nodes().values().stream()
-                .filter(n -> RoleResolver.imageFor(d, n).map(i -> i.name().equals(imageName)).orElse(false))
-                .forEach(n -> queue.add(n.name()));
+        FleetPlanner.FleetPlan p = rollouts.plan();
+        desired.nodes().keySet().stream()
+                .filter(n -> p.imageFor(n).map(i -> i.name().equals(imageName)).orElse(false))
+                .forEach(queue::add);
     }
 
     public Optional<NodeRecord> record(String name) {
@@ -150,7 +177,7 @@ public final class NodeController implements NodeWaker, AutoCloseable {
             return;
         }
         Versioned<NodeRecord> current = records.get(name);
-        Pass pass = reconciler.reconcile(NodeReconciler.inputFor(desired, name, images),
+        Pass pass = reconciler.reconcile(NodeReconciler.inputFor(desired, name, rollouts.plan(), images),
                 current == null ? null : current.value(), clock, writer);
         if (pass.next() instanceof Pass.Next.After a) {
             queue.addAfter(name, a.delay());
@@ -174,6 +201,10 @@ public final class NodeController implements NodeWaker, AutoCloseable {
                 }
             }
             listener.changed(before, after);
+            if (before == null || before.state() != after.state() || !Objects.equals(before.image(), after.image())
+                    || before.imageUnverified() != after.imageUnverified()) {
+                rollouts.signal(); // what the rollouts count (available, on the new image, failed) changed
+            }
         }
 
         @Override
@@ -183,12 +214,14 @@ public final class NodeController implements NodeWaker, AutoCloseable {
             records.remove(last.name());
             LOG.info("node {}: {}", last.name(), event.message());
             listener.changed(last, null);
+            rollouts.signal();
         }
     }
 
     @Override
     public void close() {
         running = false;
+        rollouts.close();
         queue.close();
         for (Thread t : workers) {
             t.interrupt();

@@ -24,9 +24,16 @@ final class CloudReader {
 
     static final List<String> FIELDS = List.of("roles");
     static final List<String> ROLE_FIELDS =
-            List.of("name", "count", "nodeSelector", "image", "rollout", "healthCheck");
+            List.of("name", "count", "nodeSelector", "image", "rollout", "healthCheck", "failureDomainLabel");
+    static final List<String> ROLLOUT_FIELDS = List.of("maxUnavailable", "pauseSeconds", "partitionLabel",
+            "maxFailures");
+    static final List<String> HEALTH_FIELDS = List.of("checkIn", "tcpPort", "httpPort", "httpPath", "host",
+            "timeoutSeconds");
     static final String MAX_UNAVAILABLE_EXPECTED =
-            "an integer >= 0 or a percentage from 0% to 100%, like 1 or \"25%\"";
+            "an integer >= 1 or a percentage from 1% to 100%, like 1 or \"25%\"";
+    /** Why 0 is refused rather than read as 1 or as "surge only": there is no spare machine to surge onto. */
+    static final String ZERO_UNAVAILABLE = "maxUnavailable 0 would never let a node of the role change image"
+            + " (bare metal has no spare machine to surge onto); expected ";
     private static final Pattern PERCENT = Pattern.compile("([0-9]{1,3})%");
 
     static CloudSpec read(Fields spec) {
@@ -69,35 +76,55 @@ final class CloudReader {
             nodeSelector = new LabelSelector(labels);
         }
         ResourceRef image = MetadataReader.imageRef(r, "image", true);
-        RolloutPolicy rollout = rollout(r.mapping("rollout", false, List.of("maxUnavailable"),
-                "a mapping like {maxUnavailable: 1}"));
-        HealthCheck health = healthCheck(r.mapping("healthCheck", false,
-                List.of("checkIn", "tcpPort", "timeoutSeconds"),
+        RolloutPolicy rollout = rollout(r.mapping("rollout", false, ROLLOUT_FIELDS,
+                "a mapping like {maxUnavailable: 1, pauseSeconds: 60}"));
+        HealthCheck health = healthCheck(r.mapping("healthCheck", false, HEALTH_FIELDS,
                 "a mapping like {checkIn: true, tcpPort: 22, timeoutSeconds: 600}"));
-        return new CloudRole(name, count == null ? 0 : count, nodeSelector, image, rollout, health);
+        String domain = r.string("failureDomainLabel", false, "a label name like rack");
+        return new CloudRole(name, count == null ? 0 : count, nodeSelector, image, rollout, health, domain);
     }
 
     private static RolloutPolicy rollout(Fields f) {
-        Node v = f.value("maxUnavailable", false, MAX_UNAVAILABLE_EXPECTED);
-        if (v == null) {
+        if (!f.present()) {
             return RolloutPolicy.DEFAULT;
         }
+        String max = maxUnavailable(f);
+        Integer pause = f.integer("pauseSeconds", false, 0, Integer.MAX_VALUE, "a number of seconds >= 0");
+        String partition = f.string("partitionLabel", false, "a label name like side");
+        Integer failures = f.integer("maxFailures", false, 0, Integer.MAX_VALUE, "an integer >= 0");
+        return new RolloutPolicy(max, pause == null ? 0 : pause, partition, failures == null ? 0 : failures);
+    }
+
+    private static String maxUnavailable(Fields f) {
+        String dflt = RolloutPolicy.DEFAULT.maxUnavailable();
+        Node v = f.value("maxUnavailable", false, MAX_UNAVAILABLE_EXPECTED);
+        if (v == null) {
+            return dflt;
+        }
         if (v instanceof ScalarNode s && s.getTag().equals(Tag.INT)) {
-            Integer n = f.integerValue("maxUnavailable", v, 0, Integer.MAX_VALUE, MAX_UNAVAILABLE_EXPECTED);
-            return n == null ? RolloutPolicy.DEFAULT : new RolloutPolicy(Integer.toString(n));
+            if (s.getValue().equals("0")) {
+                f.problem("maxUnavailable", v, ZERO_UNAVAILABLE + MAX_UNAVAILABLE_EXPECTED);
+                return dflt;
+            }
+            Integer n = f.integerValue("maxUnavailable", v, 1, Integer.MAX_VALUE, MAX_UNAVAILABLE_EXPECTED);
+            return n == null ? dflt : Integer.toString(n);
         }
         if (v instanceof ScalarNode s && s.getTag().equals(Tag.STR)) {
             Matcher m = PERCENT.matcher(s.getValue());
+            if (m.matches() && Integer.parseInt(m.group(1)) == 0) {
+                f.problem("maxUnavailable", v, ZERO_UNAVAILABLE + MAX_UNAVAILABLE_EXPECTED);
+                return dflt;
+            }
             if (m.matches() && Integer.parseInt(m.group(1)) <= 100) {
                 // Normalised ("007%" -> "7%") so RolloutPolicy parses it without surprises.
-                return new RolloutPolicy(Integer.parseInt(m.group(1)) + "%");
+                return Integer.parseInt(m.group(1)) + "%";
             }
             f.problem("maxUnavailable", v, "invalid maxUnavailable " + Fields.quote(s.getValue()) + ": expected "
                     + MAX_UNAVAILABLE_EXPECTED);
-            return RolloutPolicy.DEFAULT;
+            return dflt;
         }
         f.wrongType("maxUnavailable", v, MAX_UNAVAILABLE_EXPECTED);
-        return RolloutPolicy.DEFAULT;
+        return dflt;
     }
 
     private static HealthCheck healthCheck(Fields f) {
@@ -107,8 +134,14 @@ final class CloudReader {
         HealthCheck d = HealthCheck.DEFAULT;
         boolean checkIn = f.bool("checkIn", d.checkIn());
         Integer port = f.integer("tcpPort", false, 1, 65535, "a TCP port from 1 to 65535");
+        Integer httpPort = f.integer("httpPort", false, 1, 65535, "a TCP port from 1 to 65535");
+        String path = f.string("httpPath", false, "an absolute path like /healthz",
+                p -> p.startsWith("/") ? null : "httpPath " + Fields.quote(p) + " is not absolute: expected a path"
+                        + " starting with /, like /healthz");
+        String host = f.string("host", false, "a host name or address; {node} stands for the node's name");
         Integer timeout = f.integer("timeoutSeconds", false, 1, Integer.MAX_VALUE, "a number of seconds > 0");
-        return new HealthCheck(checkIn, port == null ? d.tcpPort() : port,
+        return new HealthCheck(checkIn, port == null ? d.tcpPort() : port, httpPort,
+                path == null ? d.httpPath() : path, host == null ? d.host() : host,
                 Objects.requireNonNullElse(timeout, d.timeoutSeconds()));
     }
 }

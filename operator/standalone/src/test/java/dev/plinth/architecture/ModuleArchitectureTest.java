@@ -22,6 +22,7 @@ class ModuleArchitectureTest {
     private static final String[] CORE = {"dev.plinth.api..", "dev.plinth.core..", "dev.plinth.driver",
             "dev.plinth.store", "dev.plinth.diff..", "dev.plinth.secrets", "dev.plinth.reconcile.."};
     private static final String[] MACHINES = {"dev.plinth.driver.ipmi..", "dev.plinth.driver.fake..",
+            "dev.plinth.driver.probe..",
             "dev.plinth.agent..", "dev.plinth.image..", "dev.plinth.json..", "dev.plinth.http..", "dev.plinth.files.."};
     private static final String[] STANDALONE = {"dev.plinth.load..", "dev.plinth.source..", "dev.plinth.revision..",
             "dev.plinth.engine..", "dev.plinth.store.sqlite..", "dev.plinth.secrets.file..", "dev.plinth.runtime.."};

@@ -86,7 +86,8 @@ class DesiredStateLoaderTest {
                 new CloudRole("compute", 2, new LabelSelector(Map.of("role", "compute")),
                         new ResourceRef("centos-9"), new RolloutPolicy("25%"), new HealthCheck(false, 22, 300)),
                 new CloudRole("controller", 1, new LabelSelector(Map.of("role", "controller")),
-                        new ResourceRef("centos-9"), new RolloutPolicy("0"), HealthCheck.DEFAULT),
+                        new ResourceRef("centos-9"), new RolloutPolicy("1", 30, "side", 1), HealthCheck.DEFAULT,
+                        "rack"),
                 new CloudRole("spare", 0, null, new ResourceRef("centos-9"), RolloutPolicy.DEFAULT,
                         HealthCheck.DEFAULT));
     }

@@ -133,9 +133,12 @@ class InvalidCorpusTest {
             new Case("inline-username.yaml", 15, "spec.bmc.username",
                     "put the username and password in a secret and reference it with credentialsName"),
             new Case("bad-max-unavailable-percent.yaml", 17, "spec.roles[0].rollout.maxUnavailable",
-                    "invalid maxUnavailable \"150%\": expected an integer >= 0 or a percentage from 0% to 100%"),
+                    "invalid maxUnavailable \"150%\": expected an integer >= 1 or a percentage from 1% to 100%"),
             new Case("bad-max-unavailable-negative.yaml", 17, "spec.roles[0].rollout.maxUnavailable",
-                    "-2 is out of range: expected an integer >= 0 or a percentage from 0% to 100%"),
+                    "-2 is out of range: expected an integer >= 1 or a percentage from 1% to 100%"),
+            new Case("max-unavailable-zero.yaml", 17, "spec.roles[0].rollout.maxUnavailable",
+                    "maxUnavailable 0 would never let a node of the role change image (bare metal has no spare"
+                    + " machine to surge onto); expected an integer >= 1"),
             new Case("duplicate-role-name.yaml", 20, "spec.roles[2].name",
                     "duplicate role name \"compute\": already used by spec.roles[0] at line 14"),
             new Case("empty-node-selector.yaml", 16, "spec.roles[0].nodeSelector",
@@ -148,7 +151,9 @@ class InvalidCorpusTest {
             new Case("bad-health-check-port.yaml", 17, "spec.roles[0].healthCheck.tcpPort",
                     "70000 is out of range: expected a TCP port from 1 to 65535"),
             new Case("bad-health-check-timeout.yaml", 17, "spec.roles[0].healthCheck.timeoutSeconds",
-                    "0 is out of range: expected a number of seconds > 0"));
+                    "0 is out of range: expected a number of seconds > 0"),
+            new Case("bad-health-check-http-path.yaml", 17, "spec.roles[0].healthCheck.httpPath",
+                    "httpPath \"healthz\" is not absolute: expected a path starting with /, like /healthz"));
 
     static Stream<Case> cases() {
         return CASES.stream();

@@ -3,6 +3,7 @@ package dev.plinth.testkit;
 import dev.plinth.api.DesiredState;
 import dev.plinth.core.NodeRecord;
 import dev.plinth.core.RevisionStatus;
+import dev.plinth.core.fleet.RolloutState;
 import dev.plinth.store.NodeEvent;
 import dev.plinth.store.StateStore;
 import dev.plinth.store.StoreConflictException;
@@ -30,6 +31,7 @@ public final class InMemoryStateStore implements StateStore {
         volatile DesiredState lastStable;
         volatile RevisionStatus revisions = RevisionStatus.NONE;
         volatile String deploys;
+        final Map<String, RolloutState> rollouts = new ConcurrentHashMap<>();
     }
 
     private final Data data;
@@ -148,6 +150,21 @@ public final class InMemoryStateStore implements StateStore {
     @Override
     public void saveDeployRegistry(String document) {
         data.deploys = document;
+    }
+
+    @Override
+    public Map<String, RolloutState> loadRollouts() {
+        return new HashMap<>(data.rollouts);
+    }
+
+    @Override
+    public void saveRollout(RolloutState state) {
+        data.rollouts.put(state.role(), state);
+    }
+
+    @Override
+    public void deleteRollout(String role) {
+        data.rollouts.remove(role);
     }
 
     @Override

@@ -57,6 +57,12 @@ public final class Settled {
      * (it is still being deprovisioned).
      */
     public static boolean converged(DesiredState state, Collection<NodeRecord> records) {
+        return converged(state, records, n -> RoleResolver.imageFor(state, n).orElse(null));
+    }
+
+    /** As {@link #converged(DesiredState, Collection)}, each node measured against the image {@code imageOf} gives. */
+    public static boolean converged(DesiredState state, Collection<NodeRecord> records,
+            java.util.function.Function<BareMetalNode, DiskImage> imageOf) {
         if (records.size() != state.nodes().size()) {
             return false;
         }
@@ -64,7 +70,7 @@ public final class Settled {
         records.forEach(r -> byName.put(r.name(), r));
         for (BareMetalNode node : state.nodes().values()) {
             NodeRecord r = byName.get(node.name());
-            if (r == null || !settled(r, RoleResolver.imageFor(state, node).orElse(null), node.spec().online())) {
+            if (r == null || !settled(r, imageOf.apply(node), node.spec().online())) {
                 return false;
             }
         }

@@ -3,10 +3,12 @@ package dev.plinth.runtime.cli;
 import dev.plinth.core.Printable;
 import dev.plinth.api.DesiredState;
 import dev.plinth.diff.Change;
+import dev.plinth.core.fleet.RolloutPreview;
 import dev.plinth.diff.Plan;
 import dev.plinth.load.LoadResult;
 import dev.plinth.revision.RevisionTracker;
 import java.io.PrintStream;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -66,7 +68,24 @@ final class DiffCommand implements Callable<Integer> {
         }
         Plan plan = Plan.between(current, proposed.state());
         print(plan, currentLabel, System.out);
+        printRollouts(RolloutPreview.between(current, proposed.state()), System.out);
         return exitCode && !plan.isEmpty() ? 2 : 0;
+    }
+
+    /**
+     * The batches each role whose image changes would roll in, canary first, as the planner would admit them were
+     * every member healthy (the status API shows the live plan, with real health).
+     */
+    static void printRollouts(List<RolloutPreview.RoleRollout> rollouts, PrintStream out) {
+        for (RolloutPreview.RoleRollout r : rollouts) {
+            out.printf("Rollout %s: %s -> %s in %d batch(es), maxUnavailable %s, each behind its health gate:%n",
+                    Printable.of(r.role()), r.from() == null ? "nothing" : Printable.of(r.from()),
+                    Printable.of(String.valueOf(r.to())), r.batches().size(), Printable.of(r.maxUnavailable()));
+            for (int i = 0; i < r.batches().size(); i++) {
+                out.printf("    batch %d%s: %s%n", i + 1, i == 0 ? " (canary)" : "",
+                        Printable.of(String.join(", ", r.batches().get(i))));
+            }
+        }
     }
 
     static void print(Plan plan, String againstLabel, PrintStream out) {

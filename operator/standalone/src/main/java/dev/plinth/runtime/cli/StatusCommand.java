@@ -66,6 +66,7 @@ final class StatusCommand implements Callable<Integer> {
                                     ? "; also selected by another role, so in neither: " + role.path("ambiguous")
                                     : "");
                 }
+                printRollout(str(cloud.path("name")) + "/" + str(role.path("name")), role.path("rollout"));
             }
         }
         System.out.printf("Nodes: %s  converged: %s%n%n", summary.path("nodesByState"), summary.path("converged"));
@@ -137,6 +138,38 @@ final class StatusCommand implements Callable<Integer> {
     private static String problem(JsonNode p) {
         return str(p.path("file")) + ":" + str(p.path("line")) + " " + str(p.path("path")) + ": "
                 + str(p.path("message"));
+    }
+
+    /**
+     * One line per role with a rollout (what runs, what moves, what failed), plus its planned batches while it
+     * rolls: {@code Rollout overcloud/compute: ROLLING os-v2 (rev abc1234) 2/5 updated, batch 2, stable os-v1 ...}.
+     */
+    private static void printRollout(String role, JsonNode r) {
+        if (r.isMissingNode() || r.isNull()) {
+            return;
+        }
+        StringBuilder line = new StringBuilder("Rollout " + role + ": " + str(r.path("phase")));
+        if (!r.path("phase").asText().equals("STABLE")) {
+            line.append(" to ").append(text(r.path("targetImage"))).append(" (revision ")
+                    .append(RevisionTracker.shortId(str(r.path("targetRevision")))).append("), ")
+                    .append(r.path("updated").size()).append(" updated, batch ").append(r.path("batch").asInt())
+                    .append(", available ").append(r.path("available").asInt()).append(" (at least ")
+                    .append(r.path("minAvailable").asInt()).append(")");
+        }
+        line.append("; stable ").append(text(r.path("stableImage"))).append(" (revision ")
+                .append(r.path("stableRevision").isNull() ? "none" : RevisionTracker.shortId(str(r.path("stableRevision"))))
+                .append(")");
+        if (!r.path("failedRevision").isNull() && !r.path("failedRevision").isMissingNode()) {
+            line.append("; FAILED revision ").append(RevisionTracker.shortId(str(r.path("failedRevision"))))
+                    .append(" (").append(text(r.path("failedImage"))).append("): ").append(str(r.path("failedReason")));
+        }
+        if (!r.path("waiting").isNull() && !r.path("waiting").isMissingNode()) {
+            line.append("; ").append(str(r.path("waiting")));
+        }
+        System.out.println(line);
+        if (r.path("batches").size() > 0) {
+            System.out.println("  planned batches: " + r.path("batches"));
+        }
     }
 
     private static String text(JsonNode n) {

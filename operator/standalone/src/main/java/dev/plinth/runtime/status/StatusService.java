@@ -4,7 +4,11 @@ import dev.plinth.api.BareMetalNode;
 import dev.plinth.api.CloudRole;
 import dev.plinth.api.DesiredState;
 import dev.plinth.api.DiskImage;
+import dev.plinth.core.ImageRef;
+import dev.plinth.core.fleet.FleetPlanner;
 import dev.plinth.core.fleet.RoleResolver;
+import dev.plinth.core.fleet.RolloutPlanner;
+import dev.plinth.core.fleet.RolloutState;
 import dev.plinth.core.fleet.RoleResolver.RoleId;
 import dev.plinth.core.NodeRecord;
 import dev.plinth.core.fleet.Settled;
@@ -64,28 +68,52 @@ public final class StatusService {
                 s.lastError() == null ? null : s.lastError().getMessage());
     }
 
-    /** A revision is in force and the fleet is {@linkplain Settled#converged converged} on it. */
+    /**
+     * A revision is in force, the fleet is {@linkplain Settled#converged converged} on the images the fleet plan
+     * tells each node, and every role's rollout is done on the image Git asks for (a rolled-back or held role is
+     * not converged: Git asks for something the fleet refused).
+     */
     public boolean converged() {
-        return revisions.inForce().isPresent() && Settled.converged(controller.desired(), controller.records());
+        DesiredState d = controller.desired();
+        FleetPlanner.FleetPlan plan = controller.plan();
+        if (revisions.inForce().isEmpty()
+                || !Settled.converged(d, controller.records(), n -> plan.images().get(n.name()))) {
+            return false;
+        }
+        for (var c : d.clouds().values()) {
+            for (CloudRole r : c.spec().roles()) {
+                RolloutState s = plan.states().get(c.name() + "/" + r.name());
+                DiskImage want = d.images().get(r.image().name());
+                if (s == null || s.phase() != RolloutState.Phase.STABLE || want == null || s.stableImage() == null
+                        || !ImageRef.of(want).equals(ImageRef.of(s.stableImage()))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     public List<NodeView> nodes() {
         DesiredState d = controller.desired();
+        FleetPlanner.FleetPlan plan = controller.plan();
         List<NodeView> out = new ArrayList<>();
         for (NodeRecord r : controller.records()) {
-            out.add(view(d, r, List.of()));
+            out.add(view(d, plan, r, List.of()));
         }
         out.sort(Comparator.comparing(NodeView::name));
         return out;
     }
 
     public Optional<NodeView> node(String name, int events) {
-        return controller.record(name).map(r -> view(controller.desired(), r, store.events(name, events)));
+        return controller.record(name).map(r -> view(controller.desired(), controller.plan(), r,
+                store.events(name, events)));
     }
 
-    private static NodeView view(DesiredState d, NodeRecord r, List<dev.plinth.store.NodeEvent> events) {
+    /** {@code desiredImage}: what the fleet plan tells the node to run now (its own, or its role's rollout's). */
+    private static NodeView view(DesiredState d, FleetPlanner.FleetPlan plan, NodeRecord r,
+            List<dev.plinth.store.NodeEvent> events) {
         BareMetalNode n = d.nodes().get(r.name());
-        DiskImage desiredImage = n == null ? null : RoleResolver.imageFor(d, n).orElse(null);
+        DiskImage desiredImage = n == null ? null : plan.images().get(r.name());
         boolean settled = n != null && Settled.settled(r, desiredImage, n.spec().online());
         return NodeView.of(r, n != null, n != null && n.spec().online(),
                 desiredImage == null ? null : desiredImage.name(), settled, events);
@@ -97,8 +125,9 @@ public final class StatusService {
     public List<ImageView> images() {
         DesiredState d = controller.desired();
         Map<String, List<String>> users = new TreeMap<>();
-        RoleResolver.resolve(d).placements().values().stream().filter(p -> p.image() != null).forEach(p ->
-                users.computeIfAbsent(p.image().name(), k -> new ArrayList<>()).add(p.node()));
+        controller.plan().images().forEach((node, image) ->
+                users.computeIfAbsent(image.name(), k -> new ArrayList<>()).add(node));
+        users.values().forEach(l -> l.sort(Comparator.naturalOrder()));
         List<ImageView> out = new ArrayList<>();
         for (DiskImage i : d.images().values()) {
             var a = images.availability(i);
@@ -112,12 +141,42 @@ public final class StatusService {
     /**
      * One role as status shows it.
      *
-     * @param selected the role's members (see {@link RoleResolver}); {@code shortfall} of them are missing to reach
-     *     {@code count}
+     * @param selected the number of the role's members ({@link dev.plinth.core.fleet.RoleAllocator}); {@code
+     *     shortfall} are missing to reach {@code count}, {@code shortfallMessage} says why (null when none)
      * @param ambiguous nodes this role selects that another role selects too, which therefore belong to neither
+     * @param rollout the role's rollout; null before the first fleet pass
      */
     public record RoleView(String name, int count, String image, int selected, int shortfall,
-            List<String> ambiguous, Map<String, Long> nodesByState) {}
+            String shortfallMessage, List<String> members, List<String> ambiguous, Map<String, Long> nodesByState,
+            RolloutView rollout) {}
+
+    /**
+     * A role's rollout: where it stands, the stable revision (the rollback target) and the failed one.
+     *
+     * @param updated members admitted to the target that passed its gate
+     * @param batches the batches still planned, in order
+     * @param waiting why nothing moves now (gate, pause, capacity, held), null when nothing needs to
+     * @param events the role's newest rollout events (started, batches, failed, rolled back, complete), oldest first
+     */
+    public record RolloutView(String phase, String stableRevision, String stableImage, String targetRevision,
+            String targetImage, int batch, List<String> admitted, List<String> updated, Map<String, String> failed,
+            List<List<String>> batches, String waiting, int available, int minAvailable, String failedRevision,
+            String failedImage, String failedReason, Instant failedAt, List<String> events) {
+
+        static RolloutView of(RolloutState s, RolloutPlanner.Decision d, List<dev.plinth.store.NodeEvent> events) {
+            RolloutState.Failure f = s.failure();
+            return new RolloutView(s.phase().name(), s.stableRevision(), name(s.stableImage()), s.targetRevision(),
+                    name(s.targetImage()), s.batch(), List.copyOf(s.admitted().keySet()), List.copyOf(s.passed()),
+                    s.failed(), d.batches(), d.waiting(), d.available(), d.minAvailable(),
+                    f == null ? null : f.revision(), f == null ? null : name(f.image()),
+                    f == null ? null : f.reason(), f == null ? null : f.at(),
+                    events.stream().map(e -> e.at() + " " + e.message()).toList());
+        }
+
+        private static String name(DiskImage i) {
+            return i == null ? null : i.name();
+        }
+    }
 
     public record CloudView(String name, List<RoleView> roles) {}
 
@@ -128,17 +187,23 @@ public final class StatusService {
         d.clouds().keySet().forEach(c -> byCloud.put(c, new ArrayList<>()));
         Map<RoleId, CloudRole> roles = new LinkedHashMap<>();
         d.clouds().values().forEach(c -> c.spec().roles().forEach(r -> roles.put(new RoleId(c.name(), r.name()), r)));
+        FleetPlanner.FleetPlan plan = controller.plan();
         for (RoleResolver.RoleCount count : resolution.roles()) {
+            RolloutPlanner.Decision decision = plan.roles().get(count.role().toString());
+            List<String> members = decision == null ? count.members() : decision.allocation().members();
             Map<String, Long> byState = new LinkedHashMap<>();
-            for (String member : count.members()) {
+            for (String member : members) {
                 controller.record(member).ifPresent(r -> byState.merge(r.state().name(), 1L, Long::sum));
             }
             List<String> ambiguous = resolution.ambiguous().stream()
                     .filter(p -> p.selectedBy().contains(count.role())).map(RoleResolver.Placement::node).toList();
             CloudRole role = roles.get(count.role());
             byCloud.get(count.role().cloud()).add(new RoleView(role.name(), role.count(),
-                    role.image() == null ? null : role.image().name(), count.members().size(), count.shortfall(),
-                    ambiguous, byState));
+                    role.image() == null ? null : role.image().name(), members.size(),
+                    Math.max(0, role.count() - members.size()),
+                    decision == null ? null : decision.allocation().message(), members, ambiguous, byState,
+                    decision == null ? null : RolloutView.of(decision.next(), decision,
+                            store.events(count.role().toString(), 10))));
         }
         List<CloudView> out = new ArrayList<>();
         byCloud.forEach((name, views) -> out.add(new CloudView(name, views)));

@@ -38,5 +38,10 @@ final class SqliteSchema {
             NodeRecordV3.migrate(s.getConnection());
             s.execute("PRAGMA user_version = 3");
         }
+        if (version < 4) {
+            // v4: each role's rollout state (stable and target revision, admitted members, last failure)
+            s.execute("CREATE TABLE IF NOT EXISTS rollouts(role TEXT PRIMARY KEY, state TEXT NOT NULL)");
+            s.execute("PRAGMA user_version = 4");
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.plinth.store.sqlite;
 import dev.plinth.api.DesiredState;
 import dev.plinth.core.NodeRecord;
 import dev.plinth.core.RevisionStatus;
+import dev.plinth.core.fleet.RolloutState;
 import dev.plinth.files.PrivateFiles;
 import dev.plinth.json.Json;
 import dev.plinth.store.NodeEvent;
@@ -34,7 +35,7 @@ import java.util.Optional;
  * table holds each singleton (revision in force, last stable, revision status, deploy registry) under a private key.
  */
 public final class SqliteStateStore implements StateStore {
-    private static final int SCHEMA_VERSION = 3;
+    private static final int SCHEMA_VERSION = 4;
     private static final int EVENTS_KEPT = 200_000;
     private static final String DESIRED = "desired";
     private static final String LAST_STABLE = "last-stable";
@@ -293,6 +294,49 @@ public final class SqliteStateStore implements StateStore {
     @Override
     public synchronized void saveDeployRegistry(String document) {
         putDocument(DEPLOYS, document);
+    }
+
+    // --- rollouts ------------------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized Map<String, RolloutState> loadRollouts() {
+        Map<String, RolloutState> out = new HashMap<>();
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("SELECT role, state FROM rollouts")) {
+            while (rs.next()) {
+                out.put(rs.getString(1), Json.read(rs.getString(2), RolloutState.class));
+            }
+            db.commit();
+        } catch (SQLException e) {
+            throw new StoreException("cannot read rollouts: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void saveRollout(RolloutState state) {
+        try (PreparedStatement u = db.prepareStatement("INSERT INTO rollouts(role, state) VALUES(?, ?) "
+                + "ON CONFLICT(role) DO UPDATE SET state = excluded.state")) {
+            u.setString(1, state.role());
+            u.setString(2, Json.write(state));
+            u.executeUpdate();
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw new StoreException("cannot save the rollout of " + state.role() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void deleteRollout(String role) {
+        try (PreparedStatement d = db.prepareStatement("DELETE FROM rollouts WHERE role = ?")) {
+            d.setString(1, role);
+            d.executeUpdate();
+            db.commit();
+        } catch (SQLException e) {
+            rollback();
+            throw new StoreException("cannot delete the rollout of " + role + ": " + e.getMessage(), e);
+        }
     }
 
     // --- documents -----------------------------------------------------------------------------------------------

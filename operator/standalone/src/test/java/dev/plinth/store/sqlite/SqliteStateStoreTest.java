@@ -72,10 +72,11 @@ class SqliteStateStoreTest implements StoreContracts {
                     .isEqualTo(new InFlight(InFlight.Call.REBOOT, expected.updatedAt()));
             assertThat(read.value()).isEqualTo(expected);
             assertThat(s.saveNode(read.value(), 1)).isEqualTo(2);
+            assertThat(s.loadRollouts()).as("v4: the rollouts table exists, empty").isEmpty();
         }
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + file); var s = c.createStatement();
                 var rs = s.executeQuery("PRAGMA user_version")) {
-            assertThat(rs.getInt(1)).isEqualTo(3);
+            assertThat(rs.getInt(1)).isEqualTo(4);
         }
     }
 

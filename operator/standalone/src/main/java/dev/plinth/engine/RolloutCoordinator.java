@@ -1,0 +1,210 @@
+package dev.plinth.engine;
+
+import dev.plinth.api.BareMetalNode;
+import dev.plinth.api.Cloud;
+import dev.plinth.api.CloudRole;
+import dev.plinth.api.DesiredState;
+import dev.plinth.api.DiskImage;
+import dev.plinth.api.HealthCheck;
+import dev.plinth.core.NodeRecord;
+import dev.plinth.core.fleet.FleetPlanner;
+import dev.plinth.core.fleet.FleetPlanner.FleetPlan;
+import dev.plinth.core.fleet.ProbeResult;
+import dev.plinth.core.fleet.RolloutPlanner;
+import dev.plinth.core.fleet.RolloutState;
+import dev.plinth.driver.HealthProber;
+import dev.plinth.store.NodeEvent;
+import dev.plinth.store.StateStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Standalone's fleet pass: plans every role's rollout ({@link FleetPlanner}, pure) from the desired state, the node
+ * records, probe results and the stored rollout states; stores what changed, logs and records the role's events,
+ * wakes the nodes whose image changed, and probes the members the planner waits on. The node workers read the
+ * latest plan for the image each node is told to run. One thread plans: on a revision, on a node changing state,
+ * on a probe result, and periodically (every second while a role rolls, so gate timeouts and pauses are seen; every
+ * minute otherwise), at most every 200 ms.
+ */
+final class RolloutCoordinator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RolloutCoordinator.class);
+    static final String EVENT = "Rollout";
+    private static final Duration ACTIVE = Duration.ofSeconds(1);
+    /** With nothing rolling no decision depends on time, only on changes, which signal: a rare safety pass. */
+    private static final Duration IDLE = Duration.ofSeconds(60);
+    /** Node changes come in storms during a mass deploy; one pass (tens of ms at 10,000 nodes) serves many. */
+    private static final Duration MIN_GAP = Duration.ofMillis(200);
+    private static final Duration PROBE_AGAIN = Duration.ofSeconds(1);
+
+    private final StateStore store;
+    private final HealthProber prober;
+    private final Clock clock;
+    private final Supplier<DesiredState> desired;
+    private final Supplier<Map<String, NodeRecord>> records;
+    private final Consumer<String> wake;
+    private final Map<String, ProbeResult> probes = new ConcurrentHashMap<>();
+    private final Set<String> probing = ConcurrentHashMap.newKeySet();
+    private final ExecutorService probePool = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "plinth-probe");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Object signal = new Object();
+    private Map<String, RolloutState> states;
+    private volatile FleetPlan plan = FleetPlan.empty();
+    private boolean signalled;
+    private volatile boolean running;
+    private Thread thread;
+
+    RolloutCoordinator(StateStore store, HealthProber prober, Clock clock, Supplier<DesiredState> desired,
+            Supplier<Map<String, NodeRecord>> records, Consumer<String> wake) {
+        this.store = store;
+        this.prober = prober;
+        this.clock = clock;
+        this.desired = desired;
+        this.records = records;
+        this.wake = wake;
+        this.states = new HashMap<>(store.loadRollouts());
+    }
+
+    FleetPlan plan() {
+        return plan;
+    }
+
+    void start() {
+        running = true;
+        thread = new Thread(this::loop, "plinth-rollout");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Something the plan depends on changed: plan again soon. */
+    void signal() {
+        synchronized (signal) {
+            signalled = true;
+            signal.notifyAll();
+        }
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                replan();
+            } catch (RuntimeException e) {
+                LOG.error("rollout planning failed: {}", e.toString(), e);
+            }
+            boolean active = plan.states().values().stream().anyMatch(s -> s.phase() == RolloutState.Phase.ROLLING
+                    || s.phase() == RolloutState.Phase.ROLLING_BACK);
+            try {
+                Thread.sleep(MIN_GAP.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (signal) {
+                if (!signalled && running) {
+                    try {
+                        signal.wait((active ? ACTIVE : IDLE).toMillis());
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                signalled = false;
+            }
+        }
+    }
+
+    /** One fleet pass. Synchronized: a revision put in force plans at once, on the caller's thread. */
+    synchronized FleetPlan replan() {
+        DesiredState d = desired.get();
+        FleetPlan previous = plan;
+        FleetPlan next = FleetPlanner.plan(d, records.get(), Map.copyOf(probes), states, clock.instant());
+        for (Map.Entry<String, RolloutState> e : next.states().entrySet()) {
+            if (!e.getValue().equals(states.get(e.getKey()))) {
+                store.saveRollout(e.getValue());
+            }
+        }
+        for (String gone : new HashSet<>(states.keySet())) {
+            if (!next.states().containsKey(gone)) {
+                store.deleteRollout(gone);
+            }
+        }
+        states = new HashMap<>(next.states());
+        plan = next;
+        for (Map.Entry<String, RolloutPlanner.Decision> e : next.roles().entrySet()) {
+            for (String event : e.getValue().events()) {
+                LOG.info("role {}: {}", e.getKey(), event);
+                try {
+                    store.append(new NodeEvent(clock.instant(), e.getKey(), EVENT, event));
+                } catch (RuntimeException ex) {
+                    LOG.warn("role {}: event not stored: {}", e.getKey(), ex.toString()); // history is best-effort
+                }
+            }
+            probe(e.getKey(), e.getValue().toProbe(), d);
+        }
+        Set<String> changed = new HashSet<>(d.nodes().keySet());
+        changed.removeIf(n -> Objects.equals(previous.images().get(n), next.images().get(n)));
+        changed.forEach(wake);
+        return next;
+    }
+
+    private void probe(String role, Set<String> nodes, DesiredState d) {
+        HealthCheck check = healthCheckOf(role, d);
+        for (String node : nodes) {
+            ProbeResult last = probes.get(node);
+            if (last != null && !last.ok() && last.at().isAfter(clock.instant().minus(PROBE_AGAIN))) {
+                continue; // a failing node is probed again after a pause, not in a tight loop
+            }
+            if (check == null || !probing.add(node)) {
+                continue;
+            }
+            probePool.execute(() -> {
+                try {
+                    String failure = prober.probe(check.hostOf(node), check);
+                    probes.put(node, new ProbeResult(failure == null, failure == null ? "ok" : failure,
+                            clock.instant()));
+                } finally {
+                    probing.remove(node);
+                    signal();
+                }
+            });
+        }
+    }
+
+    private static HealthCheck healthCheckOf(String role, DesiredState d) {
+        for (Cloud c : d.clouds().values()) {
+            for (CloudRole r : c.spec().roles()) {
+                if ((c.name() + "/" + r.name()).equals(role)) {
+                    return r.healthCheck() == null ? HealthCheck.DEFAULT : r.healthCheck();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The image the plan tells {@code node} to run (for waking the users of an image). */
+    DiskImage imageOf(BareMetalNode node) {
+        return plan.images().get(node.name());
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        signal();
+        probePool.shutdownNow();
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+}

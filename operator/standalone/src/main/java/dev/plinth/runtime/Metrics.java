@@ -32,7 +32,12 @@ public final class Metrics implements NodeListener {
     }
 
     public void revision(boolean applied) {
-        Counter.builder("plinth_revisions_total").tag("result", applied ? "applied" : "rejected")
+        revision(applied ? "applied" : "rejected");
+    }
+
+    /** @param result applied, rejected or held (for approval) */
+    public void revision(String result) {
+        Counter.builder("plinth_revisions_total").tag("result", result)
                 .description("revisions seen, by validation result").register(registry).increment();
     }
 

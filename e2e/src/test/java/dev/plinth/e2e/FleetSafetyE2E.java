@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 10's fleet safety through real Git commits (git daemon on loopback), the controller's HTTP API and CLI, with
- * the FAKE driver standing in for machines: mass removals held until approved.
+ * the FAKE driver standing in for machines: mass removals held until approved, drift healed or reported per policy.
  */
 class FleetSafetyE2E {
     private static final Duration CONVERGE = Duration.ofSeconds(60);
@@ -43,12 +43,17 @@ class FleetSafetyE2E {
         }
     }
 
+    /** Drift checks every 300 ms instead of every minute. */
+    private static final LifecycleConfig QUICK_DRIFT = new LifecycleConfig(5, Duration.ofSeconds(2),
+            Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMinutes(30), Duration.ofMinutes(30),
+            Duration.ofMinutes(15), Duration.ofMillis(300), Duration.ofMillis(200));
+
     private Api start(int nodes, java.util.function.UnaryOperator<StandaloneOptions> tweak) throws Exception {
         Fleet.writeSecrets(dir.resolve("secrets.yaml"), nodes, "pw-fleet");
         StandaloneOptions o = new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
                 dir.resolve("state"), dir.resolve("secrets.yaml"), "fake",
                 FakeDriverConfig.of(Duration.ofMillis(5), Duration.ofMillis(300), Duration.ofMillis(100)), false,
-                HttpOptions.loopback(), 8, null, false, LifecycleConfig.DEFAULT, null);
+                HttpOptions.loopback(), 8, null, false, QUICK_DRIFT, null);
         plinth = new Standalone(tweak.apply(o), NodeListener.NONE);
         return new Api(plinth.apiPort());
     }
@@ -99,5 +104,76 @@ class FleetSafetyE2E {
         assertThat(api.json("/api/v1/nodes")).isEmpty();
         assertThat(api.json("/api/v1/revisions").path("held").isNull()).isTrue();
         assertThat(plinth.fakeDriver().machine("node-5").orElseThrow().power.name()).isEqualTo("OFF");
+    }
+
+    /** Nodes 0..3: 0 and 1 in role compute (drift: heal, the default), 2 and 3 in role storage (drift: report). */
+    private static Map<String, String> twoRoles() {
+        Map<String, String> files = new HashMap<>(Fleet.files(4, "centos"));
+        String nodes = files.get("fleet/nodes.yaml").replace("metadata: {name: node-2, labels: {role: compute}}",
+                "metadata: {name: node-2, labels: {role: storage}}").replace(
+                "metadata: {name: node-3, labels: {role: compute}}", "metadata: {name: node-3, labels: {role: storage}}");
+        files.put("fleet/nodes.yaml", nodes);
+        files.put("fleet/cloud.yaml", """
+                apiVersion: plinth.dev/v1alpha1
+                kind: Cloud
+                metadata: {name: lab}
+                spec:
+                  roles:
+                    - {name: compute, count: 2, nodeSelector: {matchLabels: {role: compute}}, image: {name: centos}}
+                    - {name: storage, count: 2, nodeSelector: {matchLabels: {role: storage}}, image: {name: centos},
+                       drift: report}
+                """);
+        return files;
+    }
+
+    private static java.util.List<String> events(Api api, String node) throws Exception {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        api.json("/api/v1/nodes/" + node).path("events").forEach(e -> out.add(e.path("type").asText() + ": "
+                + e.path("message").asText()));
+        return out;
+    }
+
+    @Test
+    void driftIsHealedOrReportedPerRolePolicyWithAnEventAndAMetric() throws Exception {
+        git = GitDaemonFixture.start();
+        String c1 = git.commit(twoRoles(), "two roles, storage reports drift");
+        Api api = start(4, o -> o);
+        await().atMost(CONVERGE).until(() -> api.convergedOn(c1));
+
+        // behind the controller's back: two machines switched off, one set to boot from the network
+        plinth.fakeDriver().tamper("node-0", "power off", m -> {
+            m.power = dev.plinth.driver.PowerState.OFF;
+            m.osBootedAt = 0;
+        });
+        plinth.fakeDriver().tamper("node-1", "boot from network", m -> m.bootDevice = dev.plinth.driver.BootDevice.PXE);
+        plinth.fakeDriver().tamper("node-2", "power off", m -> {
+            m.power = dev.plinth.driver.PowerState.OFF;
+            m.osBootedAt = 0;
+        });
+
+        // heal: power and boot device restored, each drift an event, and its end another
+        await().atMost(CONVERGE).until(() -> events(api, "node-0").stream().anyMatch(e -> e.startsWith(
+                "DriftResolved: no longer seen: power: expected ON, observed OFF (since ")));
+        assertThat(events(api, "node-0")).contains("Drift: drift: power: expected ON, observed OFF; healing");
+        assertThat(plinth.fakeDriver().machine("node-0").orElseThrow().power.name()).isEqualTo("ON");
+        await().atMost(CONVERGE).until(() -> plinth.fakeDriver().machine("node-1").orElseThrow().bootDevice
+                == dev.plinth.driver.BootDevice.DISK);
+        assertThat(events(api, "node-1")).contains("Drift: drift: bootDevice: expected DISK, observed PXE; healing");
+
+        // report: recorded and shown, nothing done
+        await().atMost(CONVERGE).until(() -> events(api, "node-2").contains(
+                "Drift: drift: power: expected ON, observed OFF; reported only (drift policy report)"));
+        Thread.sleep(1000); // several drift checks
+        assertThat(plinth.fakeDriver().machine("node-2").orElseThrow().power.name()).isEqualTo("OFF");
+        assertThat(events(api, "node-2")).filteredOn(e -> e.startsWith("Drift:")).hasSize(1);
+        assertThat(api.json("/api/v1/nodes/node-2").path("message").asText())
+                .startsWith("drift: power: expected ON, observed OFF");
+        assertThat(plinth.fakeDriver().journal()).noneMatch(l -> l.contains(" node-2 power.on"));
+
+        String metrics = api.get("/metrics").body();
+        assertThat(metrics).contains("plinth_drift_total{action=\"healing\",what=\"power\"} 1.0")
+                .contains("plinth_drift_total{action=\"healing\",what=\"bootDevice\"} 1.0")
+                .contains("plinth_drift_total{action=\"reported\",what=\"power\"} 1.0")
+                .contains("plinth_nodes_drifted 1.0");
     }
 }

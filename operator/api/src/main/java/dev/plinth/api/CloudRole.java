@@ -1,10 +1,21 @@
 package dev.plinth.api;
 
-/** One role of a cloud: how many nodes, which ones, which image, how to roll out and check them. */
+/**
+ * One role of a cloud: how many nodes, which ones, which image, how to roll out and check them.
+ *
+ * @param drift the drift policy of the role's nodes; null to use the cloud's
+ */
 public record CloudRole(
         String name,
         int count,
         LabelSelector nodeSelector,
         ResourceRef image,
         RolloutPolicy rollout,
-        HealthCheck healthCheck) {}
+        HealthCheck healthCheck,
+        DriftPolicy drift) {
+
+    public CloudRole(String name, int count, LabelSelector nodeSelector, ResourceRef image, RolloutPolicy rollout,
+            HealthCheck healthCheck) {
+        this(name, count, nodeSelector, image, rollout, healthCheck, null);
+    }
+}

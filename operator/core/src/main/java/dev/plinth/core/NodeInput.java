@@ -2,6 +2,7 @@ package dev.plinth.core;
 
 import dev.plinth.api.BareMetalNode;
 import dev.plinth.api.DiskImage;
+import dev.plinth.api.DriftPolicy;
 
 /**
  * The desired side of one node at one instant, whatever the source (a Git revision, a custom resource).
@@ -9,8 +10,19 @@ import dev.plinth.api.DiskImage;
  * @param node the node's spec in the desired state in force; null when the node was removed from it
  * @param image the image it should run (its own or its role's); null for none
  * @param imageAvailability whether {@code image} can be served; READY when image is null
+ * @param drift what to do when the node is seen to differ from what is desired (its role's or cloud's policy)
  */
-public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability) {
+public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
+        DriftPolicy drift) {
+
+    public NodeInput {
+        drift = drift == null ? DriftPolicy.HEAL : drift;
+    }
+
+    /** With the default drift policy, heal. */
+    public NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability) {
+        this(name, node, image, imageAvailability, DriftPolicy.HEAL);
+    }
 
     public static NodeInput removed(String name) {
         return new NodeInput(name, null, null, ImageAvailability.READY);

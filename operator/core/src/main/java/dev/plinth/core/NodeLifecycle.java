@@ -207,8 +207,10 @@ public final class NodeLifecycle {
         if (image.equals(rec.image().name())) {
             return b.imageUnverified(false).message(VERIFIED);
         }
-        return b.image(new ImageRef(image, null)).message("the running OS checked in running image " + image
-                + ", not " + rec.image().name() + ": re-imaging");
+        // drift: what follows (re-image or report) is the node's drift policy's, decided next
+        return b.image(new ImageRef(image, null)).drift(new NodeRecord.Drift(IMAGE, rec.image().name(), image, null,
+                null, rec.drift().heals(), rec.drift().windowStart())).message("the running OS checked in running"
+                + " image " + image + ", not " + rec.image().name());
     }
 
     /** The message of an adopted node whose running OS proved its image. */
@@ -266,26 +268,105 @@ public final class NodeLifecycle {
 
     private Decision decideProvisioned(NodeInput in, NodeRecord rec, Instant now) {
         if (in.image() == null) {
-            return new Persist(idle(rec, AVAILABLE).image(null).message("").build());
+            return new Persist(idle(rec, AVAILABLE).image(null).message("").drift(rec.drift().resolved()).build());
         }
         if (!ImageRef.of(in.image()).equals(rec.image())) {
+            NodeRecord.Drift d = rec.drift();
+            if (d.seen() && d.what().equals(IMAGE) && in.image().name().equals(d.expected())) {
+                // the running OS proved another image than the one Git still asks for: drift, not a change in Git
+                return drift(in, rec, d, now, () -> new Persist(beginProvisioning(rec, in, now)));
+            }
             if (!in.imageAvailability().ready()) {
                 return waitWithMessage(rec, "keeps image " + rec.image().name() + " until image "
                         + in.image().name() + " is ready: " + in.imageAvailability().message());
             }
             return new Persist(beginProvisioning(rec, in, now));
         }
-        // Drift: heal what we know differs, then read back on an interval.
-        if (in.online() && rec.power().state() == PowerState.OFF) {
-            return new Act(new PowerOn());
+        // Drift: what the BMC read differs from what Git asks. Power UNKNOWN (not read) is no evidence of either.
+        PowerState want = in.online() ? PowerState.ON : PowerState.OFF;
+        PowerState power = rec.power().state();
+        Action restore = null;
+        NodeRecord.Drift seen = null;
+        if (power != PowerState.UNKNOWN && power != want) {
+            restore = in.online() ? new PowerOn() : new PowerOff();
+            seen = observed(POWER, want.name(), power.name());
+        } else if (rec.power().bootDevice() != null && rec.power().bootDevice() != BootDevice.DISK) {
+            restore = new SetBootDevice(BootDevice.DISK, true);
+            seen = observed(BOOT_DEVICE, BootDevice.DISK.name(), rec.power().bootDevice().name());
         }
-        if (!in.online() && rec.power().state() == PowerState.ON) {
-            return new Act(new PowerOff());
+        boolean specChanged = !in.fingerprint().equals(rec.specFingerprint());
+        if (restore != null && (specChanged || rec.power().assumed())) {
+            // Git asked for it (online changed), or it is only what our own command assumed: not drift. The
+            // fingerprint is taken once the command made the difference go.
+            return new Act(restore);
         }
-        if (rec.power().bootDevice() != null && rec.power().bootDevice() != BootDevice.DISK) {
-            return new Act(new SetBootDevice(BootDevice.DISK, true));
+        if (restore != null) {
+            Action heal = restore;
+            return drift(in, rec, seen, now, () -> new Act(heal));
+        }
+        if (rec.drift().seen()) {
+            return new Persist(rec.toBuilder().drift(rec.drift().resolved())
+                    .message(rec.message().startsWith(DRIFT) ? "" : rec.message()).build());
+        }
+        if (specChanged) {
+            return new Persist(rec.toBuilder().specFingerprint(in.fingerprint()).build());
         }
         return checkOrWait(rec, now);
+    }
+
+    // --- drift ------------------------------------------------------------------------------------------------
+
+    /** What a drift is about: {@link NodeRecord.Drift#what()}. */
+    public static final String POWER = "power";
+    public static final String BOOT_DEVICE = "bootDevice";
+    public static final String IMAGE = "image";
+    /** How the message of a drifted node begins. */
+    public static final String DRIFT = "drift: ";
+    /** At most this many heals of one node per {@link #HEAL_WINDOW}: a flapping BMC cannot start a heal storm. */
+    public static final int HEALS_PER_WINDOW = 3;
+    public static final Duration HEAL_WINDOW = Duration.ofHours(1);
+
+    private static NodeRecord.Drift observed(String what, String expected, String observed) {
+        return new NodeRecord.Drift(what, expected, observed, null, null, 0, null);
+    }
+
+    /**
+     * A drift {@code seen} on a provisioned node, under the node's policy. Each new drift, and each change of what is
+     * done about it, is first stored (the host turns that write into an event and a metric); the heal follows on the
+     * next decision. Report: nothing else. Heal: {@code heal}, unless the node was healed
+     * {@link #HEALS_PER_WINDOW} times within {@link #HEAL_WINDOW}: then it is held (reported) until the window ends.
+     */
+    private Decision drift(NodeInput in, NodeRecord rec, NodeRecord.Drift seen, Instant now,
+            java.util.function.Supplier<Decision> heal) {
+        NodeRecord.Drift d = rec.drift();
+        boolean same = d.seen() && d.sameAs(seen);
+        boolean windowOver = d.windowStart() == null || !now.isBefore(d.windowStart().plus(HEAL_WINDOW));
+        String action;
+        if (in.drift() == dev.plinth.api.DriftPolicy.REPORT) {
+            action = NodeRecord.Drift.REPORTED;
+        } else if (same && NodeRecord.Drift.HEALING.equals(d.action())) {
+            return heal.get();
+        } else {
+            action = windowOver || d.heals() < HEALS_PER_WINDOW ? NodeRecord.Drift.HEALING : NodeRecord.Drift.HELD;
+        }
+        if (same && action.equals(d.action())) {
+            return checkOrWait(rec, now);
+        }
+        int heals = windowOver ? 0 : d.heals();
+        Instant windowStart = windowOver ? null : d.windowStart();
+        if (action.equals(NodeRecord.Drift.HEALING)) {
+            heals++;
+            windowStart = windowStart == null ? now : windowStart;
+        }
+        NodeRecord.Drift next = new NodeRecord.Drift(seen.what(), seen.expected(), seen.observed(),
+                same && d.since() != null ? d.since() : now, action, heals, windowStart);
+        String what = switch (action) {
+            case NodeRecord.Drift.HEALING -> "healing";
+            case NodeRecord.Drift.REPORTED -> "reported only (drift policy report)";
+            default -> "not healed: healed " + d.heals() + " times within " + HEAL_WINDOW.toMinutes()
+                    + " min, next heal after " + d.windowStart().plus(HEAL_WINDOW);
+        };
+        return new Persist(rec.toBuilder().drift(next).message(DRIFT + next + "; " + what).build());
     }
 
     // --- calls that must not be repeated ----------------------------------------------------------------------

@@ -57,7 +57,7 @@ public final class NodeReconciler {
         }
         DiskImage image = RoleResolver.imageFor(desired, node).orElse(null);
         ImageAvailability availability = image == null ? ImageAvailability.READY : images.availability(image);
-        return new NodeInput(name, node, image, availability);
+        return new NodeInput(name, node, image, availability, RoleResolver.driftPolicyFor(desired, node));
     }
 
     public Pass reconcile(NodeInput in, NodeRecord rec, Clock clock, RecordWriter writer) {

@@ -49,6 +49,15 @@ class NodeLifecycleTest {
         return lifecycle.apply(rec, ((Act) d).action(), outcome, now).next();
     }
 
+    /** The heal of a drifted record: first the drift is stored (healing), then the heal is the next action. */
+    private Action heal(NodeInput in, NodeRecord drifted) {
+        NodeRecord recorded = ((Persist) lifecycle.decide(in, drifted, now)).next();
+        assertThat(recorded.drift().seen()).isTrue();
+        assertThat(recorded.drift().action()).isEqualTo(NodeRecord.Drift.HEALING);
+        assertThat(recorded.message()).startsWith(NodeLifecycle.DRIFT);
+        return ((Act) lifecycle.decide(in, recorded, now)).action();
+    }
+
     private NodeRecord registered(NodeInput in) {
         Step s = settle(in, null);
         assertThat(s.record().state()).isEqualTo(ProvisioningState.REGISTERING);
@@ -261,15 +270,15 @@ class NodeLifecycleTest {
         NodeRecord[] rec = {registered(in)};
         provision(in, rec);
         NodeRecord off = rec[0].toBuilder().powerState(PowerState.OFF).build();
-        assertThat(((Act) lifecycle.decide(in, off, now)).action()).isInstanceOf(Action.PowerOn.class);
+        assertThat(heal(in, off)).isInstanceOf(Action.PowerOn.class);
 
+        // Git asking for it is a change, not drift: acted on at once
         BareMetalNode offline = Resources.node("compute-0", 0, "centos-9", false);
         assertThat(((Act) lifecycle.decide(input(offline, centos), rec[0], now)).action())
                 .isInstanceOf(Action.PowerOff.class);
 
         NodeRecord pxe = rec[0].toBuilder().bootDevice(BootDevice.PXE).build();
-        assertThat(((Act) lifecycle.decide(in, pxe, now)).action())
-                .isEqualTo(new Action.SetBootDevice(BootDevice.DISK, true));
+        assertThat(heal(in, pxe)).isEqualTo(new Action.SetBootDevice(BootDevice.DISK, true));
 
         assertThat(lifecycle.decide(in, rec[0], now)).isInstanceOf(Wait.class);
         assertThat(((Act) lifecycle.decide(in, rec[0], now.plus(LifecycleConfig.DEFAULT.driftInterval())))
@@ -600,7 +609,11 @@ class NodeLifecycleTest {
         assertThat(rec.imageUnverified()).isFalse();
         assertThat(rec.image().name()).isEqualTo("rocky-9");
         assertThat(rec.message()).contains("rocky-9").contains("centos-9");
-        Decision next = lifecycle.decide(input(node, centos), rec, now);
+        // recorded as drift first (its event), then healed by re-imaging
+        NodeRecord drifted = ((Persist) lifecycle.decide(input(node, centos), rec, now)).next();
+        assertThat(drifted.drift().what()).isEqualTo(NodeLifecycle.IMAGE);
+        assertThat(drifted.drift().action()).isEqualTo(NodeRecord.Drift.HEALING);
+        Decision next = lifecycle.decide(input(node, centos), drifted, now);
         assertThat(((Persist) next).next().state()).as("evidence that it runs the wrong image")
                 .isEqualTo(ProvisioningState.PROVISIONING);
     }
@@ -611,5 +624,94 @@ class NodeLifecycleTest {
         assertThat(rec.imageUnverified()).isTrue();
         assertThat(rec.message()).isEqualTo(NodeLifecycle.ADOPTED);
         assertThat(lifecycle.decide(input(node, centos), rec, now)).isInstanceOf(Wait.class);
+    }
+
+    // --- drift policy -------------------------------------------------------------------------------------------
+
+    private NodeInput input(BareMetalNode n, DiskImage image, dev.plinth.api.DriftPolicy policy) {
+        return new NodeInput(n.name(), n, image, ImageAvailability.READY, policy);
+    }
+
+    /** A provisioned node, then its drift check reading {@code power}. */
+    private NodeRecord provisionedThenRead(NodeInput in, PowerState power) {
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        now = now.plus(LifecycleConfig.DEFAULT.driftInterval());
+        Decision check = lifecycle.decide(in, rec[0], now);
+        assertThat(((Act) check).action()).isInstanceOf(CheckPower.class);
+        return act(rec[0], check, new Outcome.Power(power, BootDevice.DISK));
+    }
+
+    @Test
+    void underPolicyReportADriftIsRecordedOnceAndNothingIsDone() {
+        NodeInput in = input(node, centos, dev.plinth.api.DriftPolicy.REPORT);
+        NodeRecord off = provisionedThenRead(in, PowerState.OFF);
+        NodeRecord reported = ((Persist) lifecycle.decide(in, off, now)).next();
+        assertThat(reported.drift()).satisfies(d -> {
+            assertThat(d.what()).isEqualTo(NodeLifecycle.POWER);
+            assertThat(d.expected()).isEqualTo("ON");
+            assertThat(d.observed()).isEqualTo("OFF");
+            assertThat(d.since()).isEqualTo(now);
+            assertThat(d.action()).isEqualTo(NodeRecord.Drift.REPORTED);
+            assertThat(d.heals()).isZero();
+        });
+        assertThat(reported.message()).isEqualTo("drift: power: expected ON, observed OFF; reported only (drift"
+                + " policy report)");
+        // nothing more to do but the next drift check
+        assertThat(lifecycle.decide(in, reported, now)).isInstanceOf(Wait.class);
+        Decision check = lifecycle.decide(in, reported, now.plus(LifecycleConfig.DEFAULT.driftInterval()));
+        assertThat(((Act) check).action()).isInstanceOf(CheckPower.class);
+        // someone powered it back on: the drift is resolved, the message cleared
+        NodeRecord on = act(reported, check, new Outcome.Power(PowerState.ON, BootDevice.DISK));
+        NodeRecord resolved = ((Persist) lifecycle.decide(in, on, now)).next();
+        assertThat(resolved.drift().seen()).isFalse();
+        assertThat(resolved.message()).isEmpty();
+    }
+
+    @Test
+    void healsAreRateLimitedPerNodeSoAFlappingBmcCannotStartAStorm() {
+        NodeInput in = input(node, centos);
+        NodeRecord rec = provisionedThenRead(in, PowerState.OFF);
+        Instant start = now;
+        for (int heal = 1; heal <= NodeLifecycle.HEALS_PER_WINDOW; heal++) {
+            NodeRecord healing = ((Persist) lifecycle.decide(in, rec, now)).next();
+            assertThat(healing.drift().action()).isEqualTo(NodeRecord.Drift.HEALING);
+            assertThat(healing.drift().heals()).isEqualTo(heal);
+            Decision d = lifecycle.decide(in, healing, now);
+            assertThat(((Act) d).action()).isInstanceOf(Action.PowerOn.class);
+            NodeRecord commanded = act(healing, d, Outcome.DONE);
+            NodeRecord resolved = ((Persist) lifecycle.decide(in, commanded, now)).next();
+            assertThat(resolved.drift().seen()).isFalse();
+            assertThat(resolved.drift().heals()).isEqualTo(heal);
+            // the BMC reads it off again at the next check
+            now = now.plus(LifecycleConfig.DEFAULT.driftInterval());
+            Decision check = lifecycle.decide(in, resolved, now);
+            rec = act(resolved, check, new Outcome.Power(PowerState.OFF, BootDevice.DISK));
+        }
+        NodeRecord held = ((Persist) lifecycle.decide(in, rec, now)).next();
+        assertThat(held.drift().action()).isEqualTo(NodeRecord.Drift.HELD);
+        assertThat(held.message()).contains("not healed: healed 3 times within 60 min");
+        assertThat(lifecycle.decide(in, held, now)).isInstanceOf(Wait.class);
+        // once the window is over, the drift still seen is healed again
+        now = start.plus(NodeLifecycle.HEAL_WINDOW).plusSeconds(1);
+        NodeRecord again = ((Persist) lifecycle.decide(in, held, now)).next();
+        assertThat(again.drift().action()).isEqualTo(NodeRecord.Drift.HEALING);
+        assertThat(again.drift().heals()).isEqualTo(1);
+        assertThat(again.drift().since()).as("the same drift, seen since it was held").isEqualTo(held.drift().since());
+    }
+
+    @Test
+    void anImageProvenWrongUnderPolicyReportIsNotReimaged() {
+        NodeRecord rec = adoptedThenChecked("rocky-9");
+        NodeInput in = input(node, centos, dev.plinth.api.DriftPolicy.REPORT);
+        NodeRecord reported = ((Persist) lifecycle.decide(in, rec, now)).next();
+        assertThat(reported.state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(reported.drift().toString()).isEqualTo("image: expected centos-9, observed rocky-9");
+        assertThat(reported.drift().action()).isEqualTo(NodeRecord.Drift.REPORTED);
+        assertThat(lifecycle.decide(in, reported, now)).isInstanceOf(Wait.class);
+        // Git asking for another image still re-images it
+        Decision d = lifecycle.decide(new NodeInput(node.name(), node, rocky, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.REPORT), reported, now);
+        assertThat(((Persist) d).next().state()).isEqualTo(ProvisioningState.PROVISIONING);
     }
 }

@@ -2,6 +2,7 @@ package dev.plinth.load;
 
 import dev.plinth.api.CloudRole;
 import dev.plinth.api.CloudSpec;
+import dev.plinth.api.DriftPolicy;
 import dev.plinth.api.HealthCheck;
 import dev.plinth.api.LabelSelector;
 import dev.plinth.api.ResourceRef;
@@ -18,13 +19,13 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
-/** {@code spec} of a Cloud: its roles, each with rollout and health-check policy. */
+/** {@code spec} of a Cloud: its roles, each with rollout, health-check and drift policy. */
 final class CloudReader {
     private CloudReader() {}
 
-    static final List<String> FIELDS = List.of("roles");
+    static final List<String> FIELDS = List.of("roles", "drift");
     static final List<String> ROLE_FIELDS =
-            List.of("name", "count", "nodeSelector", "image", "rollout", "healthCheck");
+            List.of("name", "count", "nodeSelector", "image", "rollout", "healthCheck", "drift");
     static final String MAX_UNAVAILABLE_EXPECTED =
             "an integer >= 0 or a percentage from 0% to 100%, like 1 or \"25%\"";
     private static final Pattern PERCENT = Pattern.compile("([0-9]{1,3})%");
@@ -46,7 +47,7 @@ final class CloudReader {
             }
             roles.add(role);
         }
-        return new CloudSpec(roles);
+        return new CloudSpec(roles, drift(spec));
     }
 
     private static CloudRole role(Fields r) {
@@ -74,7 +75,12 @@ final class CloudReader {
         HealthCheck health = healthCheck(r.mapping("healthCheck", false,
                 List.of("checkIn", "tcpPort", "timeoutSeconds"),
                 "a mapping like {checkIn: true, tcpPort: 22, timeoutSeconds: 600}"));
-        return new CloudRole(name, count == null ? 0 : count, nodeSelector, image, rollout, health);
+        return new CloudRole(name, count == null ? 0 : count, nodeSelector, image, rollout, health, drift(r));
+    }
+
+    /** heal or report; null when not written (the role takes its cloud's, the cloud the default). */
+    private static DriftPolicy drift(Fields f) {
+        return DiskImageReader.choice(f, "drift", DriftPolicy.values(), DriftPolicy::yaml, null);
     }
 
     private static RolloutPolicy rollout(Fields f) {

@@ -310,6 +310,23 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
         return all;
     }
 
+    /**
+     * Changes a machine behind the controller's back (someone at its console, a flapping BMC), as drift tests need;
+     * recorded in its history as {@code tamper <what>}.
+     */
+    public void tamper(String name, String what, java.util.function.Consumer<FakeMachine> change) {
+        FakeMachine m = machines.get(name);
+        if (m == null) {
+            throw new IllegalArgumentException("no fake machine " + name);
+        }
+        synchronized (stateDir != null ? this : m) {
+            advance(name, m);
+            change.accept(m);
+            record(m, "tamper " + what);
+            save();
+        }
+    }
+
     public Optional<FakeMachine> machine(String name) {
         return Optional.ofNullable(machines.get(name));
     }

@@ -1,6 +1,7 @@
 package dev.plinth.core;
 
 import static dev.plinth.core.ProvisioningState.AVAILABLE;
+import static dev.plinth.core.ProvisioningState.CLEANING;
 import static dev.plinth.core.ProvisioningState.DEPROVISIONING;
 import static dev.plinth.core.ProvisioningState.ERROR;
 import static dev.plinth.core.ProvisioningState.PROVISIONED;
@@ -73,7 +74,7 @@ public final class NodeLifecycle {
                     : new Forget();
         }
         if (!in.isDesired()) {
-            return leave(rec, now);
+            return leave(in, rec, now);
         }
         var spec = in.node().spec();
         if (!spec.bmc().equals(rec.bmc()) || !spec.bootMACAddress().equals(rec.bootMACAddress())) {
@@ -97,6 +98,7 @@ public final class NodeLifecycle {
             case AVAILABLE -> decideAvailable(in, rec, now);
             case PROVISIONING -> decideProvisioning(in, rec, now);
             case PROVISIONED -> decideProvisioned(in, rec, now);
+            case CLEANING -> decideCleaning(in, rec, now);
             case DEPROVISIONING -> decideDeprovisioning(rec);
             case ERROR -> throw new IllegalStateException("handled above");
         };
@@ -104,11 +106,14 @@ public final class NodeLifecycle {
 
     // --- leaving the fleet -------------------------------------------------------------------------------------
 
-    private Decision leave(NodeRecord rec, Instant now) {
+    private Decision leave(NodeInput in, NodeRecord rec, Instant now) {
         boolean neverManaged = rec.state() == REGISTERING
                 || (rec.state() == ERROR && rec.error().failedOperation() == REGISTERING);
         if (neverManaged) {
             return new Forget();
+        }
+        if (rec.state() == CLEANING) {
+            return decideCleaning(in, rec, now);
         }
         if (rec.state() == DEPROVISIONING) {
             if (rec.operation().notBefore() != null && now.isBefore(rec.operation().notBefore())) {
@@ -116,11 +121,72 @@ public final class NodeLifecycle {
             }
             return decideDeprovisioning(rec);
         }
-        if (rec.state() == ERROR && rec.error().failedOperation() == DEPROVISIONING && now.isBefore(rec.operation().notBefore())) {
+        boolean failedToLeave = rec.error().failedOperation() == DEPROVISIONING
+                || rec.error().failedOperation() == CLEANING;
+        if (rec.state() == ERROR && failedToLeave && now.isBefore(rec.operation().notBefore())) {
             return waitUntil(rec.operation().notBefore(), now);
+        }
+        if (holdsTenant(rec)) {
+            return new Persist(beginCleaning(rec, now).specFingerprint("").build());
         }
         return new Persist(begin(rec, DEPROVISIONING, now).specFingerprint("").build());
     }
+
+    // --- cleaning ------------------------------------------------------------------------------------------------
+
+    /** Whether the node's disks may hold an image of ours (whole or in part): then it is wiped before it leaves. */
+    private static boolean holdsTenant(NodeRecord rec) {
+        return rec.state() == PROVISIONED || rec.state() == PROVISIONING || rec.state() == CLEANING
+                || (rec.state() == ERROR && (rec.error().failedOperation() == PROVISIONING
+                        || rec.error().failedOperation() == CLEANING));
+    }
+
+    /** Starts wiping the node's disks through the deploy ramdisk: a deploy of its own, with a fresh id. */
+    private static NodeRecord.Builder beginCleaning(NodeRecord rec, Instant now) {
+        long serial = rec.deploy().serial() + 1;
+        return begin(rec, CLEANING, now)
+                .deploySerial(serial)
+                .deployId(rec.name() + "-" + serial + "-" + Long.toString(now.toEpochMilli(), 36))
+                .targetImage(null)
+                // the disk is about to be wiped: whatever it held is no longer there
+                .image(null)
+                .deployPhase(null).bytesWritten(0).bytesTotal(0).deployMillis(java.util.Map.of()).deploySilentBoots(0)
+                .drift(rec.drift().resolved())
+                .message("wiping the disks before the node is released");
+    }
+
+    /**
+     * Wiping runs to its end whatever the desired state does meanwhile (a half-wiped disk helps nobody); then the
+     * node is available if it is still desired, or leaves.
+     */
+    private Decision decideCleaning(NodeInput in, NodeRecord rec, Instant now) {
+        if (rec.operation().notBefore() != null && now.isBefore(rec.operation().notBefore())) {
+            return waitUntil(rec.operation().notBefore(), now);
+        }
+        if (rec.operation().inFlight() != null) {
+            return new Act(new Verify(rec.deploy().id()));
+        }
+        if (rec.operation().step() == null) {
+            return new Persist(in.isDesired()
+                    ? idle(rec, AVAILABLE).errorCount(0).clearError().message(CLEANED)
+                            .lastOperationMillis(millisSince(rec.operation().startedAt(), now)).build()
+                    : begin(rec, DEPROVISIONING, now).specFingerprint("").build());
+        }
+        return switch (rec.operation().step()) {
+            case PREPARE_CLEAN -> new Act(new PrepareDeploy(DeployRequest.wipe(rec.deploy().id())));
+            case CLEAN_BOOT_PXE -> new Act(new SetBootDevice(BootDevice.PXE, false));
+            case BOOT_CLEAN_RAMDISK -> reboot(rec, now);
+            case WIPE_DISKS -> overdue(rec, now, config.writeTimeout())
+                    ? new Persist(failOperation(rec, FailureKind.TIMEOUT,
+                            "disks not wiped within " + config.writeTimeout(), now))
+                    : new Act(new ObserveDeploy(rec.deploy().id()));
+            case FINISH_CLEAN -> new Act(new FinishDeploy(rec.deploy().id()));
+            default -> throw new IllegalStateException("step " + rec.operation().step() + " in CLEANING");
+        };
+    }
+
+    /** The message of a node whose disks were wiped. */
+    public static final String CLEANED = "disks wiped: partition tables and filesystem signatures";
 
     private Decision decideDeprovisioning(NodeRecord rec) {
         if (rec.operation().step() == null) {
@@ -146,8 +212,12 @@ public final class NodeLifecycle {
             // a node that failed to leave and is desired again starts over as a new one, but is not adopted: what
             // its disk holds is whatever the interrupted leave left there
             case DEPROVISIONING -> begin(rec, REGISTERING, now).targetImage(null);
-            // AVAILABLE starts a fresh deploy (new deploy id) once the image is ready
-            default -> idle(rec, AVAILABLE);
+            // a failed wipe is made again: the disks may still hold the last tenant
+            case CLEANING -> beginCleaning(rec, now);
+            // AVAILABLE starts a fresh deploy (new deploy id) once the image is ready; with no image to run any
+            // more, what the failed deploy wrote is wiped first
+            default -> in.image() == null && rec.error().failedOperation() == PROVISIONING
+                    ? beginCleaning(rec, now) : idle(rec, AVAILABLE);
         };
         retry.clearError().specFingerprint(in.fingerprint());
         if (specChanged) {
@@ -239,7 +309,8 @@ public final class NodeLifecycle {
 
     private Decision decideProvisioning(NodeInput in, NodeRecord rec, Instant now) {
         if (in.image() == null) {
-            return new Persist(idle(rec, AVAILABLE).message("image removed from the desired state while provisioning").build());
+            return new Persist(beginCleaning(rec, now)
+                    .message("image removed from the desired state while provisioning: wiping the disks").build());
         }
         if (!ImageRef.of(in.image()).equals(rec.deploy().targetImage()) && in.imageAvailability().ready()) {
             return new Persist(beginProvisioning(rec, in, now));
@@ -268,7 +339,7 @@ public final class NodeLifecycle {
 
     private Decision decideProvisioned(NodeInput in, NodeRecord rec, Instant now) {
         if (in.image() == null) {
-            return new Persist(idle(rec, AVAILABLE).image(null).message("").drift(rec.drift().resolved()).build());
+            return new Persist(beginCleaning(rec, now).build());
         }
         if (!ImageRef.of(in.image()).equals(rec.image())) {
             NodeRecord.Drift d = rec.drift();
@@ -522,6 +593,9 @@ public final class NodeLifecycle {
         }
         if (action instanceof Reboot) {
             b.powerState(PowerState.ON).powerAssumed(true);
+            if (rec.operation().step() == Step.BOOT_CLEAN_RAMDISK) {
+                return Transition.now(next(b.deployPhase(DeployPhase.WAITING), rec, Step.WIPE_DISKS, now).build());
+            }
             if (rec.operation().step() == Step.BOOT_DEPLOY_RAMDISK) {
                 return Transition.now(next(b.deployPhase(DeployPhase.WAITING), rec, Step.WRITE_IMAGE, now).build());
             }
@@ -529,11 +603,15 @@ public final class NodeLifecycle {
         }
         if (action instanceof SetBootDevice s) {
             b.bootDevice(s.device());
+            if (rec.operation().step() == Step.CLEAN_BOOT_PXE) {
+                return Transition.now(next(b, rec, Step.BOOT_CLEAN_RAMDISK, now).build());
+            }
             return Transition.now(rec.operation().step() == Step.SET_BOOT_PXE
                     ? next(b, rec, Step.BOOT_DEPLOY_RAMDISK, now).build() : b.build());
         }
         if (action instanceof PrepareDeploy) {
-            return Transition.now(next(b, rec, Step.SET_BOOT_PXE, now).build());
+            return Transition.now(next(b, rec, rec.state() == CLEANING ? Step.CLEAN_BOOT_PXE : Step.SET_BOOT_PXE,
+                    now).build());
         }
         if (action instanceof ObserveDeploy) {
             return observed(rec, b, ((Outcome.Progress) outcome).progress(), now);
@@ -548,6 +626,11 @@ public final class NodeLifecycle {
                             Step.FINISH_DEPLOY, now).build())
                     : new Transition(b.message("waiting for the written OS to check in").build(),
                             config.pollInterval());
+        }
+        if (action instanceof FinishDeploy && rec.state() == CLEANING) {
+            // the ramdisk powers the machine off after wiping; what follows depends on the desired state
+            return Transition.now(next(b.powerState(PowerState.OFF).powerAssumed(true), rec, null, now)
+                    .message(CLEANED).build());
         }
         if (action instanceof FinishDeploy) {
             return Transition.now(complete(b, rec, PROVISIONED, now)
@@ -564,11 +647,15 @@ public final class NodeLifecycle {
         if (!p.phaseMillis().isEmpty()) {
             b.deployMillis(p.phaseMillis());
         }
+        boolean cleaning = rec.state() == CLEANING;
         if (p.phase() == DeployPhase.WAITING && overdue(rec, now, config.bootTimeout())) {
-            return silentBoot(rec, now);
+            // a silent wipe fails and is made again whole after the backoff: wiping twice is harmless
+            return cleaning ? Transition.now(failOperation(rec, FailureKind.TIMEOUT, "the deploy ramdisk did not"
+                    + " report within " + config.bootTimeout() + " of its boot", now)) : silentBoot(rec, now);
         }
         return switch (p.phase()) {
-            case WRITTEN -> Transition.now(next(b, rec, Step.SET_BOOT_DISK, now).build());
+            case WRITTEN -> Transition.now(next(b, rec, cleaning ? Step.FINISH_CLEAN : Step.SET_BOOT_DISK, now)
+                    .build());
             case FAILED -> new Transition(failOperation(rec, FailureKind.DEPLOY_FAILED,
                     "deploy failed: " + p.message(), now), null);
             case UNKNOWN -> fail(rec, FailureKind.PROTOCOL,

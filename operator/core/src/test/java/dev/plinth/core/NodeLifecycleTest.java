@@ -225,14 +225,40 @@ class NodeLifecycleTest {
         assertThat(retry.decision()).isInstanceOf(Act.class);
     }
 
+    /**
+     * Runs steps with every driver call succeeding while the node is CLEANING; returns the actions in order and
+     * leaves the first record past the wipe in {@code holder}.
+     */
+    private List<String> wipe(NodeInput in, NodeRecord[] holder) {
+        List<String> actions = new ArrayList<>();
+        NodeRecord rec = holder[0];
+        for (int i = 0; i < 20; i++) {
+            Step s = settle(in, rec);
+            rec = s.record();
+            if (rec.state() != ProvisioningState.CLEANING || !(s.decision() instanceof Act a)) {
+                break;
+            }
+            actions.add(a.action() instanceof Action.PrepareDeploy p
+                    ? "PrepareDeploy wipe=" + p.request().wipe() : a.action().label());
+            rec = act(rec, s.decision(), a.action() instanceof Action.ObserveDeploy
+                    ? new Outcome.Progress(DeployProgress.of(DeployPhase.WRITTEN)) : Outcome.DONE);
+        }
+        holder[0] = rec;
+        return actions;
+    }
+
     @Test
-    void aNodeRemovedFromGitIsPoweredOffCleanedUpAndForgotten() {
+    void aNodeRemovedFromGitIsWipedPoweredOffCleanedUpAndForgotten() {
         NodeInput in = input(node, centos);
         NodeRecord[] rec = {registered(in)};
         provision(in, rec);
         NodeInput gone = NodeInput.removed(node.name());
+        assertThat(settle(gone, rec[0]).record().state()).isEqualTo(ProvisioningState.CLEANING);
+        assertThat(wipe(gone, rec)).containsExactly("PrepareDeploy wipe=true", "SetBootDevice", "Reboot",
+                "ObserveDeploy", "FinishDeploy");
         Step s = settle(gone, rec[0]);
         assertThat(s.record().state()).isEqualTo(ProvisioningState.DEPROVISIONING);
+        assertThat(s.record().image()).as("the disk was wiped").isNull();
         assertThat(((Act) s.decision()).action()).isInstanceOf(Action.PowerOff.class);
         NodeRecord off = act(s.record(), s.decision(), Outcome.DONE);
         assertThat(off.power().state()).isEqualTo(PowerState.OFF);
@@ -240,6 +266,39 @@ class NodeLifecycleTest {
         assertThat(((Act) clean.decision()).action()).isInstanceOf(Action.CleanUp.class);
         NodeRecord cleaned = act(clean.record(), clean.decision(), Outcome.DONE);
         assertThat(lifecycle.decide(gone, cleaned, now)).isInstanceOf(Forget.class);
+    }
+
+    @Test
+    void aNodeWhoseImageIsRemovedIsWipedBeforeItIsAvailableAgain() {
+        NodeInput in = input(node, centos);
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        BareMetalNode noImage = Resources.node("compute-0", 0, null, true);
+        NodeInput none = input(noImage, null);
+        assertThat(wipe(none, rec)).startsWith("PrepareDeploy wipe=true").endsWith("FinishDeploy");
+        Step s = settle(none, rec[0]);
+        assertThat(s.record().state()).isEqualTo(ProvisioningState.AVAILABLE);
+        assertThat(s.record().message()).isEqualTo(NodeLifecycle.NO_IMAGE);
+        assertThat(s.record().operation().timings()).containsKeys(dev.plinth.core.Step.PREPARE_CLEAN,
+                dev.plinth.core.Step.WIPE_DISKS, dev.plinth.core.Step.FINISH_CLEAN);
+    }
+
+    @Test
+    void aFailedWipeIsMadeAgainEvenWhenTheNodeIsBackInGit() {
+        NodeInput in = input(node, centos);
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        NodeInput gone = NodeInput.removed(node.name());
+        Step s = settle(gone, rec[0]);
+        NodeRecord failed = act(s.record(), s.decision(), Outcome.failed(FailureKind.DEPLOY_FAILED, "no ramdisk"));
+        assertThat(failed.state()).isEqualTo(ProvisioningState.ERROR);
+        assertThat(failed.error().failedOperation()).isEqualTo(ProvisioningState.CLEANING);
+        assertThat(lifecycle.decide(gone, failed, now)).isInstanceOf(Wait.class);
+        now = failed.operation().notBefore().plusMillis(1);
+        Step back = settle(in, failed);
+        assertThat(back.record().state()).as("its disks may still hold the last tenant")
+                .isEqualTo(ProvisioningState.CLEANING);
+        assertThat(((Act) back.decision()).action()).isInstanceOf(Action.PrepareDeploy.class);
     }
 
     @Test
@@ -502,6 +561,7 @@ class NodeLifecycleTest {
         NodeRecord[] rec = {registered(in)};
         provision(in, rec);
         NodeInput gone = NodeInput.removed(node.name());
+        wipe(gone, rec);
         Step leaving = settle(gone, rec[0]);
         NodeRecord failed = act(leaving.record(), leaving.decision(),
                 Outcome.failed(FailureKind.AUTHENTICATION, "rejected"));

@@ -124,8 +124,9 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
     public void prepareDeployBoot(NodeTarget node, DeployRequest deploy) throws DriverException {
         local(node, "netboot.deploy " + deploy.deployId(), m -> {
             m.netbootDeploy = deploy.deployId();
-            m.netbootImage = deploy.imageName();
-            m.netbootChecksum = deploy.image().checksum();
+            // a wipe boots the same ramdisk with no image to write
+            m.netbootImage = deploy.wipe() ? null : deploy.imageName();
+            m.netbootChecksum = deploy.wipe() ? null : deploy.image().checksum();
             return null;
         });
     }
@@ -217,7 +218,7 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
             m.runningImage = m.netbootImage;
             m.runningChecksum = m.netbootChecksum;
             m.runningSince = clock.millis();
-            record(m, "deploy.run " + m.runningDeploy + " image=" + m.runningImage);
+            record(m, "deploy.run " + m.runningDeploy + (m.runningImage == null ? " wipe" : " image=" + m.runningImage));
             wakeLater(name, config.deployDuration());
         } else if (m.diskChecksum != null) {
             m.osBootedAt = clock.millis();
@@ -229,7 +230,14 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
     private void advance(String name, FakeMachine m) {
         if (m.runningDeploy != null && clock.millis() >= m.runningSince + config.deployDuration().toMillis()) {
             String result;
-            if (config.corruptImages().contains(m.runningImage)) {
+            if (m.runningImage == null) {
+                // a wipe: every disk's partition tables and signatures gone
+                result = WRITTEN;
+                m.diskDeploy = null;
+                m.diskImage = null;
+                m.diskChecksum = null;
+                record(m, "disk.wiped");
+            } else if (config.corruptImages().contains(m.runningImage)) {
                 result = FAILED + "sha256 of the written image does not match " + m.runningChecksum;
             } else {
                 result = WRITTEN;

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 10's fleet safety through real Git commits (git daemon on loopback), the controller's HTTP API and CLI, with
- * the FAKE driver standing in for machines: mass removals held until approved, drift healed or reported per policy.
+ * the FAKE driver standing in for machines: mass removals held until approved, drift healed or reported per policy,
+ * a node moved between clouds (wiped in between).
  */
 class FleetSafetyE2E {
     private static final Duration CONVERGE = Duration.ofSeconds(60);
@@ -175,5 +176,59 @@ class FleetSafetyE2E {
                 .contains("plinth_drift_total{action=\"healing\",what=\"bootDevice\"} 1.0")
                 .contains("plinth_drift_total{action=\"reported\",what=\"power\"} 1.0")
                 .contains("plinth_nodes_drifted 1.0");
+    }
+
+    @Test
+    void aNodeRelabelledIntoAnotherCloudIsWipedThenProvisionedWithThatRolesImage() throws Exception {
+        git = GitDaemonFixture.start();
+        // nodes without their own image: each runs its role's
+        Map<String, String> files = new HashMap<>(Fleet.files(3, "centos"));
+        files.put("fleet/nodes.yaml", files.get("fleet/nodes.yaml").replace("  image: {name: centos}\n", ""));
+        String clouds = """
+                apiVersion: plinth.dev/v1alpha1
+                kind: Cloud
+                metadata: {name: overcloud}
+                spec:
+                  roles:
+                    - {name: compute, count: 3, nodeSelector: {matchLabels: {role: compute}}, image: {name: centos}}
+                ---
+                apiVersion: plinth.dev/v1alpha1
+                kind: Cloud
+                metadata: {name: undercloud}
+                spec:
+                  roles:
+                    - {name: storage, count: 1, nodeSelector: {matchLabels: {role: storage}}, image: {name: rocky}}
+                """;
+        files.put("fleet/clouds.yaml", clouds);
+        String c1 = git.commit(files, "three computes");
+        Api api = start(3, o -> o);
+        await().atMost(CONVERGE).until(() -> api.convergedOn(c1));
+        assertThat(plinth.fakeDriver().machine("node-1").orElseThrow().diskImage).isEqualTo("centos");
+
+        // node-1 relabelled: it leaves the overcloud for the undercloud
+        Map<String, String> moved = new HashMap<>(files);
+        moved.put("fleet/nodes.yaml", files.get("fleet/nodes.yaml").replace(
+                "metadata: {name: node-1, labels: {role: compute}}", "metadata: {name: node-1, labels: {role: storage}}"));
+        String c2 = git.commit(moved, "node-1 to the undercloud");
+        push(api);
+        await().atMost(CONVERGE).until(() -> api.convergedOn(c2));
+        assertThat(api.json("/api/v1/nodes/node-1").path("image").asText()).isEqualTo("rocky");
+        assertThat(plinth.fakeDriver().machine("node-1").orElseThrow().diskImage).isEqualTo("rocky");
+        // wiped between the two tenants: the wipe ran, and only after it the new deploy
+        java.util.List<String> journal = plinth.fakeDriver().journal().stream().filter(l -> l.contains(" node-1 "))
+                .map(l -> l.substring(l.indexOf(" node-1 ") + 8)).toList();
+        int wiped = journal.indexOf("disk.wiped");
+        assertThat(wiped).as(journal.toString()).isPositive();
+        assertThat(journal.subList(wiped, journal.size())).anyMatch(l -> l.startsWith("deploy.run")
+                && l.endsWith("image=rocky"));
+        assertThat(journal.subList(0, wiped)).anyMatch(l -> l.endsWith("image=centos"))
+                .noneMatch(l -> l.endsWith("image=rocky"));
+        assertThat(events(api, "node-1")).contains("State: PROVISIONED -> CLEANING", "State: CLEANING -> AVAILABLE");
+        // the others stayed where they were, untouched
+        for (String other : new String[] {"node-0", "node-2"}) {
+            assertThat(plinth.fakeDriver().journal()).noneMatch(l -> l.contains(" " + other + " disk.wiped"));
+            assertThat(plinth.fakeDriver().machine(other).orElseThrow().diskImage).isEqualTo("centos");
+        }
+        assertThat(api.json("/api/v1/clouds").toString()).contains("undercloud");
     }
 }

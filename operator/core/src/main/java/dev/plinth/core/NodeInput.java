@@ -11,17 +11,26 @@ import dev.plinth.api.DriftPolicy;
  * @param image the image it should run (its own or its role's); null for none
  * @param imageAvailability whether {@code image} can be served; READY when image is null
  * @param drift what to do when the node is seen to differ from what is desired (its role's or cloud's policy)
+ * @param role the Cloud role the node is a member of, as {@code cloud/role}; empty when none. A provisioned node
+ *     whose role changes moves: it is wiped and provisioned again for the new role
  */
 public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
-        DriftPolicy drift) {
+        DriftPolicy drift, String role) {
 
     public NodeInput {
         drift = drift == null ? DriftPolicy.HEAL : drift;
+        role = role == null ? "" : role;
     }
 
-    /** With the default drift policy, heal. */
+    /** With the default drift policy, heal, and no role. */
     public NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability) {
-        this(name, node, image, imageAvailability, DriftPolicy.HEAL);
+        this(name, node, image, imageAvailability, DriftPolicy.HEAL, "");
+    }
+
+    /** With no role. */
+    public NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
+            DriftPolicy drift) {
+        this(name, node, image, imageAvailability, drift, "");
     }
 
     public static NodeInput removed(String name) {

@@ -70,7 +70,7 @@ public final class NodeLifecycle {
             return in.isDesired()
                     ? new Persist(NodeRecord.registering(in.name(), in.node().spec().bmc(),
                             in.node().spec().bootMACAddress(), in.fingerprint(), now).toBuilder()
-                            .targetImage(adoptable(in)).build())
+                            .targetImage(adoptable(in)).role(in.role()).build())
                     : new Forget();
         }
         if (!in.isDesired()) {
@@ -92,9 +92,11 @@ public final class NodeLifecycle {
             return new Act(new Verify(rec.deploy().id()));
         }
         return switch (rec.state()) {
+            // what an adopted node is taken to run, and for which role
             case REGISTERING -> Objects.equals(adoptable(in), rec.deploy().targetImage())
+                    && in.role().equals(rec.role())
                     ? new Act(new CheckPower())
-                    : new Persist(rec.toBuilder().targetImage(adoptable(in)).build());
+                    : new Persist(rec.toBuilder().targetImage(adoptable(in)).role(in.role()).build());
             case AVAILABLE -> decideAvailable(in, rec, now);
             case PROVISIONING -> decideProvisioning(in, rec, now);
             case PROVISIONED -> decideProvisioned(in, rec, now);
@@ -302,12 +304,16 @@ public final class NodeLifecycle {
                 .image(null)
                 .deployPhase(null).bytesWritten(0).bytesTotal(0).deployMillis(java.util.Map.of()).deploySilentBoots(0)
                 .specFingerprint(in.fingerprint())
+                .role(in.role())
                 .build();
     }
 
     // --- PROVISIONING ------------------------------------------------------------------------------------------
 
     private Decision decideProvisioning(NodeInput in, NodeRecord rec, Instant now) {
+        if (moved(in, rec)) {
+            return new Persist(beginCleaning(rec, now).message(movedMessage(in, rec)).build());
+        }
         if (in.image() == null) {
             return new Persist(beginCleaning(rec, now)
                     .message("image removed from the desired state while provisioning: wiping the disks").build());
@@ -340,6 +346,13 @@ public final class NodeLifecycle {
     private Decision decideProvisioned(NodeInput in, NodeRecord rec, Instant now) {
         if (in.image() == null) {
             return new Persist(beginCleaning(rec, now).build());
+        }
+        if (rec.role() == null) {
+            // not known (a record from before roles were kept, an adopted node): what it is now is what it runs for
+            return new Persist(rec.toBuilder().role(in.role()).build());
+        }
+        if (moved(in, rec)) {
+            return new Persist(beginCleaning(rec, now).message(movedMessage(in, rec)).build());
         }
         if (!ImageRef.of(in.image()).equals(rec.image())) {
             NodeRecord.Drift d = rec.drift();
@@ -383,6 +396,24 @@ public final class NodeLifecycle {
             return new Persist(rec.toBuilder().specFingerprint(in.fingerprint()).build());
         }
         return checkOrWait(rec, now);
+    }
+
+    // --- moving hardware ----------------------------------------------------------------------------------------
+
+    /**
+     * The node's labels or a role's selector changed in Git so that it is in another role (or none) than the one
+     * its disk was written for: it leaves that cloud, is wiped, and is provisioned for the new one.
+     */
+    private static boolean moved(NodeInput in, NodeRecord rec) {
+        return rec.role() != null && !rec.role().equals(in.role());
+    }
+
+    private static String movedMessage(NodeInput in, NodeRecord rec) {
+        return "moved from " + roleName(rec.role()) + " to " + roleName(in.role()) + ": wiping the disks first";
+    }
+
+    private static String roleName(String role) {
+        return role.isEmpty() ? "no role" : "role " + role;
     }
 
     // --- drift ------------------------------------------------------------------------------------------------

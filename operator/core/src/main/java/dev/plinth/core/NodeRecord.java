@@ -27,6 +27,8 @@ import java.util.Map;
  * @param error why the last operation failed, and how often in a row
  * @param message why the node waits, in words (empty when it does not)
  * @param drift what was last seen to differ from the desired state on the provisioned node, and its heals
+ * @param role the Cloud role ({@code cloud/role}, empty for none) the image on its disk was written for; null when
+ *     not known (a record from before roles were kept, or an adopted node): then the current one is taken
  */
 public record NodeRecord(
         String name,
@@ -42,7 +44,8 @@ public record NodeRecord(
         Failure error,
         String message,
         Instant updatedAt,
-        Drift drift) {
+        Drift drift,
+        String role) {
 
     public NodeRecord {
         drift = drift == null ? Drift.NONE : drift;
@@ -210,6 +213,7 @@ public record NodeRecord(
         private String errorMessage;
         private ProvisioningState failedOperation;
         private Drift drift = Drift.NONE;
+        private String role;
 
         public Builder(String name) {
             this.name = name;
@@ -252,7 +256,10 @@ public record NodeRecord(
             errorMessage = r.error.message();
             failedOperation = r.error.failedOperation();
             drift = r.drift;
+            role = r.role;
         }
+
+        public Builder role(String v) { role = v; return this; }
 
         public Builder drift(Drift v) { drift = v == null ? Drift.NONE : v; return this; }
 
@@ -307,7 +314,7 @@ public record NodeRecord(
                     new Deploy(deploySerial, deployId, targetImage, deployPhase, bytesWritten, bytesTotal,
                             deployMillis, deploySilentBoots),
                     new Failure(errorCount, errorKind, errorMessage, failedOperation),
-                    message, updatedAt, drift);
+                    message, updatedAt, drift, role);
         }
     }
 }

@@ -13,8 +13,9 @@ import java.util.Optional;
  *
  * <p>A machine is taken out of service when it runs an image, powered on, in the revision in force and the new one
  * deprovisions it (it left Git), stops giving it an image (it is powered off and kept available), or sets
- * {@code online: false}. A machine that left Git is counted even if it ran nothing: it is cleaned and forgotten.
- * Re-imaging is not counted: that is the rollout's business.
+ * {@code online: false}, or moves it to another Cloud role (or out of its role, or into one): it is wiped and
+ * provisioned again for the other. A machine that left Git is counted even if it ran nothing: it is forgotten.
+ * Re-imaging within a role is not counted: that is the rollout's business.
  *
  * @param maxCount at most this many machines may be taken out at once without approval
  * @param maxPercent at most this share (0..100) of the machines in force may be taken out at once without approval
@@ -77,10 +78,15 @@ public record RemovalGuard(int maxCount, int maxPercent) {
             if (!ran) {
                 continue;
             }
-            if (RoleResolver.imageFor(next, after).isEmpty()) {
+            RoleResolver.Placement was = RoleResolver.place(current, before);
+            RoleResolver.Placement is = RoleResolver.place(next, after);
+            if (is.image() == null) {
                 out.add(before.name() + ": power off (no image)");
             } else if (!after.spec().online()) {
                 out.add(before.name() + ": power off (online: false)");
+            } else if (!java.util.Objects.equals(was.role(), is.role())) {
+                out.add(before.name() + ": move from " + (was.role() == null ? "no role" : was.role()) + " to "
+                        + (is.role() == null ? "no role" : is.role()) + " (wiped and provisioned again)");
             }
         }
         out.sort(null);

@@ -55,9 +55,11 @@ public final class NodeReconciler {
         if (node == null) {
             return NodeInput.removed(name);
         }
-        DiskImage image = RoleResolver.imageFor(desired, node).orElse(null);
+        RoleResolver.Placement placement = RoleResolver.place(desired, node);
+        DiskImage image = placement.image();
         ImageAvailability availability = image == null ? ImageAvailability.READY : images.availability(image);
-        return new NodeInput(name, node, image, availability, RoleResolver.driftPolicyFor(desired, node));
+        return new NodeInput(name, node, image, availability, RoleResolver.driftPolicyFor(desired, placement),
+                placement.role() == null ? "" : placement.role().toString());
     }
 
     public Pass reconcile(NodeInput in, NodeRecord rec, Clock clock, RecordWriter writer) {

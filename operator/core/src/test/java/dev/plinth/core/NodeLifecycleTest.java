@@ -774,4 +774,40 @@ class NodeLifecycleTest {
                 dev.plinth.api.DriftPolicy.REPORT), reported, now);
         assertThat(((Persist) d).next().state()).isEqualTo(ProvisioningState.PROVISIONING);
     }
+
+    @Test
+    void aNodeMovedToAnotherRoleIsWipedThenProvisionedForIt() {
+        NodeInput compute = new NodeInput(node.name(), node, centos, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "over/compute");
+        NodeRecord[] rec = {registered(compute)};
+        provision(compute, rec);
+        assertThat(rec[0].role()).isEqualTo("over/compute");
+        assertThat(lifecycle.decide(compute, rec[0], now)).isInstanceOf(Wait.class);
+        NodeInput storage = new NodeInput(node.name(), node, rocky, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "under/storage");
+        NodeRecord leaving = ((Persist) lifecycle.decide(storage, rec[0], now)).next();
+        assertThat(leaving.state()).isEqualTo(ProvisioningState.CLEANING);
+        assertThat(leaving.message()).isEqualTo("moved from role over/compute to role under/storage: wiping the disks"
+                + " first");
+        rec[0] = leaving;
+        assertThat(wipe(storage, rec)).startsWith("PrepareDeploy wipe=true").endsWith("FinishDeploy");
+        assertThat(provision(storage, rec)).startsWith("PrepareDeploy");
+        assertThat(rec[0].state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(rec[0].image()).isEqualTo(ImageRef.of(rocky));
+        assertThat(rec[0].role()).isEqualTo("under/storage");
+    }
+
+    @Test
+    void aNodeWhoseRoleIsNotKnownTakesTheCurrentOneWithoutBeingWiped() {
+        NodeInput in = input(node, centos);
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        NodeRecord old = rec[0].toBuilder().role(null).build();
+        NodeInput compute = new NodeInput(node.name(), node, centos, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "over/compute");
+        NodeRecord learned = ((Persist) lifecycle.decide(compute, old, now)).next();
+        assertThat(learned.state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(learned.role()).isEqualTo("over/compute");
+        assertThat(lifecycle.decide(compute, learned, now)).isInstanceOf(Wait.class);
+    }
 }

@@ -96,4 +96,27 @@ class RemovalGuardTest {
         assertThatThrownBy(() -> new RemovalGuard(1, 101)).hasMessageContaining("0..100%");
     }
 
+
+    @Test
+    void movingNodesToAnotherRoleCountsAsTakingThemOutOfService() {
+        dev.plinth.api.Cloud cloud = new dev.plinth.api.Cloud(dev.plinth.api.ObjectMeta.named("lab"),
+                new dev.plinth.api.CloudSpec(List.of(
+                        new dev.plinth.api.CloudRole("compute", 2, new dev.plinth.api.LabelSelector(
+                                java.util.Map.of("role", "compute")), new dev.plinth.api.ResourceRef("centos"),
+                                dev.plinth.api.RolloutPolicy.DEFAULT, dev.plinth.api.HealthCheck.DEFAULT),
+                        new dev.plinth.api.CloudRole("storage", 2, new dev.plinth.api.LabelSelector(
+                                java.util.Map.of("role", "storage")), new dev.plinth.api.ResourceRef("centos"),
+                                dev.plinth.api.RolloutPolicy.DEFAULT, dev.plinth.api.HealthCheck.DEFAULT))));
+        List<Resource> before = new ArrayList<>(List.of(CENTOS, cloud));
+        List<Resource> after = new ArrayList<>(List.of(CENTOS, cloud));
+        for (int i = 0; i < 3; i++) {
+            BareMetalNode n = Resources.node("node-" + i, i, null, true);
+            before.add(n);
+            after.add(new BareMetalNode(new dev.plinth.api.ObjectMeta("node-" + i, java.util.Map.of("role",
+                    i < 2 ? "storage" : "compute")), n.spec()));
+        }
+        assertThat(RemovalGuard.disruptions(DesiredState.of("a", before), DesiredState.of("b", after)))
+                .containsExactly("node-0: move from lab/compute to lab/storage (wiped and provisioned again)",
+                        "node-1: move from lab/compute to lab/storage (wiped and provisioned again)");
+    }
 }

@@ -124,7 +124,12 @@ public final class RoleResolver {
      * role, as before policies existed).
      */
     public static DriftPolicy driftPolicyFor(DesiredState state, BareMetalNode node) {
-        RoleId id = place(state, node).role();
+        return driftPolicyFor(state, place(state, node));
+    }
+
+    /** {@link #driftPolicyFor(DesiredState, BareMetalNode)} of a placement already made. */
+    public static DriftPolicy driftPolicyFor(DesiredState state, Placement placement) {
+        RoleId id = placement.role();
         if (id == null) {
             return DriftPolicy.HEAL;
         }

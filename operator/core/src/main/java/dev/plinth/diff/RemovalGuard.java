@@ -81,7 +81,7 @@ public record RemovalGuard(int maxCount, int maxPercent) {
             RoleResolver.Placement was = RoleResolver.place(current, before);
             RoleResolver.Placement is = RoleResolver.place(next, after);
             if (is.image() == null) {
-                out.add(before.name() + ": power off (no image)");
+                out.add(before.name() + ": wipe and power off (no image)");
             } else if (!after.spec().online()) {
                 out.add(before.name() + ": power off (online: false)");
             } else if (!java.util.Objects.equals(was.role(), is.role())) {

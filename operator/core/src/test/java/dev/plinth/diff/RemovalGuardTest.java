@@ -67,7 +67,7 @@ class RemovalGuardTest {
         assertThat(RemovalGuard.disruptions(four, offline)).containsExactly("node-0: power off (online: false)",
                 "node-1: power off (online: false)", "node-2: power off (online: false)");
         DesiredState noImage = fleet("c", 4, i -> i < 3 ? Resources.node("node-" + i, i, null, true) : running(i));
-        assertThat(RemovalGuard.disruptions(four, noImage)).hasSize(3).allMatch(s -> s.endsWith("power off (no image)"));
+        assertThat(RemovalGuard.disruptions(four, noImage)).hasSize(3).allMatch(s -> s.endsWith(": wipe and power off (no image)"));
         DesiredState rocky = DesiredState.of("d", List.of(Resources.image("rocky", 'b'),
                 Resources.node("node-0", 0, "rocky", true), Resources.node("node-1", 1, "rocky", true),
                 Resources.node("node-2", 2, "rocky", true), Resources.node("node-3", 3, "rocky", true)));

@@ -76,6 +76,49 @@ field() {
     fi
     printf '%s' "$v" | tr -d '\r'
 }
+# 2a. a wipe instead of a deploy (PROTOCOL.md section 5a): the first and the last MiB of every disk zeroed (the
+# partition tables, GPT backup header and the filesystem, LVM, RAID and ZFS signatures live there), read back, reported.
+if [ "$(field action)" = clean ]; then
+    t=$(now_cs)
+    wipeable() {
+        for d in $(ls $R/sys/block | sort); do
+            case "$d" in vd*|sd*|hd*|xvd*|nvme*n*) ;; *) continue ;; esac
+            [ "$(cat $R/sys/block/$d/removable 2>/dev/null)" = 1 ] && continue
+            [ "$(cat $R/sys/block/$d/ro 2>/dev/null)" = 1 ] && continue
+            [ "$(disk_bytes "$d")" -gt 0 ] || continue
+            echo "$d"
+        done
+    }
+    n=0
+    until [ -n "$(wipeable)" ]; do  # block devices may still be probing
+        n=$((n + 1)); [ $n -lt 30 ] || fail "no disk to wipe (have: $(ls $R/sys/block | tr '\n' ' '))"
+        sleep 0.2
+    done
+    WIPED=""
+    for d in $(wipeable); do
+        sectors=$(( $(disk_bytes "$d") / 512 ))
+        k=2048; [ "$sectors" -ge $k ] || k=$sectors
+        for off in 0 $((sectors - k)); do
+            dd if=/dev/zero of="$R/dev/$d" bs=512 seek="$off" count="$k" conv=notrunc 2>$R/tmp/dd.err \
+                || fail "wiping /dev/$d at sector $off failed: $(tail -c 200 $R/tmp/dd.err)"
+        done
+        sync; blockdev --flushbufs "$R/dev/$d" 2>/dev/null
+        echo 3 > $R/proc/sys/vm/drop_caches
+        for off in 0 $((sectors - k)); do
+            left=$(dd if="$R/dev/$d" bs=512 skip="$off" count="$k" 2>/dev/null | tr -d '\000' | wc -c)
+            [ "$left" -eq 0 ] || fail "/dev/$d still holds data at sector $off after wiping"
+        done
+        WIPED="$WIPED${WIPED:+ }/dev/$d"
+        say "wiped /dev/$d: the first and the last $k sectors"
+    done
+    event phase=cleaned "disks=$WIPED" "wipeCentiseconds=$(( $(now_cs) - t ))" "uptime=$(since 0)" \
+        || say "warning: final event not delivered"
+    say "done in $(since "$T0")s; powering off"
+    sync
+    [ -z "$R" ] || exit 0
+    poweroff -f
+fi
+
 IMAGE_URL=$(field imageUrl)
 SHA256=$(field sha256 | tr 'A-F' 'a-f')
 COMPRESSION=$(field compression); COMPRESSION=${COMPRESSION:-none}

@@ -12,7 +12,9 @@ Serves:
 Every event/check-in is appended as one JSON line to <dir>/events.jsonl. Tokens are never logged.
 Deploys come from --deploys-file (JSON: {deployId: {token, checkinToken, imageUrl, sha256, compression,
 rootDeviceHints}}) or, for a single deploy, from the individual options. An entry may also name its "node", "mac",
-"image" (for the deploy script) and "bytes" (the image length a `written` must report); a later entry for the same
+"image" (for the deploy script) and "bytes" (the image length a `written` must report), or be a wipe
+({"token", "checkinToken", "action": "clean", ...}: instructions {"action": "clean"}, ended by a `cleaned` event,
+PROTOCOL.md section 5a); a later entry for the same
 node supersedes the earlier ones, as a new deploy does on the controller. As the controller does, a deploy token is
 refused once its deploy is superseded (401) or written/failed (409), a `written` with another sha256 or length
 fails the deploy (409), and a check-in is accepted only for a written deploy (409).
@@ -49,11 +51,13 @@ def load_deploys(deploys):
 
 def deploy_script(dep, d):
     api = ARGS.advertise
-    return ("#!ipxe\necho Plinth: deploying %s to %s (deploy %s)\n"
+    what = "wiping the disks of %s" % d["node"] if d.get("action") == "clean" else \
+        "deploying %s to %s" % (d.get("image", "?"), d["node"])
+    return ("#!ipxe\necho Plinth: %s (deploy %s)\n"
             "kernel %s/files/vmlinuz console=ttyS0 quiet plinth.api=%s plinth.deploy=%s plinth.token=%s "
             "plinth.node=%s plinth.checkin=%s BOOTIF=01-${mac:hexhyp}\n"
             "initrd %s/files/initramfs.cpio.gz\nboot\n") % (
-        d.get("image", "?"), d["node"], dep, api, api, dep, d["token"], d["node"], d["checkinToken"], api)
+        what, dep, api, api, dep, d["token"], d["node"], d["checkinToken"], api)
 
 
 def log_event(kind, **fields):
@@ -131,6 +135,11 @@ class Handler(BaseHTTPRequestHandler):
             d = self._open_deploy(dep, p)
             if d is None:
                 return None
+            if d.get("action") == "clean":
+                log_event("instructions", deploy=dep, format=ARGS.format)
+                if ARGS.format == "kv":
+                    return self._send(200, "action=clean\n")
+                return self._send(200, json.dumps({"action": "clean"}) + "\n", "application/json")
             instr = {k: d[k] for k in ("imageUrl", "sha256", "compression")}
             instr["rootDeviceHints"] = dict(d.get("rootDeviceHints") or {})
             log_event("instructions", deploy=dep, format=ARGS.format)
@@ -193,7 +202,12 @@ class Handler(BaseHTTPRequestHandler):
             form.pop("deploy", None)
             log_event("agent", deploy=dep, **form)
             phase = form.get("phase")
-            if phase == "written":
+            wipe = d.get("action") == "clean"
+            if wipe != (phase == "cleaned") and phase in ("written", "cleaned"):
+                return self._send(409, "not a %s\n" % ("deploy" if wipe else "wipe"))
+            if phase == "cleaned":
+                STATE[dep]["phase"] = "cleaned"
+            elif phase == "written":
                 if form.get("sha256", "").lower() != d["sha256"].lower():
                     STATE[dep]["phase"] = "failed"
                     return self._send(409, "sha256 mismatch\n")

@@ -135,9 +135,7 @@ class CrashRecoveryE2E {
         }
         double seconds = (System.nanoTime() - restarted) / 1e9;
 
-        Map<String, FakeMachine> machines = Json.MAPPER.readValue(
-                dir.resolve("state/fake/machines.json").toFile(),
-                new com.fasterxml.jackson.core.type.TypeReference<Map<String, FakeMachine>>() { });
+        Map<String, FakeMachine> machines = dev.plinth.driver.fake.FakeDriver.readMachines(dir.resolve("state/fake"));
         Map<String, Long> deployRuns = new TreeMap<>();
         machines.forEach((name, m) -> deployRuns.put(name,
                 m.history.stream().filter(h -> h.contains(" deploy.run ")).count()));
@@ -208,9 +206,7 @@ class CrashRecoveryE2E {
         Api last = startController(3);
         await().atMost(Duration.ofSeconds(120)).until(() -> last.convergedOn(commit));
 
-        Map<String, FakeMachine> machines = Json.MAPPER.readValue(
-                dir.resolve("state/fake/machines.json").toFile(),
-                new com.fasterxml.jackson.core.type.TypeReference<Map<String, FakeMachine>>() { });
+        Map<String, FakeMachine> machines = dev.plinth.driver.fake.FakeDriver.readMachines(dir.resolve("state/fake"));
         assertThat(machines).hasSize(NODES);
         machines.forEach((name, m) -> {
             assertThat(m.history.stream().filter(h -> h.contains(" deploy.run ")))

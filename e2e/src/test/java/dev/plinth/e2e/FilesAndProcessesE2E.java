@@ -173,8 +173,8 @@ class FilesAndProcessesE2E {
                         && r.operation().step().name().equals("WRITE_IMAGE")));
         first.close();
         controllers.remove(first);
-        Path machines = state.resolve("fake/machines.json");
-        String machinesBefore = Files.readString(machines);
+        Path machines = state.resolve("fake");
+        String machinesBefore = dev.plinth.json.Json.write(dev.plinth.driver.fake.FakeDriver.readMachines(machines));
 
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             AtomicInteger changes = new AtomicInteger();
@@ -184,6 +184,7 @@ class FilesAndProcessesE2E {
             Thread.sleep(500); // a worker started before the failure would act within this
             assertThat(changes).as("node records changed by a controller that could not bind").hasValue(0);
         }
-        assertThat(Files.readString(machines)).as("fake machines after a failed start").isEqualTo(machinesBefore);
+        assertThat(dev.plinth.json.Json.write(dev.plinth.driver.fake.FakeDriver.readMachines(machines)))
+                .as("fake machines after a failed start").isEqualTo(machinesBefore);
     }
 }

@@ -54,8 +54,7 @@ class StateStoreLossE2E {
     }
 
     private Map<String, FakeMachine> machines() throws Exception {
-        return Json.MAPPER.readValue(dir.resolve("state/fake/machines.json").toFile(),
-                new com.fasterxml.jackson.core.type.TypeReference<Map<String, FakeMachine>>() { });
+        return dev.plinth.driver.fake.FakeDriver.readMachines(dir.resolve("state/fake"));
     }
 
     @Test

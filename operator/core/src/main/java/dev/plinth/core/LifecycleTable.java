@@ -1,6 +1,7 @@
 package dev.plinth.core;
 
 import static dev.plinth.core.ProvisioningState.AVAILABLE;
+import static dev.plinth.core.ProvisioningState.CLEANING;
 import static dev.plinth.core.ProvisioningState.DEPROVISIONING;
 import static dev.plinth.core.ProvisioningState.ERROR;
 import static dev.plinth.core.ProvisioningState.PROVISIONED;
@@ -51,6 +52,13 @@ public final class LifecycleTable {
         RETRIED("retried"),
         /** The node left the desired state. */
         REMOVED("removed"),
+        /**
+         * Its image is no longer wanted on it: it left the desired state, its image was removed, or it moved to
+         * another role. Its disks are wiped before anything else runs on it.
+         */
+        RELEASED("released"),
+        /** Every disk's partition tables and filesystem signatures wiped by the deploy ramdisk. */
+        CLEANED("cleaned"),
         /** Powered off and cleaned up: nothing of the node is left to forget. */
         DEPROVISIONED("deprovisioned");
 
@@ -77,14 +85,18 @@ public final class LifecycleTable {
             // it was never managed: nothing to power off or clean up
             new Edge(REGISTERING, Event.REMOVED, null),
             new Edge(AVAILABLE, Event.IMAGE_READY, PROVISIONING),
+            // nothing of ours on it: nothing to wipe
             new Edge(AVAILABLE, Event.REMOVED, DEPROVISIONING),
             new Edge(PROVISIONING, Event.DEPLOYED, PROVISIONED),
             new Edge(PROVISIONING, Event.FAILED, ERROR),
-            new Edge(PROVISIONING, Event.IMAGE_REMOVED, AVAILABLE),
-            new Edge(PROVISIONING, Event.REMOVED, DEPROVISIONING),
+            // a disk written in part holds as much of a tenant as a whole one
+            new Edge(PROVISIONING, Event.RELEASED, CLEANING),
             new Edge(PROVISIONED, Event.IMAGE_CHANGED, PROVISIONING),
-            new Edge(PROVISIONED, Event.IMAGE_REMOVED, AVAILABLE),
-            new Edge(PROVISIONED, Event.REMOVED, DEPROVISIONING),
+            new Edge(PROVISIONED, Event.RELEASED, CLEANING),
+            new Edge(CLEANING, Event.CLEANED, AVAILABLE),
+            // cleaned, and no longer in the desired state
+            new Edge(CLEANING, Event.REMOVED, DEPROVISIONING),
+            new Edge(CLEANING, Event.FAILED, ERROR),
             new Edge(DEPROVISIONING, Event.FAILED, ERROR),
             new Edge(DEPROVISIONING, Event.DEPROVISIONED, null),
             // a failed registration, or a failed leave of a node that is desired again: start over as a new node
@@ -92,6 +104,8 @@ public final class LifecycleTable {
             // a failed deploy: a fresh one starts from AVAILABLE once the image is ready
             new Edge(ERROR, Event.RETRIED, AVAILABLE),
             new Edge(ERROR, Event.REMOVED, DEPROVISIONING),
+            // a failed deploy or clean of a node whose image is no longer wanted: wiped (again) first
+            new Edge(ERROR, Event.RELEASED, CLEANING),
             new Edge(ERROR, Event.REMOVED, null));
 
     private static final Map<List<ProvisioningState>, Edge> BY_MOVE = index(EDGES);

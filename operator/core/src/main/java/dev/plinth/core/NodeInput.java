@@ -2,6 +2,7 @@ package dev.plinth.core;
 
 import dev.plinth.api.BareMetalNode;
 import dev.plinth.api.DiskImage;
+import dev.plinth.api.DriftPolicy;
 
 /**
  * The desired side of one node at one instant, whatever the source (a Git revision, a custom resource).
@@ -9,8 +10,28 @@ import dev.plinth.api.DiskImage;
  * @param node the node's spec in the desired state in force; null when the node was removed from it
  * @param image the image it should run (its own or its role's); null for none
  * @param imageAvailability whether {@code image} can be served; READY when image is null
+ * @param drift what to do when the node is seen to differ from what is desired (its role's or cloud's policy)
+ * @param role the Cloud role the node is a member of, as {@code cloud/role}; empty when none. A provisioned node
+ *     whose role changes moves: it is wiped and provisioned again for the new role
  */
-public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability) {
+public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
+        DriftPolicy drift, String role) {
+
+    public NodeInput {
+        drift = drift == null ? DriftPolicy.HEAL : drift;
+        role = role == null ? "" : role;
+    }
+
+    /** With the default drift policy, heal, and no role. */
+    public NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability) {
+        this(name, node, image, imageAvailability, DriftPolicy.HEAL, "");
+    }
+
+    /** With no role. */
+    public NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
+            DriftPolicy drift) {
+        this(name, node, image, imageAvailability, drift, "");
+    }
 
     public static NodeInput removed(String name) {
         return new NodeInput(name, null, null, ImageAvailability.READY);

@@ -1,6 +1,7 @@
 package dev.plinth.core;
 
 import static dev.plinth.core.ProvisioningState.AVAILABLE;
+import static dev.plinth.core.ProvisioningState.CLEANING;
 import static dev.plinth.core.ProvisioningState.DEPROVISIONING;
 import static dev.plinth.core.ProvisioningState.ERROR;
 import static dev.plinth.core.ProvisioningState.PROVISIONED;
@@ -69,11 +70,11 @@ public final class NodeLifecycle {
             return in.isDesired()
                     ? new Persist(NodeRecord.registering(in.name(), in.node().spec().bmc(),
                             in.node().spec().bootMACAddress(), in.fingerprint(), now).toBuilder()
-                            .targetImage(adoptable(in)).build())
+                            .targetImage(adoptable(in)).role(in.role()).build())
                     : new Forget();
         }
         if (!in.isDesired()) {
-            return leave(rec, now);
+            return leave(in, rec, now);
         }
         var spec = in.node().spec();
         if (!spec.bmc().equals(rec.bmc()) || !spec.bootMACAddress().equals(rec.bootMACAddress())) {
@@ -91,12 +92,15 @@ public final class NodeLifecycle {
             return new Act(new Verify(rec.deploy().id()));
         }
         return switch (rec.state()) {
+            // what an adopted node is taken to run, and for which role
             case REGISTERING -> Objects.equals(adoptable(in), rec.deploy().targetImage())
+                    && in.role().equals(rec.role())
                     ? new Act(new CheckPower())
-                    : new Persist(rec.toBuilder().targetImage(adoptable(in)).build());
+                    : new Persist(rec.toBuilder().targetImage(adoptable(in)).role(in.role()).build());
             case AVAILABLE -> decideAvailable(in, rec, now);
             case PROVISIONING -> decideProvisioning(in, rec, now);
             case PROVISIONED -> decideProvisioned(in, rec, now);
+            case CLEANING -> decideCleaning(in, rec, now);
             case DEPROVISIONING -> decideDeprovisioning(rec);
             case ERROR -> throw new IllegalStateException("handled above");
         };
@@ -104,11 +108,14 @@ public final class NodeLifecycle {
 
     // --- leaving the fleet -------------------------------------------------------------------------------------
 
-    private Decision leave(NodeRecord rec, Instant now) {
+    private Decision leave(NodeInput in, NodeRecord rec, Instant now) {
         boolean neverManaged = rec.state() == REGISTERING
                 || (rec.state() == ERROR && rec.error().failedOperation() == REGISTERING);
         if (neverManaged) {
             return new Forget();
+        }
+        if (rec.state() == CLEANING) {
+            return decideCleaning(in, rec, now);
         }
         if (rec.state() == DEPROVISIONING) {
             if (rec.operation().notBefore() != null && now.isBefore(rec.operation().notBefore())) {
@@ -116,11 +123,72 @@ public final class NodeLifecycle {
             }
             return decideDeprovisioning(rec);
         }
-        if (rec.state() == ERROR && rec.error().failedOperation() == DEPROVISIONING && now.isBefore(rec.operation().notBefore())) {
+        boolean failedToLeave = rec.error().failedOperation() == DEPROVISIONING
+                || rec.error().failedOperation() == CLEANING;
+        if (rec.state() == ERROR && failedToLeave && now.isBefore(rec.operation().notBefore())) {
             return waitUntil(rec.operation().notBefore(), now);
+        }
+        if (holdsTenant(rec)) {
+            return new Persist(beginCleaning(rec, now).specFingerprint("").build());
         }
         return new Persist(begin(rec, DEPROVISIONING, now).specFingerprint("").build());
     }
+
+    // --- cleaning ------------------------------------------------------------------------------------------------
+
+    /** Whether the node's disks may hold an image of ours (whole or in part): then it is wiped before it leaves. */
+    private static boolean holdsTenant(NodeRecord rec) {
+        return rec.state() == PROVISIONED || rec.state() == PROVISIONING || rec.state() == CLEANING
+                || (rec.state() == ERROR && (rec.error().failedOperation() == PROVISIONING
+                        || rec.error().failedOperation() == CLEANING));
+    }
+
+    /** Starts wiping the node's disks through the deploy ramdisk: a deploy of its own, with a fresh id. */
+    private static NodeRecord.Builder beginCleaning(NodeRecord rec, Instant now) {
+        long serial = rec.deploy().serial() + 1;
+        return begin(rec, CLEANING, now)
+                .deploySerial(serial)
+                .deployId(rec.name() + "-" + serial + "-" + Long.toString(now.toEpochMilli(), 36))
+                .targetImage(null)
+                // the disk is about to be wiped: whatever it held is no longer there
+                .image(null)
+                .deployPhase(null).bytesWritten(0).bytesTotal(0).deployMillis(java.util.Map.of()).deploySilentBoots(0)
+                .drift(rec.drift().resolved())
+                .message("wiping the disks before the node is released");
+    }
+
+    /**
+     * Wiping runs to its end whatever the desired state does meanwhile (a half-wiped disk helps nobody); then the
+     * node is available if it is still desired, or leaves.
+     */
+    private Decision decideCleaning(NodeInput in, NodeRecord rec, Instant now) {
+        if (rec.operation().notBefore() != null && now.isBefore(rec.operation().notBefore())) {
+            return waitUntil(rec.operation().notBefore(), now);
+        }
+        if (rec.operation().inFlight() != null) {
+            return new Act(new Verify(rec.deploy().id()));
+        }
+        if (rec.operation().step() == null) {
+            return new Persist(in.isDesired()
+                    ? idle(rec, AVAILABLE).errorCount(0).clearError().message(CLEANED)
+                            .lastOperationMillis(millisSince(rec.operation().startedAt(), now)).build()
+                    : begin(rec, DEPROVISIONING, now).specFingerprint("").build());
+        }
+        return switch (rec.operation().step()) {
+            case PREPARE_CLEAN -> new Act(new PrepareDeploy(DeployRequest.wipe(rec.deploy().id())));
+            case CLEAN_BOOT_PXE -> new Act(new SetBootDevice(BootDevice.PXE, false));
+            case BOOT_CLEAN_RAMDISK -> reboot(rec, now);
+            case WIPE_DISKS -> overdue(rec, now, config.writeTimeout())
+                    ? new Persist(failOperation(rec, FailureKind.TIMEOUT,
+                            "disks not wiped within " + config.writeTimeout(), now))
+                    : new Act(new ObserveDeploy(rec.deploy().id()));
+            case FINISH_CLEAN -> new Act(new FinishDeploy(rec.deploy().id()));
+            default -> throw new IllegalStateException("step " + rec.operation().step() + " in CLEANING");
+        };
+    }
+
+    /** The message of a node whose disks were wiped. */
+    public static final String CLEANED = "disks wiped: partition tables and filesystem signatures";
 
     private Decision decideDeprovisioning(NodeRecord rec) {
         if (rec.operation().step() == null) {
@@ -146,8 +214,12 @@ public final class NodeLifecycle {
             // a node that failed to leave and is desired again starts over as a new one, but is not adopted: what
             // its disk holds is whatever the interrupted leave left there
             case DEPROVISIONING -> begin(rec, REGISTERING, now).targetImage(null);
-            // AVAILABLE starts a fresh deploy (new deploy id) once the image is ready
-            default -> idle(rec, AVAILABLE);
+            // a failed wipe is made again: the disks may still hold the last tenant
+            case CLEANING -> beginCleaning(rec, now);
+            // AVAILABLE starts a fresh deploy (new deploy id) once the image is ready; with no image to run any
+            // more, what the failed deploy wrote is wiped first
+            default -> in.image() == null && rec.error().failedOperation() == PROVISIONING
+                    ? beginCleaning(rec, now) : idle(rec, AVAILABLE);
         };
         retry.clearError().specFingerprint(in.fingerprint());
         if (specChanged) {
@@ -207,8 +279,10 @@ public final class NodeLifecycle {
         if (image.equals(rec.image().name())) {
             return b.imageUnverified(false).message(VERIFIED);
         }
-        return b.image(new ImageRef(image, null)).message("the running OS checked in running image " + image
-                + ", not " + rec.image().name() + ": re-imaging");
+        // drift: what follows (re-image or report) is the node's drift policy's, decided next
+        return b.image(new ImageRef(image, null)).drift(new NodeRecord.Drift(IMAGE, rec.image().name(), image, null,
+                null, rec.drift().heals(), rec.drift().windowStart())).message("the running OS checked in running"
+                + " image " + image + ", not " + rec.image().name());
     }
 
     /** The message of an adopted node whose running OS proved its image. */
@@ -230,14 +304,19 @@ public final class NodeLifecycle {
                 .image(null)
                 .deployPhase(null).bytesWritten(0).bytesTotal(0).deployMillis(java.util.Map.of()).deploySilentBoots(0)
                 .specFingerprint(in.fingerprint())
+                .role(in.role())
                 .build();
     }
 
     // --- PROVISIONING ------------------------------------------------------------------------------------------
 
     private Decision decideProvisioning(NodeInput in, NodeRecord rec, Instant now) {
+        if (moved(in, rec)) {
+            return new Persist(beginCleaning(rec, now).message(movedMessage(in, rec)).build());
+        }
         if (in.image() == null) {
-            return new Persist(idle(rec, AVAILABLE).message("image removed from the desired state while provisioning").build());
+            return new Persist(beginCleaning(rec, now)
+                    .message("image removed from the desired state while provisioning: wiping the disks").build());
         }
         if (!ImageRef.of(in.image()).equals(rec.deploy().targetImage()) && in.imageAvailability().ready()) {
             return new Persist(beginProvisioning(rec, in, now));
@@ -266,26 +345,130 @@ public final class NodeLifecycle {
 
     private Decision decideProvisioned(NodeInput in, NodeRecord rec, Instant now) {
         if (in.image() == null) {
-            return new Persist(idle(rec, AVAILABLE).image(null).message("").build());
+            return new Persist(beginCleaning(rec, now).build());
+        }
+        if (rec.role() == null) {
+            // not known (a record from before roles were kept, an adopted node): what it is now is what it runs for
+            return new Persist(rec.toBuilder().role(in.role()).build());
+        }
+        if (moved(in, rec)) {
+            return new Persist(beginCleaning(rec, now).message(movedMessage(in, rec)).build());
         }
         if (!ImageRef.of(in.image()).equals(rec.image())) {
+            NodeRecord.Drift d = rec.drift();
+            if (d.seen() && d.what().equals(IMAGE) && in.image().name().equals(d.expected())) {
+                // the running OS proved another image than the one Git still asks for: drift, not a change in Git
+                return drift(in, rec, d, now, () -> new Persist(beginProvisioning(rec, in, now)));
+            }
             if (!in.imageAvailability().ready()) {
                 return waitWithMessage(rec, "keeps image " + rec.image().name() + " until image "
                         + in.image().name() + " is ready: " + in.imageAvailability().message());
             }
             return new Persist(beginProvisioning(rec, in, now));
         }
-        // Drift: heal what we know differs, then read back on an interval.
-        if (in.online() && rec.power().state() == PowerState.OFF) {
-            return new Act(new PowerOn());
+        // Drift: what the BMC read differs from what Git asks. Power UNKNOWN (not read) is no evidence of either.
+        PowerState want = in.online() ? PowerState.ON : PowerState.OFF;
+        PowerState power = rec.power().state();
+        Action restore = null;
+        NodeRecord.Drift seen = null;
+        if (power != PowerState.UNKNOWN && power != want) {
+            restore = in.online() ? new PowerOn() : new PowerOff();
+            seen = observed(POWER, want.name(), power.name());
+        } else if (rec.power().bootDevice() != null && rec.power().bootDevice() != BootDevice.DISK) {
+            restore = new SetBootDevice(BootDevice.DISK, true);
+            seen = observed(BOOT_DEVICE, BootDevice.DISK.name(), rec.power().bootDevice().name());
         }
-        if (!in.online() && rec.power().state() == PowerState.ON) {
-            return new Act(new PowerOff());
+        boolean specChanged = !in.fingerprint().equals(rec.specFingerprint());
+        if (restore != null && (specChanged || rec.power().assumed())) {
+            // Git asked for it (online changed), or it is only what our own command assumed: not drift. The
+            // fingerprint is taken once the command made the difference go.
+            return new Act(restore);
         }
-        if (rec.power().bootDevice() != null && rec.power().bootDevice() != BootDevice.DISK) {
-            return new Act(new SetBootDevice(BootDevice.DISK, true));
+        if (restore != null) {
+            Action heal = restore;
+            return drift(in, rec, seen, now, () -> new Act(heal));
+        }
+        if (rec.drift().seen()) {
+            return new Persist(rec.toBuilder().drift(rec.drift().resolved())
+                    .message(rec.message().startsWith(DRIFT) ? "" : rec.message()).build());
+        }
+        if (specChanged) {
+            return new Persist(rec.toBuilder().specFingerprint(in.fingerprint()).build());
         }
         return checkOrWait(rec, now);
+    }
+
+    // --- moving hardware ----------------------------------------------------------------------------------------
+
+    /**
+     * The node's labels or a role's selector changed in Git so that it is in another role (or none) than the one
+     * its disk was written for: it leaves that cloud, is wiped, and is provisioned for the new one.
+     */
+    private static boolean moved(NodeInput in, NodeRecord rec) {
+        return rec.role() != null && !rec.role().equals(in.role());
+    }
+
+    private static String movedMessage(NodeInput in, NodeRecord rec) {
+        return "moved from " + roleName(rec.role()) + " to " + roleName(in.role()) + ": wiping the disks first";
+    }
+
+    private static String roleName(String role) {
+        return role.isEmpty() ? "no role" : "role " + role;
+    }
+
+    // --- drift ------------------------------------------------------------------------------------------------
+
+    /** What a drift is about: {@link NodeRecord.Drift#what()}. */
+    public static final String POWER = "power";
+    public static final String BOOT_DEVICE = "bootDevice";
+    public static final String IMAGE = "image";
+    /** How the message of a drifted node begins. */
+    public static final String DRIFT = "drift: ";
+    /** At most this many heals of one node per {@link #HEAL_WINDOW}: a flapping BMC cannot start a heal storm. */
+    public static final int HEALS_PER_WINDOW = 3;
+    public static final Duration HEAL_WINDOW = Duration.ofHours(1);
+
+    private static NodeRecord.Drift observed(String what, String expected, String observed) {
+        return new NodeRecord.Drift(what, expected, observed, null, null, 0, null);
+    }
+
+    /**
+     * A drift {@code seen} on a provisioned node, under the node's policy. Each new drift, and each change of what is
+     * done about it, is first stored (the host turns that write into an event and a metric); the heal follows on the
+     * next decision. Report: nothing else. Heal: {@code heal}, unless the node was healed
+     * {@link #HEALS_PER_WINDOW} times within {@link #HEAL_WINDOW}: then it is held (reported) until the window ends.
+     */
+    private Decision drift(NodeInput in, NodeRecord rec, NodeRecord.Drift seen, Instant now,
+            java.util.function.Supplier<Decision> heal) {
+        NodeRecord.Drift d = rec.drift();
+        boolean same = d.seen() && d.sameAs(seen);
+        boolean windowOver = d.windowStart() == null || !now.isBefore(d.windowStart().plus(HEAL_WINDOW));
+        String action;
+        if (in.drift() == dev.plinth.api.DriftPolicy.REPORT) {
+            action = NodeRecord.Drift.REPORTED;
+        } else if (same && NodeRecord.Drift.HEALING.equals(d.action())) {
+            return heal.get();
+        } else {
+            action = windowOver || d.heals() < HEALS_PER_WINDOW ? NodeRecord.Drift.HEALING : NodeRecord.Drift.HELD;
+        }
+        if (same && action.equals(d.action())) {
+            return checkOrWait(rec, now);
+        }
+        int heals = windowOver ? 0 : d.heals();
+        Instant windowStart = windowOver ? null : d.windowStart();
+        if (action.equals(NodeRecord.Drift.HEALING)) {
+            heals++;
+            windowStart = windowStart == null ? now : windowStart;
+        }
+        NodeRecord.Drift next = new NodeRecord.Drift(seen.what(), seen.expected(), seen.observed(),
+                same && d.since() != null ? d.since() : now, action, heals, windowStart);
+        String what = switch (action) {
+            case NodeRecord.Drift.HEALING -> "healing";
+            case NodeRecord.Drift.REPORTED -> "reported only (drift policy report)";
+            default -> "not healed: healed " + d.heals() + " times within " + HEAL_WINDOW.toMinutes()
+                    + " min, next heal after " + d.windowStart().plus(HEAL_WINDOW);
+        };
+        return new Persist(rec.toBuilder().drift(next).message(DRIFT + next + "; " + what).build());
     }
 
     // --- calls that must not be repeated ----------------------------------------------------------------------
@@ -441,6 +624,9 @@ public final class NodeLifecycle {
         }
         if (action instanceof Reboot) {
             b.powerState(PowerState.ON).powerAssumed(true);
+            if (rec.operation().step() == Step.BOOT_CLEAN_RAMDISK) {
+                return Transition.now(next(b.deployPhase(DeployPhase.WAITING), rec, Step.WIPE_DISKS, now).build());
+            }
             if (rec.operation().step() == Step.BOOT_DEPLOY_RAMDISK) {
                 return Transition.now(next(b.deployPhase(DeployPhase.WAITING), rec, Step.WRITE_IMAGE, now).build());
             }
@@ -448,11 +634,15 @@ public final class NodeLifecycle {
         }
         if (action instanceof SetBootDevice s) {
             b.bootDevice(s.device());
+            if (rec.operation().step() == Step.CLEAN_BOOT_PXE) {
+                return Transition.now(next(b, rec, Step.BOOT_CLEAN_RAMDISK, now).build());
+            }
             return Transition.now(rec.operation().step() == Step.SET_BOOT_PXE
                     ? next(b, rec, Step.BOOT_DEPLOY_RAMDISK, now).build() : b.build());
         }
         if (action instanceof PrepareDeploy) {
-            return Transition.now(next(b, rec, Step.SET_BOOT_PXE, now).build());
+            return Transition.now(next(b, rec, rec.state() == CLEANING ? Step.CLEAN_BOOT_PXE : Step.SET_BOOT_PXE,
+                    now).build());
         }
         if (action instanceof ObserveDeploy) {
             return observed(rec, b, ((Outcome.Progress) outcome).progress(), now);
@@ -467,6 +657,11 @@ public final class NodeLifecycle {
                             Step.FINISH_DEPLOY, now).build())
                     : new Transition(b.message("waiting for the written OS to check in").build(),
                             config.pollInterval());
+        }
+        if (action instanceof FinishDeploy && rec.state() == CLEANING) {
+            // the ramdisk powers the machine off after wiping; what follows depends on the desired state
+            return Transition.now(next(b.powerState(PowerState.OFF).powerAssumed(true), rec, null, now)
+                    .message(CLEANED).build());
         }
         if (action instanceof FinishDeploy) {
             return Transition.now(complete(b, rec, PROVISIONED, now)
@@ -483,11 +678,15 @@ public final class NodeLifecycle {
         if (!p.phaseMillis().isEmpty()) {
             b.deployMillis(p.phaseMillis());
         }
+        boolean cleaning = rec.state() == CLEANING;
         if (p.phase() == DeployPhase.WAITING && overdue(rec, now, config.bootTimeout())) {
-            return silentBoot(rec, now);
+            // a silent wipe fails and is made again whole after the backoff: wiping twice is harmless
+            return cleaning ? Transition.now(failOperation(rec, FailureKind.TIMEOUT, "the deploy ramdisk did not"
+                    + " report within " + config.bootTimeout() + " of its boot", now)) : silentBoot(rec, now);
         }
         return switch (p.phase()) {
-            case WRITTEN -> Transition.now(next(b, rec, Step.SET_BOOT_DISK, now).build());
+            case WRITTEN -> Transition.now(next(b, rec, cleaning ? Step.FINISH_CLEAN : Step.SET_BOOT_DISK, now)
+                    .build());
             case FAILED -> new Transition(failOperation(rec, FailureKind.DEPLOY_FAILED,
                     "deploy failed: " + p.message(), now), null);
             case UNKNOWN -> fail(rec, FailureKind.PROTOCOL,

@@ -26,6 +26,9 @@ import java.util.Map;
  * @param deploy the running (or last) deploy
  * @param error why the last operation failed, and how often in a row
  * @param message why the node waits, in words (empty when it does not)
+ * @param drift what was last seen to differ from the desired state on the provisioned node, and its heals
+ * @param role the Cloud role ({@code cloud/role}, empty for none) the image on its disk was written for; null when
+ *     not known (a record from before roles were kept, or an adopted node): then the current one is taken
  */
 public record NodeRecord(
         String name,
@@ -40,9 +43,12 @@ public record NodeRecord(
         Deploy deploy,
         Failure error,
         String message,
-        Instant updatedAt) {
+        Instant updatedAt,
+        Drift drift,
+        String role) {
 
     public NodeRecord {
+        drift = drift == null ? Drift.NONE : drift;
         operation = operation == null ? Operation.NONE : operation;
         power = power == null ? Power.UNKNOWN : power;
         deploy = deploy == null ? Deploy.NONE : deploy;
@@ -115,6 +121,45 @@ public record NodeRecord(
         public static final Failure NONE = new Failure(0, null, null, null);
     }
 
+    /**
+     * Drift: the node observed to differ from what is desired, and the heals made for it. {@code what} is null when
+     * nothing differs now; the heal count and its window outlive a drift, so a flapping machine is rate-limited.
+     *
+     * @param what {@code power}, {@code bootDevice} or {@code image}; null when no drift is seen
+     * @param expected what the desired state asks for
+     * @param observed what was read (the BMC, or the running OS's check-in)
+     * @param since when this drift was first seen
+     * @param action {@code healing}, {@code reported} (policy report) or {@code held} (heal rate limit reached)
+     * @param heals heals made since {@code windowStart}
+     */
+    public record Drift(String what, String expected, String observed, Instant since, String action, int heals,
+            Instant windowStart) {
+        public static final Drift NONE = new Drift(null, null, null, null, null, 0, null);
+        public static final String HEALING = "healing";
+        public static final String REPORTED = "reported";
+        public static final String HELD = "held";
+
+        public boolean seen() {
+            return what != null;
+        }
+
+        /** Nothing differs any more; the heal count stays for the rate limit. */
+        public Drift resolved() {
+            return new Drift(null, null, null, null, null, heals, windowStart);
+        }
+
+        /** The same difference (what, expected, observed) as {@code o}. */
+        public boolean sameAs(Drift o) {
+            return java.util.Objects.equals(what, o.what) && java.util.Objects.equals(expected, o.expected)
+                    && java.util.Objects.equals(observed, o.observed);
+        }
+
+        @Override
+        public String toString() {
+            return what + ": expected " + expected + ", observed " + observed;
+        }
+    }
+
     /** A node just seen in the desired state for the first time. */
     public static NodeRecord registering(String name, BmcSpec bmc, String mac, String specFingerprint, Instant now) {
         return new Builder(name).bmc(bmc).bootMACAddress(mac).state(ProvisioningState.REGISTERING).step(Step.CHECK_BMC)
@@ -167,6 +212,8 @@ public record NodeRecord(
         private FailureKind errorKind;
         private String errorMessage;
         private ProvisioningState failedOperation;
+        private Drift drift = Drift.NONE;
+        private String role;
 
         public Builder(String name) {
             this.name = name;
@@ -208,7 +255,13 @@ public record NodeRecord(
             errorKind = r.error.kind();
             errorMessage = r.error.message();
             failedOperation = r.error.failedOperation();
+            drift = r.drift;
+            role = r.role;
         }
+
+        public Builder role(String v) { role = v; return this; }
+
+        public Builder drift(Drift v) { drift = v == null ? Drift.NONE : v; return this; }
 
         public Builder bmc(BmcSpec v) { bmc = v; return this; }
         public Builder bootMACAddress(String v) { bootMACAddress = v; return this; }
@@ -261,7 +314,7 @@ public record NodeRecord(
                     new Deploy(deploySerial, deployId, targetImage, deployPhase, bytesWritten, bytesTotal,
                             deployMillis, deploySilentBoots),
                     new Failure(errorCount, errorKind, errorMessage, failedOperation),
-                    message, updatedAt);
+                    message, updatedAt, drift, role);
         }
     }
 }

@@ -13,6 +13,11 @@ public enum ProvisioningState {
     PROVISIONING,
     /** Runs the image the desired state asks for; watched for power and boot-device drift. */
     PROVISIONED,
+    /**
+     * Its image is no longer wanted on it (removed from Git, image removed, moved to another role): the deploy
+     * ramdisk wipes the partition tables and filesystem signatures of every disk before it is available again.
+     */
+    CLEANING,
     /** Leaving the fleet: powered off and its network boot cleaned up. */
     DEPROVISIONING,
     /** An operation failed; retried with backoff, at once when the spec changes. */

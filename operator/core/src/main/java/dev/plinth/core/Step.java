@@ -13,6 +13,12 @@ public enum Step {
     BOOT_IMAGE(ProvisioningState.PROVISIONING),
     AWAIT_CHECK_IN(ProvisioningState.PROVISIONING),
     FINISH_DEPLOY(ProvisioningState.PROVISIONING),
+    // CLEANING
+    PREPARE_CLEAN(ProvisioningState.CLEANING),
+    CLEAN_BOOT_PXE(ProvisioningState.CLEANING),
+    BOOT_CLEAN_RAMDISK(ProvisioningState.CLEANING),
+    WIPE_DISKS(ProvisioningState.CLEANING),
+    FINISH_CLEAN(ProvisioningState.CLEANING),
     // DEPROVISIONING
     POWER_OFF(ProvisioningState.DEPROVISIONING),
     CLEAN_UP(ProvisioningState.DEPROVISIONING);
@@ -29,6 +35,7 @@ public enum Step {
         return switch (operation) {
             case REGISTERING -> CHECK_BMC;
             case PROVISIONING -> PREPARE_DEPLOY;
+            case CLEANING -> PREPARE_CLEAN;
             case DEPROVISIONING -> POWER_OFF;
             default -> throw new IllegalArgumentException(operation + " has no steps");
         };

@@ -4,7 +4,22 @@ import dev.plinth.api.DiskImageSpec;
 import dev.plinth.api.RootDeviceHints;
 
 /**
- * One attempt to write an image to a node. {@code deployId} is chosen by the controller and recorded before any
- * driver call, so that after a crash the controller asks about the same deploy instead of starting another.
+ * One attempt to write an image to a node, or to wipe its disks. {@code deployId} is chosen by the controller and
+ * recorded before any driver call, so that after a crash the controller asks about the same deploy instead of
+ * starting another.
+ *
+ * @param wipe the ramdisk wipes the partition tables and filesystem signatures of every disk instead of writing an
+ *     image ({@code imageName} and {@code image} are null); it reports {@code WRITTEN} when done
  */
-public record DeployRequest(String deployId, String imageName, DiskImageSpec image, RootDeviceHints rootDeviceHints) {}
+public record DeployRequest(String deployId, String imageName, DiskImageSpec image, RootDeviceHints rootDeviceHints,
+        boolean wipe) {
+
+    public DeployRequest(String deployId, String imageName, DiskImageSpec image, RootDeviceHints rootDeviceHints) {
+        this(deployId, imageName, image, rootDeviceHints, false);
+    }
+
+    /** Wipe every disk of the node (cleaning before it is available again). */
+    public static DeployRequest wipe(String deployId) {
+        return new DeployRequest(deployId, null, null, RootDeviceHints.NONE, true);
+    }
+}

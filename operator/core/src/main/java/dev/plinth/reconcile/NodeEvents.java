@@ -25,7 +25,22 @@ public final class NodeEvents {
     /** An adopted node's running OS proved its image (or proved another one: then a re-image follows). */
     public static final String VERIFIED = "Verified";
 
+    /** A provisioned node seen to differ from the desired state (what, expected, observed, what is done). */
+    public static final String DRIFT = "Drift";
+    /** A drift no longer seen: healed, or put right by someone else. */
+    public static final String DRIFT_RESOLVED = "DriftResolved";
+
     private NodeEvents() {}
+
+    /** Whether {@code after} records a drift, or an action on it, that {@code before} did not. */
+    public static boolean newDrift(NodeRecord before, NodeRecord after) {
+        NodeRecord.Drift a = after.drift();
+        if (!a.seen() || a.action() == null) {
+            return false;
+        }
+        NodeRecord.Drift b = before == null ? NodeRecord.Drift.NONE : before.drift();
+        return !b.sameAs(a) || !Objects.equals(b.action(), a.action());
+    }
 
     /** The event worth recording when {@code before} (null for a new node) becomes {@code after}, or null. */
     public static NodeEvent between(NodeRecord before, NodeRecord after) {
@@ -45,6 +60,12 @@ public final class NodeEvents {
                 type = ERROR;
                 message += ": " + after.error().message() + " (" + after.error().kind() + ")";
             }
+        } else if (newDrift(before, after)) {
+            type = DRIFT;
+            message = after.message();
+        } else if (before.drift().seen() && !after.drift().seen()) {
+            type = DRIFT_RESOLVED;
+            message = "no longer seen: " + before.drift() + " (since " + before.drift().since() + ")";
         } else if (!Objects.equals(before.operation().step(), after.operation().step()) && after.operation().step() != null) {
             type = STEP;
             message = after.state() + "/" + after.operation().step();

@@ -57,8 +57,11 @@ public final class NodeReconciler {
      */
     public static NodeInput inputFor(DesiredState desired, String name, ImageCatalog images) {
         BareMetalNode node = desired.nodes().get(name);
-        return node == null ? NodeInput.removed(name)
-                : input(name, node, RoleResolver.imageFor(desired, node).orElse(null), images);
+        if (node == null) {
+            return NodeInput.removed(name);
+        }
+        RoleResolver.Placement placement = RoleResolver.place(desired, node);
+        return input(desired, name, node, placement, placement.image(), images);
     }
 
     /**
@@ -68,12 +71,19 @@ public final class NodeReconciler {
     public static NodeInput inputFor(DesiredState desired, String name, FleetPlanner.FleetPlan plan,
             ImageCatalog images) {
         BareMetalNode node = desired.nodes().get(name);
-        return node == null ? NodeInput.removed(name) : input(name, node, plan.imageFor(name).orElse(null), images);
+        if (node == null) {
+            return NodeInput.removed(name);
+        }
+        return input(desired, name, node, RoleResolver.place(desired, node), plan.imageFor(name).orElse(null),
+                images);
     }
 
-    private static NodeInput input(String name, BareMetalNode node, DiskImage image, ImageCatalog images) {
+    /** The drift policy and the role come from the node's placement; the image from the caller. */
+    private static NodeInput input(DesiredState desired, String name, BareMetalNode node,
+            RoleResolver.Placement placement, DiskImage image, ImageCatalog images) {
         ImageAvailability availability = image == null ? ImageAvailability.READY : images.availability(image);
-        return new NodeInput(name, node, image, availability);
+        return new NodeInput(name, node, image, availability, RoleResolver.driftPolicyFor(desired, placement),
+                placement.role() == null ? "" : placement.role().toString());
     }
 
     public Pass reconcile(NodeInput in, NodeRecord rec, Clock clock, RecordWriter writer) {

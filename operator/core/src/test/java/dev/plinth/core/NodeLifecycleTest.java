@@ -49,6 +49,15 @@ class NodeLifecycleTest {
         return lifecycle.apply(rec, ((Act) d).action(), outcome, now).next();
     }
 
+    /** The heal of a drifted record: first the drift is stored (healing), then the heal is the next action. */
+    private Action heal(NodeInput in, NodeRecord drifted) {
+        NodeRecord recorded = ((Persist) lifecycle.decide(in, drifted, now)).next();
+        assertThat(recorded.drift().seen()).isTrue();
+        assertThat(recorded.drift().action()).isEqualTo(NodeRecord.Drift.HEALING);
+        assertThat(recorded.message()).startsWith(NodeLifecycle.DRIFT);
+        return ((Act) lifecycle.decide(in, recorded, now)).action();
+    }
+
     private NodeRecord registered(NodeInput in) {
         Step s = settle(in, null);
         assertThat(s.record().state()).isEqualTo(ProvisioningState.REGISTERING);
@@ -216,14 +225,40 @@ class NodeLifecycleTest {
         assertThat(retry.decision()).isInstanceOf(Act.class);
     }
 
+    /**
+     * Runs steps with every driver call succeeding while the node is CLEANING; returns the actions in order and
+     * leaves the first record past the wipe in {@code holder}.
+     */
+    private List<String> wipe(NodeInput in, NodeRecord[] holder) {
+        List<String> actions = new ArrayList<>();
+        NodeRecord rec = holder[0];
+        for (int i = 0; i < 20; i++) {
+            Step s = settle(in, rec);
+            rec = s.record();
+            if (rec.state() != ProvisioningState.CLEANING || !(s.decision() instanceof Act a)) {
+                break;
+            }
+            actions.add(a.action() instanceof Action.PrepareDeploy p
+                    ? "PrepareDeploy wipe=" + p.request().wipe() : a.action().label());
+            rec = act(rec, s.decision(), a.action() instanceof Action.ObserveDeploy
+                    ? new Outcome.Progress(DeployProgress.of(DeployPhase.WRITTEN)) : Outcome.DONE);
+        }
+        holder[0] = rec;
+        return actions;
+    }
+
     @Test
-    void aNodeRemovedFromGitIsPoweredOffCleanedUpAndForgotten() {
+    void aNodeRemovedFromGitIsWipedPoweredOffCleanedUpAndForgotten() {
         NodeInput in = input(node, centos);
         NodeRecord[] rec = {registered(in)};
         provision(in, rec);
         NodeInput gone = NodeInput.removed(node.name());
+        assertThat(settle(gone, rec[0]).record().state()).isEqualTo(ProvisioningState.CLEANING);
+        assertThat(wipe(gone, rec)).containsExactly("PrepareDeploy wipe=true", "SetBootDevice", "Reboot",
+                "ObserveDeploy", "FinishDeploy");
         Step s = settle(gone, rec[0]);
         assertThat(s.record().state()).isEqualTo(ProvisioningState.DEPROVISIONING);
+        assertThat(s.record().image()).as("the disk was wiped").isNull();
         assertThat(((Act) s.decision()).action()).isInstanceOf(Action.PowerOff.class);
         NodeRecord off = act(s.record(), s.decision(), Outcome.DONE);
         assertThat(off.power().state()).isEqualTo(PowerState.OFF);
@@ -231,6 +266,39 @@ class NodeLifecycleTest {
         assertThat(((Act) clean.decision()).action()).isInstanceOf(Action.CleanUp.class);
         NodeRecord cleaned = act(clean.record(), clean.decision(), Outcome.DONE);
         assertThat(lifecycle.decide(gone, cleaned, now)).isInstanceOf(Forget.class);
+    }
+
+    @Test
+    void aNodeWhoseImageIsRemovedIsWipedBeforeItIsAvailableAgain() {
+        NodeInput in = input(node, centos);
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        BareMetalNode noImage = Resources.node("compute-0", 0, null, true);
+        NodeInput none = input(noImage, null);
+        assertThat(wipe(none, rec)).startsWith("PrepareDeploy wipe=true").endsWith("FinishDeploy");
+        Step s = settle(none, rec[0]);
+        assertThat(s.record().state()).isEqualTo(ProvisioningState.AVAILABLE);
+        assertThat(s.record().message()).isEqualTo(NodeLifecycle.NO_IMAGE);
+        assertThat(s.record().operation().timings()).containsKeys(dev.plinth.core.Step.PREPARE_CLEAN,
+                dev.plinth.core.Step.WIPE_DISKS, dev.plinth.core.Step.FINISH_CLEAN);
+    }
+
+    @Test
+    void aFailedWipeIsMadeAgainEvenWhenTheNodeIsBackInGit() {
+        NodeInput in = input(node, centos);
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        NodeInput gone = NodeInput.removed(node.name());
+        Step s = settle(gone, rec[0]);
+        NodeRecord failed = act(s.record(), s.decision(), Outcome.failed(FailureKind.DEPLOY_FAILED, "no ramdisk"));
+        assertThat(failed.state()).isEqualTo(ProvisioningState.ERROR);
+        assertThat(failed.error().failedOperation()).isEqualTo(ProvisioningState.CLEANING);
+        assertThat(lifecycle.decide(gone, failed, now)).isInstanceOf(Wait.class);
+        now = failed.operation().notBefore().plusMillis(1);
+        Step back = settle(in, failed);
+        assertThat(back.record().state()).as("its disks may still hold the last tenant")
+                .isEqualTo(ProvisioningState.CLEANING);
+        assertThat(((Act) back.decision()).action()).isInstanceOf(Action.PrepareDeploy.class);
     }
 
     @Test
@@ -261,15 +329,15 @@ class NodeLifecycleTest {
         NodeRecord[] rec = {registered(in)};
         provision(in, rec);
         NodeRecord off = rec[0].toBuilder().powerState(PowerState.OFF).build();
-        assertThat(((Act) lifecycle.decide(in, off, now)).action()).isInstanceOf(Action.PowerOn.class);
+        assertThat(heal(in, off)).isInstanceOf(Action.PowerOn.class);
 
+        // Git asking for it is a change, not drift: acted on at once
         BareMetalNode offline = Resources.node("compute-0", 0, "centos-9", false);
         assertThat(((Act) lifecycle.decide(input(offline, centos), rec[0], now)).action())
                 .isInstanceOf(Action.PowerOff.class);
 
         NodeRecord pxe = rec[0].toBuilder().bootDevice(BootDevice.PXE).build();
-        assertThat(((Act) lifecycle.decide(in, pxe, now)).action())
-                .isEqualTo(new Action.SetBootDevice(BootDevice.DISK, true));
+        assertThat(heal(in, pxe)).isEqualTo(new Action.SetBootDevice(BootDevice.DISK, true));
 
         assertThat(lifecycle.decide(in, rec[0], now)).isInstanceOf(Wait.class);
         assertThat(((Act) lifecycle.decide(in, rec[0], now.plus(LifecycleConfig.DEFAULT.driftInterval())))
@@ -493,6 +561,7 @@ class NodeLifecycleTest {
         NodeRecord[] rec = {registered(in)};
         provision(in, rec);
         NodeInput gone = NodeInput.removed(node.name());
+        wipe(gone, rec);
         Step leaving = settle(gone, rec[0]);
         NodeRecord failed = act(leaving.record(), leaving.decision(),
                 Outcome.failed(FailureKind.AUTHENTICATION, "rejected"));
@@ -600,7 +669,11 @@ class NodeLifecycleTest {
         assertThat(rec.imageUnverified()).isFalse();
         assertThat(rec.image().name()).isEqualTo("rocky-9");
         assertThat(rec.message()).contains("rocky-9").contains("centos-9");
-        Decision next = lifecycle.decide(input(node, centos), rec, now);
+        // recorded as drift first (its event), then healed by re-imaging
+        NodeRecord drifted = ((Persist) lifecycle.decide(input(node, centos), rec, now)).next();
+        assertThat(drifted.drift().what()).isEqualTo(NodeLifecycle.IMAGE);
+        assertThat(drifted.drift().action()).isEqualTo(NodeRecord.Drift.HEALING);
+        Decision next = lifecycle.decide(input(node, centos), drifted, now);
         assertThat(((Persist) next).next().state()).as("evidence that it runs the wrong image")
                 .isEqualTo(ProvisioningState.PROVISIONING);
     }
@@ -611,5 +684,130 @@ class NodeLifecycleTest {
         assertThat(rec.imageUnverified()).isTrue();
         assertThat(rec.message()).isEqualTo(NodeLifecycle.ADOPTED);
         assertThat(lifecycle.decide(input(node, centos), rec, now)).isInstanceOf(Wait.class);
+    }
+
+    // --- drift policy -------------------------------------------------------------------------------------------
+
+    private NodeInput input(BareMetalNode n, DiskImage image, dev.plinth.api.DriftPolicy policy) {
+        return new NodeInput(n.name(), n, image, ImageAvailability.READY, policy);
+    }
+
+    /** A provisioned node, then its drift check reading {@code power}. */
+    private NodeRecord provisionedThenRead(NodeInput in, PowerState power) {
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        now = now.plus(LifecycleConfig.DEFAULT.driftInterval());
+        Decision check = lifecycle.decide(in, rec[0], now);
+        assertThat(((Act) check).action()).isInstanceOf(CheckPower.class);
+        return act(rec[0], check, new Outcome.Power(power, BootDevice.DISK));
+    }
+
+    @Test
+    void underPolicyReportADriftIsRecordedOnceAndNothingIsDone() {
+        NodeInput in = input(node, centos, dev.plinth.api.DriftPolicy.REPORT);
+        NodeRecord off = provisionedThenRead(in, PowerState.OFF);
+        NodeRecord reported = ((Persist) lifecycle.decide(in, off, now)).next();
+        assertThat(reported.drift()).satisfies(d -> {
+            assertThat(d.what()).isEqualTo(NodeLifecycle.POWER);
+            assertThat(d.expected()).isEqualTo("ON");
+            assertThat(d.observed()).isEqualTo("OFF");
+            assertThat(d.since()).isEqualTo(now);
+            assertThat(d.action()).isEqualTo(NodeRecord.Drift.REPORTED);
+            assertThat(d.heals()).isZero();
+        });
+        assertThat(reported.message()).isEqualTo("drift: power: expected ON, observed OFF; reported only (drift"
+                + " policy report)");
+        // nothing more to do but the next drift check
+        assertThat(lifecycle.decide(in, reported, now)).isInstanceOf(Wait.class);
+        Decision check = lifecycle.decide(in, reported, now.plus(LifecycleConfig.DEFAULT.driftInterval()));
+        assertThat(((Act) check).action()).isInstanceOf(CheckPower.class);
+        // someone powered it back on: the drift is resolved, the message cleared
+        NodeRecord on = act(reported, check, new Outcome.Power(PowerState.ON, BootDevice.DISK));
+        NodeRecord resolved = ((Persist) lifecycle.decide(in, on, now)).next();
+        assertThat(resolved.drift().seen()).isFalse();
+        assertThat(resolved.message()).isEmpty();
+    }
+
+    @Test
+    void healsAreRateLimitedPerNodeSoAFlappingBmcCannotStartAStorm() {
+        NodeInput in = input(node, centos);
+        NodeRecord rec = provisionedThenRead(in, PowerState.OFF);
+        Instant start = now;
+        for (int heal = 1; heal <= NodeLifecycle.HEALS_PER_WINDOW; heal++) {
+            NodeRecord healing = ((Persist) lifecycle.decide(in, rec, now)).next();
+            assertThat(healing.drift().action()).isEqualTo(NodeRecord.Drift.HEALING);
+            assertThat(healing.drift().heals()).isEqualTo(heal);
+            Decision d = lifecycle.decide(in, healing, now);
+            assertThat(((Act) d).action()).isInstanceOf(Action.PowerOn.class);
+            NodeRecord commanded = act(healing, d, Outcome.DONE);
+            NodeRecord resolved = ((Persist) lifecycle.decide(in, commanded, now)).next();
+            assertThat(resolved.drift().seen()).isFalse();
+            assertThat(resolved.drift().heals()).isEqualTo(heal);
+            // the BMC reads it off again at the next check
+            now = now.plus(LifecycleConfig.DEFAULT.driftInterval());
+            Decision check = lifecycle.decide(in, resolved, now);
+            rec = act(resolved, check, new Outcome.Power(PowerState.OFF, BootDevice.DISK));
+        }
+        NodeRecord held = ((Persist) lifecycle.decide(in, rec, now)).next();
+        assertThat(held.drift().action()).isEqualTo(NodeRecord.Drift.HELD);
+        assertThat(held.message()).contains("not healed: healed 3 times within 60 min");
+        assertThat(lifecycle.decide(in, held, now)).isInstanceOf(Wait.class);
+        // once the window is over, the drift still seen is healed again
+        now = start.plus(NodeLifecycle.HEAL_WINDOW).plusSeconds(1);
+        NodeRecord again = ((Persist) lifecycle.decide(in, held, now)).next();
+        assertThat(again.drift().action()).isEqualTo(NodeRecord.Drift.HEALING);
+        assertThat(again.drift().heals()).isEqualTo(1);
+        assertThat(again.drift().since()).as("the same drift, seen since it was held").isEqualTo(held.drift().since());
+    }
+
+    @Test
+    void anImageProvenWrongUnderPolicyReportIsNotReimaged() {
+        NodeRecord rec = adoptedThenChecked("rocky-9");
+        NodeInput in = input(node, centos, dev.plinth.api.DriftPolicy.REPORT);
+        NodeRecord reported = ((Persist) lifecycle.decide(in, rec, now)).next();
+        assertThat(reported.state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(reported.drift().toString()).isEqualTo("image: expected centos-9, observed rocky-9");
+        assertThat(reported.drift().action()).isEqualTo(NodeRecord.Drift.REPORTED);
+        assertThat(lifecycle.decide(in, reported, now)).isInstanceOf(Wait.class);
+        // Git asking for another image still re-images it
+        Decision d = lifecycle.decide(new NodeInput(node.name(), node, rocky, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.REPORT), reported, now);
+        assertThat(((Persist) d).next().state()).isEqualTo(ProvisioningState.PROVISIONING);
+    }
+
+    @Test
+    void aNodeMovedToAnotherRoleIsWipedThenProvisionedForIt() {
+        NodeInput compute = new NodeInput(node.name(), node, centos, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "over/compute");
+        NodeRecord[] rec = {registered(compute)};
+        provision(compute, rec);
+        assertThat(rec[0].role()).isEqualTo("over/compute");
+        assertThat(lifecycle.decide(compute, rec[0], now)).isInstanceOf(Wait.class);
+        NodeInput storage = new NodeInput(node.name(), node, rocky, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "under/storage");
+        NodeRecord leaving = ((Persist) lifecycle.decide(storage, rec[0], now)).next();
+        assertThat(leaving.state()).isEqualTo(ProvisioningState.CLEANING);
+        assertThat(leaving.message()).isEqualTo("moved from role over/compute to role under/storage: wiping the disks"
+                + " first");
+        rec[0] = leaving;
+        assertThat(wipe(storage, rec)).startsWith("PrepareDeploy wipe=true").endsWith("FinishDeploy");
+        assertThat(provision(storage, rec)).startsWith("PrepareDeploy");
+        assertThat(rec[0].state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(rec[0].image()).isEqualTo(ImageRef.of(rocky));
+        assertThat(rec[0].role()).isEqualTo("under/storage");
+    }
+
+    @Test
+    void aNodeWhoseRoleIsNotKnownTakesTheCurrentOneWithoutBeingWiped() {
+        NodeInput in = input(node, centos);
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        NodeRecord old = rec[0].toBuilder().role(null).build();
+        NodeInput compute = new NodeInput(node.name(), node, centos, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "over/compute");
+        NodeRecord learned = ((Persist) lifecycle.decide(compute, old, now)).next();
+        assertThat(learned.state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(learned.role()).isEqualTo("over/compute");
+        assertThat(lifecycle.decide(compute, learned, now)).isInstanceOf(Wait.class);
     }
 }

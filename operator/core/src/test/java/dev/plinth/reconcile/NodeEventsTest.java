@@ -34,4 +34,29 @@ class NodeEventsTest {
         assertThat(e.message()).isEqualTo(NodeLifecycle.VERIFIED);
         assertThat(NodeEvents.between(verified, verified)).isNull();
     }
+
+    @Test
+    void aDriftIsADriftEventOnceAndItsEndADriftResolvedEvent() {
+        NodeRecord provisioned = adopted.toBuilder().imageUnverified(false).message("").build();
+        NodeRecord.Drift off = new NodeRecord.Drift(NodeLifecycle.POWER, "ON", "OFF", T, NodeRecord.Drift.REPORTED, 0,
+                null);
+        NodeRecord drifted = provisioned.toBuilder().drift(off)
+                .message("drift: power: expected ON, observed OFF; reported only").build();
+        NodeEvent e = NodeEvents.between(provisioned, drifted);
+        assertThat(e.type()).isEqualTo(NodeEvents.DRIFT);
+        assertThat(e.message()).isEqualTo("drift: power: expected ON, observed OFF; reported only");
+        assertThat(NodeEvents.newDrift(provisioned, drifted)).isTrue();
+        // seen again at the next check: nothing new
+        assertThat(NodeEvents.between(drifted, drifted)).isNull();
+        assertThat(NodeEvents.newDrift(drifted, drifted)).isFalse();
+        // what is done about it changes: a new event
+        NodeRecord held = drifted.toBuilder().drift(new NodeRecord.Drift(NodeLifecycle.POWER, "ON", "OFF", T,
+                NodeRecord.Drift.HELD, 3, T)).build();
+        assertThat(NodeEvents.newDrift(drifted, held)).isTrue();
+        NodeRecord resolved = held.toBuilder().drift(held.drift().resolved()).message("").build();
+        NodeEvent end = NodeEvents.between(held, resolved);
+        assertThat(end.type()).isEqualTo(NodeEvents.DRIFT_RESOLVED);
+        assertThat(end.message()).contains("power: expected ON, observed OFF");
+        assertThat(resolved.drift().heals()).isEqualTo(3);
+    }
 }

@@ -133,10 +133,14 @@ final class AgentRoutes {
             if (d == null) {
                 return;
             }
-            body.put("imageUrl", config.agentBaseUrl() + d.imagePath);
-            body.put("sha256", d.sha256);
-            body.put("compression", d.compression);
-            body.put("rootDeviceHints", rootDeviceHints(d));
+            if (d.wipe) {
+                body.put("action", "clean");
+            } else {
+                body.put("imageUrl", config.agentBaseUrl() + d.imagePath);
+                body.put("sha256", d.sha256);
+                body.put("compression", d.compression);
+                body.put("rootDeviceHints", rootDeviceHints(d));
+            }
             node = d.node;
             if (d.phase == DeployPhase.WAITING) {
                 d.phase = DeployPhase.DOWNLOADING;

@@ -153,6 +153,10 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         if (registry.get(id) != null) {
             return; // known already: the engine repeats its calls
         }
+        if (deploy.wipe()) {
+            registry.register(id, node.name(), normalizeMac(node.bootMACAddress()), null, null, RootDeviceHints.NONE);
+            return;
+        }
         DiskImage image = new DiskImage(ObjectMeta.named(deploy.imageName()), deploy.image());
         Optional<ImageCache.Served> served = config.images().served(deploy.image());
         if (served.isEmpty()) {

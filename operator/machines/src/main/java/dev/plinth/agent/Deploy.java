@@ -15,6 +15,8 @@ import java.util.Map;
 final class Deploy {
     String deployId;
     String node;
+    /** A wipe of every disk (cleaning), not an image deploy: no image fields; ended by {@code cleaned}. */
+    boolean wipe;
     String mac;
     String imageName;
     /** sha256 of the raw bytes the agent must write (the served image, after any qcow2 conversion). */

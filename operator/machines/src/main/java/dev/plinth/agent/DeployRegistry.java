@@ -73,7 +73,7 @@ final class DeployRegistry {
 
     /**
      * Registers a new deploy of {@code node}, closing (superseding) the node's open ones; false when the id is
-     * known already (the engine repeats its calls).
+     * known already (the engine repeats its calls). {@code served} null: a wipe of every disk, no image.
      */
     synchronized boolean register(String deployId, String node, String mac, String imageName,
             ImageCache.Served served, RootDeviceHints hints) {
@@ -94,10 +94,13 @@ final class DeployRegistry {
         d.node = node;
         d.mac = mac;
         d.imageName = imageName;
-        d.sha256 = served.sha256();
-        d.imagePath = served.path();
-        d.compression = served.compression().yaml();
-        d.imageBytes = served.rawLength();
+        d.wipe = served == null;
+        if (served != null) {
+            d.sha256 = served.sha256();
+            d.imagePath = served.path();
+            d.compression = served.compression().yaml();
+            d.imageBytes = served.rawLength();
+        }
         d.deviceName = hints.deviceName();
         d.minSizeGigabytes = hints.minSizeGigabytes();
         d.model = hints.model();
@@ -110,7 +113,8 @@ final class DeployRegistry {
         registry.deploys.put(deployId, d);
         prune(node);
         persist();
-        LOG.info("deploy {} of image {} to node {} registered", deployId, d.imageName, d.node);
+        LOG.info("deploy {} ({}) of node {} registered", deployId,
+                d.wipe ? "wipe every disk" : "image " + d.imageName, d.node);
         return true;
     }
 

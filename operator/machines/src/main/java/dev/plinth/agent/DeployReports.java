@@ -28,6 +28,11 @@ final class DeployReports {
     /** Applies an agent's event ({@code phase=...} and its fields); null when the phase is unknown. */
     static Answer event(Deploy d, String phase, Map<String, String> form, Clock clock) {
         long bytes = parseLong(form.get("bytes"));
+        boolean ends = phase.equals("written") || phase.equals("cleaned");
+        if (ends && d.wipe != phase.equals("cleaned")) {
+            // a wipe ends only by `cleaned`, a deploy only by `written`; the other is refused and changes nothing
+            return new Answer(409, "not a " + (d.wipe ? "deploy" : "wipe") + "\n");
+        }
         switch (phase) {
             case "booted" -> {
                 if (d.started != null) {
@@ -53,6 +58,15 @@ final class DeployReports {
             }
             case "written" -> {
                 return written(d, bytes, form, clock);
+            }
+            case "cleaned" -> {
+                // reported as WRITTEN: the operation's end, as for a deploy
+                d.phase = DeployPhase.WRITTEN;
+                long wipe = parseLong(form.get("wipeCentiseconds")) * 10;
+                if (wipe > 0) {
+                    d.phaseMillis.put("wipe", wipe);
+                }
+                d.message = "disks wiped: " + form.getOrDefault("disks", "(none named)");
             }
             case "failed" -> {
                 d.phase = DeployPhase.FAILED;

@@ -95,7 +95,8 @@ final class IpxeScripts {
         String caInitrd = config.tls() == null ? "" : "initrd " + base + "/v1/ramdisk/ca.cpio\n";
         // `quiet`: without it the kernel prints its command line, tokens included, on the console
         return "#!ipxe\n"
-                + "echo Plinth: deploying " + d.imageName + " to " + d.node + " (deploy " + d.deployId + ")\n"
+                + "echo Plinth: " + (d.wipe ? "wiping the disks of " + d.node
+                        : "deploying " + d.imageName + " to " + d.node) + " (deploy " + d.deployId + ")\n"
                 + "kernel " + base + "/v1/ramdisk/vmlinuz" + extra + " quiet " + api
                 + " plinth.deploy=" + d.deployId + " plinth.token=" + registry.deployToken(d)
                 + " plinth.node=" + d.node + " plinth.checkin=" + registry.checkinToken(d)

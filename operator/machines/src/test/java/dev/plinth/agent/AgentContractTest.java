@@ -133,6 +133,82 @@ class AgentContractTest {
     }
 
     @Test
+    void theAgentWipesEveryDiskAsRecorded() throws Exception {
+        Path busybox = busybox();
+        Transcript t = ContractFixture.transcripts().stream().filter(x -> x.name().equals("clean.exchanges"))
+                .findFirst().orElseThrow();
+        // the 409s are the servers' side of the contract: the agent never sends them
+        List<Transcript.Exchange> agentSide = t.exchanges().stream()
+                .filter(x -> x.byAgent() && x.status() != 409).toList();
+        assertThat(agentSide).extracting(Transcript.Exchange::title).hasSize(3);
+        Replay replay = new Replay(agentSide);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", replay::handle);
+        server.start();
+        try {
+            Map<String, String> vars = fixture.vars();
+            String api = "http://127.0.0.1:" + server.getAddress().getPort();
+            vars.put("api", api);
+            vars.put("token.d1", hex(32, 3));
+            vars.put("checkin.d1", hex(32, 4));
+            replay.vars = s -> Transcript.fill(s, vars);
+            Path root = fakeRoot(busybox, "console=ttyS0 quiet plinth.api=" + api + " plinth.deploy=d1 plinth.token="
+                    + vars.get("token.d1") + " plinth.node=web-0 plinth.checkin=" + vars.get("checkin.d1")
+                    + " BOOTIF=01-52-54-00-aa-bb-01");
+            // the last tenant's data: a partition table, a filesystem, a GPT backup header on both disks
+            long sdaBytes = 1L << 30;
+            for (String disk : List.of("sda", "vda")) {
+                try (RandomAccessFile f = new RandomAccessFile(root.resolve("dev/" + disk).toFile(), "rw")) {
+                    long size = disk.equals("sda") ? sdaBytes : DISK_BYTES;
+                    f.setLength(size);
+                    for (long at : new long[] {0, 1024, CONFIG_SIZE - 512, CONFIG_SIZE, size - CONFIG_SIZE,
+                            size - 512}) {
+                        f.seek(at);
+                        f.write("TENANT-DATA".getBytes(StandardCharsets.US_ASCII));
+                    }
+                }
+            }
+            Path agent = ContractFixture.repoRoot().resolve("ramdisk/agent/plinth-agent.sh");
+            ProcessBuilder pb = new ProcessBuilder(busybox.toString(), "sh", agent.toString())
+                    .redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile());
+            pb.environment().clear();
+            pb.environment().put("PATH", root.resolve("bin").toString());
+            pb.environment().put("PLINTH_AGENT_ROOT", root.toString());
+            Process p = pb.start();
+            boolean exited = p.waitFor(120, TimeUnit.SECONDS);
+            if (!exited) {
+                p.destroyForcibly();
+            }
+            String log = Files.readString(tmp.resolve("agent.log"));
+            assertThat(exited).as(log).isTrue();
+            assertThat(replay.problems).as(log).isEmpty();
+            assertThat(p.exitValue()).as(log).isZero();
+            assertThat(replay.done()).as("every required exchange happened; agent log:\n" + log).isTrue();
+            assertThat(log).contains("wiped /dev/sda").contains("wiped /dev/vda").doesNotContain(vars.get("token.d1"));
+            for (String disk : List.of("sda", "vda")) {
+                try (RandomAccessFile f = new RandomAccessFile(root.resolve("dev/" + disk).toFile(), "r")) {
+                    long size = disk.equals("sda") ? sdaBytes : DISK_BYTES;
+                    assertThat(f.length()).isEqualTo(size);
+                    byte[] mib = new byte[CONFIG_SIZE];
+                    f.seek(0);
+                    f.readFully(mib);
+                    assertThat(mib).as(disk + ": first MiB").containsOnly(0);
+                    f.seek(size - CONFIG_SIZE);
+                    f.readFully(mib);
+                    assertThat(mib).as(disk + ": last MiB").containsOnly(0);
+                    // only the ends: wiping whole disks would take hours, and is not what is promised
+                    byte[] after = new byte[11];
+                    f.seek(CONFIG_SIZE);
+                    f.readFully(after);
+                    assertThat(new String(after, StandardCharsets.US_ASCII)).isEqualTo("TENANT-DATA");
+                }
+            }
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void theReplayServerRefusesARequestTheTranscriptDoesNotHave() throws Exception {
         // the checker must be able to fail: another phase, a missing field, an extra field, a wrong token
         Transcript.Exchange x = ContractFixture.transcripts().stream()

@@ -127,9 +127,11 @@ class ProtocolContractTest {
             agent.mount(router);
         }
 
-        void given(String deployId) {
+        void given(String given) {
             NodeTarget node = new NodeTarget(ContractFixture.NODE, null, null, ContractFixture.MAC);
-            DeployRequest d = new DeployRequest(deployId, ContractFixture.IMAGE, image.spec(), ContractFixture.HINTS);
+            DeployRequest d = given.startsWith(Transcript.WIPE)
+                    ? DeployRequest.wipe(given.substring(Transcript.WIPE.length()))
+                    : new DeployRequest(given, ContractFixture.IMAGE, image.spec(), ContractFixture.HINTS);
             try {
                 agent.prepareDeployBoot(node, d);
                 // the lifecycle opens the boot window right before it boots the machine: its boot 1
@@ -176,7 +178,19 @@ class ProtocolContractTest {
                 vars.put("token." + id, UUID.randomUUID().toString().replace("-", ""));
                 vars.put("checkin." + id, UUID.randomUUID().toString().replace("-", ""));
             }
-            for (String id : deploys) {
+            for (String given : deploys) {
+                if (given.startsWith(Transcript.WIPE)) {
+                    String id = given.substring(Transcript.WIPE.length());
+                    Map<String, Object> d = new LinkedHashMap<>();
+                    d.put("token", vars.get("token." + id));
+                    d.put("checkinToken", vars.get("checkin." + id));
+                    d.put("action", "clean");
+                    d.put("node", ContractFixture.NODE);
+                    d.put("mac", ContractFixture.MAC);
+                    file.put(id, d);
+                    continue;
+                }
+                String id = given;
                 Map<String, Object> hints = new LinkedHashMap<>();
                 hints.put("deviceName", ContractFixture.HINTS.deviceName());
                 hints.put("minSizeGigabytes", ContractFixture.HINTS.minSizeGigabytes());

@@ -2,6 +2,7 @@ package dev.plinth.load;
 
 import dev.plinth.api.CloudRole;
 import dev.plinth.api.CloudSpec;
+import dev.plinth.api.DriftPolicy;
 import dev.plinth.api.HealthCheck;
 import dev.plinth.api.LabelSelector;
 import dev.plinth.api.ResourceRef;
@@ -18,13 +19,14 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
-/** {@code spec} of a Cloud: its roles, each with rollout and health-check policy. */
+/** {@code spec} of a Cloud: its roles, each with rollout, health-check and drift policy. */
 final class CloudReader {
     private CloudReader() {}
 
-    static final List<String> FIELDS = List.of("roles");
+    static final List<String> FIELDS = List.of("roles", "drift");
     static final List<String> ROLE_FIELDS =
-            List.of("name", "count", "nodeSelector", "image", "rollout", "healthCheck", "failureDomainLabel");
+            List.of("name", "count", "nodeSelector", "image", "rollout", "healthCheck", "failureDomainLabel",
+                    "drift");
     static final List<String> ROLLOUT_FIELDS = List.of("maxUnavailable", "pauseSeconds", "partitionLabel",
             "maxFailures");
     static final List<String> HEALTH_FIELDS = List.of("checkIn", "tcpPort", "httpPort", "httpPath", "host",
@@ -53,7 +55,7 @@ final class CloudReader {
             }
             roles.add(role);
         }
-        return new CloudSpec(roles);
+        return new CloudSpec(roles, drift(spec));
     }
 
     private static CloudRole role(Fields r) {
@@ -81,7 +83,13 @@ final class CloudReader {
         HealthCheck health = healthCheck(r.mapping("healthCheck", false, HEALTH_FIELDS,
                 "a mapping like {checkIn: true, tcpPort: 22, timeoutSeconds: 600}"));
         String domain = r.string("failureDomainLabel", false, "a label name like rack");
-        return new CloudRole(name, count == null ? 0 : count, nodeSelector, image, rollout, health, domain);
+        return new CloudRole(name, count == null ? 0 : count, nodeSelector, image, rollout, health, domain,
+                drift(r));
+    }
+
+    /** heal or report; null when not written (the role takes its cloud's, the cloud the default). */
+    private static DriftPolicy drift(Fields f) {
+        return DiskImageReader.choice(f, "drift", DriftPolicy.values(), DriftPolicy::yaml, null);
     }
 
     private static RolloutPolicy rollout(Fields f) {

@@ -3,6 +3,7 @@ package dev.plinth.runtime;
 import dev.plinth.core.NodeRecord;
 import dev.plinth.core.ProvisioningState;
 import dev.plinth.engine.NodeController;
+import dev.plinth.reconcile.NodeEvents;
 import dev.plinth.engine.NodeListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -27,17 +28,31 @@ public final class Metrics implements NodeListener {
                     .filter(r -> r.state() == s).count()).tag("state", s.name())
                     .description("nodes by provisioning state").register(registry);
         }
+        Gauge.builder("plinth_nodes_drifted", () -> controller.get().records().stream()
+                .filter(r -> r.drift().seen()).count())
+                .description("provisioned nodes that differ from the desired state now").register(registry);
         Gauge.builder("plinth_work_queue_depth", () -> controller.get().queueDepth())
                 .description("nodes waiting for a worker").register(registry);
     }
 
     public void revision(boolean applied) {
-        Counter.builder("plinth_revisions_total").tag("result", applied ? "applied" : "rejected")
+        revision(applied ? "applied" : "rejected");
+    }
+
+    /** @param result applied, rejected or held (for approval) */
+    public void revision(String result) {
+        Counter.builder("plinth_revisions_total").tag("result", result)
                 .description("revisions seen, by validation result").register(registry).increment();
     }
 
     @Override
     public void changed(NodeRecord before, NodeRecord after) {
+        if (after != null && NodeEvents.newDrift(before, after)) {
+            Counter.builder("plinth_drift_total").tag("what", after.drift().what())
+                    .tag("action", after.drift().action())
+                    .description("drifts seen on provisioned nodes, by what drifted and what was done")
+                    .register(registry).increment();
+        }
         if (before == null || after == null || before.state() == after.state()) {
             return;
         }

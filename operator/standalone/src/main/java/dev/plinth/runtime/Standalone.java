@@ -171,7 +171,7 @@ public final class Standalone implements AutoCloseable {
             }
             metrics.watch(() -> controller);
             revisions = new RevisionTracker(store, new DesiredStateLoader(bmcSupport(o.driver())), this::putInForce,
-                    clock);
+                    clock, o.removalGuard());
 
             GitSource source = new GitSource(GitSourceConfig.of(o.repoUrl(), o.stateDir().resolve("git"))
                     .withBranch(o.branch()).withPath(o.path()).withPollInterval(o.pollInterval()));
@@ -180,7 +180,7 @@ public final class Standalone implements AutoCloseable {
                 @Override
                 public void onSnapshot(Snapshot s) {
                     boolean ok = revisions.offer(s.commitId(), s.message(), s.files()).isOk();
-                    metrics.revision(ok);
+                    metrics.revision(!ok ? "rejected" : revisions.isHeld(s.commitId()) ? "held" : "applied");
                 }
 
                 @Override
@@ -193,7 +193,8 @@ public final class Standalone implements AutoCloseable {
             Vertx vertx = Vertx.vertx();
             closeables.add(0, () -> vertx.close().toCompletionStage().toCompletableFuture().get());
             http = new HttpApi(vertx, o.http().api(), o.http().limits(), token, status, metrics.registry(),
-                    () -> revisions.inForce().isPresent(), new WebhookVerifier(o.webhookSecret()), watcher::triggerNow);
+                    () -> revisions.inForce().isPresent(), new WebhookVerifier(o.webhookSecret()), watcher::triggerNow,
+                    revisions::approve);
             closeables.add(0, http);
             if (!mounts.isEmpty()) {
                 Router machines = Router.router(vertx);

@@ -1,6 +1,7 @@
 package dev.plinth.runtime;
 
 import dev.plinth.core.LifecycleConfig;
+import dev.plinth.diff.RemovalGuard;
 import dev.plinth.driver.fake.FakeDriverConfig;
 import dev.plinth.runtime.http.HttpOptions;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.time.Duration;
  * @param webhookSecret shared secret of the Git webhook, null to accept unsigned calls
  * @param metal with driver {@code ipmi}: how nodes reach the controller and the ramdisk they boot; else null
  * @param durable fsync every state change (survives power loss, not just a process crash)
+ * @param removalGuard which revisions wait for approval because they take many machines out of service
  */
 public record StandaloneOptions(
         String repoUrl,
@@ -35,4 +37,19 @@ public record StandaloneOptions(
         String webhookSecret,
         boolean durable,
         LifecycleConfig lifecycle,
-        MetalOptions metal) {}
+        MetalOptions metal,
+        RemovalGuard removalGuard) {
+
+    /** With the default removal guard. */
+    public StandaloneOptions(String repoUrl, String branch, String path, Duration pollInterval, Path stateDir,
+            Path secretsFile, String driver, FakeDriverConfig fake, boolean fakePersistent, HttpOptions http,
+            int workers, String webhookSecret, boolean durable, LifecycleConfig lifecycle, MetalOptions metal) {
+        this(repoUrl, branch, path, pollInterval, stateDir, secretsFile, driver, fake, fakePersistent, http, workers,
+                webhookSecret, durable, lifecycle, metal, RemovalGuard.DEFAULT);
+    }
+
+    public StandaloneOptions withRemovalGuard(RemovalGuard guard) {
+        return new StandaloneOptions(repoUrl, branch, path, pollInterval, stateDir, secretsFile, driver, fake,
+                fakePersistent, http, workers, webhookSecret, durable, lifecycle, metal, guard);
+    }
+}

@@ -185,4 +185,48 @@ class NodeControllerTest {
         assertThat(controller.records()).allSatisfy(r ->
                 assertThat(fake.machine(r.name()).orElseThrow().diskImage).isEqualTo("rocky-9"));
     }
+
+    @Test
+    void driftChecksThatFindNothingNewAreKeptInMemoryNotStoredEachTime() {
+        LifecycleConfig quickDrift = new LifecycleConfig(3, Duration.ofMillis(20), Duration.ofMillis(100),
+                Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(20), Duration.ofSeconds(20),
+                Duration.ofMillis(100), Duration.ofMillis(50));
+        NodeController[] self = new NodeController[1];
+        fake = new FakeDriver(FakeDriverConfig.INSTANT, null, name -> self[0].wake(name), Clock.systemUTC());
+        InMemoryStateStore store = new InMemoryStateStore();
+        self[0] = new NodeController(new NodeLifecycle(quickDrift), new Drivers(fake, fake, fake),
+                name -> Optional.of(new BmcCredentials("admin", "pw")), ImageCatalog.ALWAYS_READY, store,
+                Clock.systemUTC(), new EngineConfig(4, 32, Duration.ofSeconds(1)), NodeListener.NONE);
+        controller = self[0];
+        controller.setDesired(Fixtures.fleet("r1", 3, centos));
+        controller.start();
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                states(controller.records()).getOrDefault(ProvisioningState.PROVISIONED, 0L) == 3);
+        NodeRecord settled = controller.record("node-0").orElseThrow();
+        long version = store.loadNode("node-0").orElseThrow().version();
+        // several drift checks later: read again in memory, the stored record untouched
+        await().atMost(Duration.ofSeconds(10)).until(() -> controller.record("node-0").orElseThrow().power()
+                .checkedAt().isAfter(settled.power().checkedAt().plusMillis(300)));
+        assertThat(fake.journal()).filteredOn(l -> l.contains(" node-0 ")).isNotEmpty();
+        assertThat(store.loadNode("node-0").orElseThrow().version()).isEqualTo(version);
+        // a drift found is stored at once, on the version stored before
+        fake.tamper("node-0", "power off", m -> m.power = dev.plinth.driver.PowerState.OFF);
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.loadNode("node-0").orElseThrow().version() > version);
+        await().atMost(Duration.ofSeconds(10)).until(() -> fake.machine("node-0").orElseThrow().power
+                == dev.plinth.driver.PowerState.ON);
+    }
+
+    @Test
+    void onlyAChangeOfWhenTheBmcWasReadCountsAsReadAgain() {
+        NodeRecord r = new NodeRecord.Builder("n").state(ProvisioningState.PROVISIONED)
+                .powerState(dev.plinth.driver.PowerState.ON).checkedAt(java.time.Instant.EPOCH)
+                .updatedAt(java.time.Instant.EPOCH).build();
+        NodeRecord later = r.toBuilder().checkedAt(java.time.Instant.EPOCH.plusSeconds(60))
+                .updatedAt(java.time.Instant.EPOCH.plusSeconds(60)).build();
+        assertThat(NodeController.onlyReadAgain(r, later)).isTrue();
+        assertThat(NodeController.onlyReadAgain(r, later.toBuilder().powerState(dev.plinth.driver.PowerState.OFF)
+                .build())).isFalse();
+        assertThat(NodeController.onlyReadAgain(r, later.toBuilder().message("x").build())).isFalse();
+        assertThat(NodeController.onlyReadAgain(null, later)).isFalse();
+    }
 }

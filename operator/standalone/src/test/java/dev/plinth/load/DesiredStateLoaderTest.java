@@ -87,7 +87,7 @@ class DesiredStateLoaderTest {
                         new ResourceRef("centos-9"), new RolloutPolicy("25%"), new HealthCheck(false, 22, 300)),
                 new CloudRole("controller", 1, new LabelSelector(Map.of("role", "controller")),
                         new ResourceRef("centos-9"), new RolloutPolicy("1", 30, "side", 1), HealthCheck.DEFAULT,
-                        "rack"),
+                        "rack", null),
                 new CloudRole("spare", 0, null, new ResourceRef("centos-9"), RolloutPolicy.DEFAULT,
                         HealthCheck.DEFAULT));
     }
@@ -288,5 +288,50 @@ class DesiredStateLoaderTest {
                 new SourceFile("a.yaml", "a"),
                 new SourceFile("b/c.YAML", "c"),
                 new SourceFile("b/deep/z.yml", "z"));
+    }
+
+    @Test
+    void aDriftPolicyIsTheRolesElseTheCloudsElseHeal() {
+        String docs = """
+                apiVersion: plinth.dev/v1alpha1
+                kind: DiskImage
+                metadata: {name: centos-9}
+                spec: {url: "http://images.example/c.raw", checksum: "sha256:%s"}
+                ---
+                apiVersion: plinth.dev/v1alpha1
+                kind: BareMetalNode
+                metadata: {name: n0, labels: {role: db}}
+                spec: {bmc: {address: "ipmi://10.0.0.1", credentialsName: b}, bootMACAddress: "52:54:00:00:00:01"}
+                ---
+                apiVersion: plinth.dev/v1alpha1
+                kind: BareMetalNode
+                metadata: {name: n1, labels: {role: web}}
+                spec: {bmc: {address: "ipmi://10.0.0.2", credentialsName: b}, bootMACAddress: "52:54:00:00:00:02"}
+                ---
+                apiVersion: plinth.dev/v1alpha1
+                kind: BareMetalNode
+                metadata: {name: n2}
+                spec: {bmc: {address: "ipmi://10.0.0.3", credentialsName: b}, bootMACAddress: "52:54:00:00:00:03"}
+                ---
+                apiVersion: plinth.dev/v1alpha1
+                kind: Cloud
+                metadata: {name: prod}
+                spec:
+                  drift: report
+                  roles:
+                    - {name: db, count: 1, nodeSelector: {matchLabels: {role: db}}, image: {name: centos-9}}
+                    - {name: web, count: 1, nodeSelector: {matchLabels: {role: web}}, image: {name: centos-9},
+                       drift: heal}
+                """.formatted(SHA);
+        LoadResult result = loader.load("r", List.of(new SourceFile("a.yaml", docs)));
+        assertThat(result.problems()).isEmpty();
+        var state = result.state();
+        assertThat(state.clouds().get("prod").spec().drift()).isEqualTo(dev.plinth.api.DriftPolicy.REPORT);
+        assertThat(dev.plinth.core.fleet.RoleResolver.driftPolicyFor(state, state.nodes().get("n0")))
+                .isEqualTo(dev.plinth.api.DriftPolicy.REPORT);
+        assertThat(dev.plinth.core.fleet.RoleResolver.driftPolicyFor(state, state.nodes().get("n1")))
+                .isEqualTo(dev.plinth.api.DriftPolicy.HEAL);
+        assertThat(dev.plinth.core.fleet.RoleResolver.driftPolicyFor(state, state.nodes().get("n2")))
+                .isEqualTo(dev.plinth.api.DriftPolicy.HEAL);
     }
 }

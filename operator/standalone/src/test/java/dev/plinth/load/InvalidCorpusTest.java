@@ -134,6 +134,8 @@ class InvalidCorpusTest {
                     "put the username and password in a secret and reference it with credentialsName"),
             new Case("bad-max-unavailable-percent.yaml", 17, "spec.roles[0].rollout.maxUnavailable",
                     "invalid maxUnavailable \"150%\": expected an integer >= 1 or a percentage from 1% to 100%"),
+            new Case("bad-drift-policy.yaml", 17, "spec.roles[0].drift",
+                    "unsupported drift \"heel\": expected one of heal, report"),
             new Case("bad-max-unavailable-negative.yaml", 17, "spec.roles[0].rollout.maxUnavailable",
                     "-2 is out of range: expected an integer >= 1 or a percentage from 1% to 100%"),
             new Case("max-unavailable-zero.yaml", 17, "spec.roles[0].rollout.maxUnavailable",

@@ -5,8 +5,10 @@ import dev.plinth.core.fleet.RoleResolver;
 import dev.plinth.core.RevisionStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.plinth.api.DesiredState;
+import dev.plinth.diff.RemovalGuard;
 import dev.plinth.load.DesiredStateLoader;
 import dev.plinth.load.SourceFile;
 import dev.plinth.runtime.Standalone;
@@ -79,6 +81,74 @@ class RevisionTrackerTest {
                 assertThat(d.nodes().get("n1").spec().bmc().address().key()).matches("ipmi://10\\.0\\.0\\.\\d+:623");
             });
             assertThat(restarted.status().rejected()).hasSize(1);
+        }
+    }
+
+    /** {@code count} nodes n0.. on centos, each at its own BMC and MAC. */
+    private static List<SourceFile> nodes(int count) {
+        StringBuilder b = new StringBuilder(IMAGE);
+        for (int i = 0; i < count; i++) {
+            b.append("---\n").append(node("n" + i, String.format("52:54:00:00:01:%02x", i))
+                    .replaceFirst("10\\.0\\.0\\.\\d+", "10.0.1." + (i + 1)));
+        }
+        return List.of(new SourceFile("a.yaml", b.toString()));
+    }
+
+    @Test
+    void aMassRemovalIsHeldUntilApprovedAndCommittingItAgainDoesNotBypassTheHold() {
+        List<DesiredState> applied = new ArrayList<>();
+        RemovalGuard guard = new RemovalGuard(3, 50);
+        try (SqliteStateStore store = new SqliteStateStore(dir.resolve("db"), false)) {
+            RevisionTracker tracker = new RevisionTracker(store, LOADER, applied::add, Clock.systemUTC(), guard);
+            assertThat(tracker.offer("c1", "ten", nodes(10)).isOk()).isTrue();
+            assertThat(tracker.offer("c2", "six", nodes(6)).isOk()).isTrue(); // 4 > 3: held
+            assertThat(applied).extracting(DesiredState::revision).containsExactly("c1");
+            RevisionStatus.Held held = tracker.status().held();
+            assertThat(held.revision()).isEqualTo("c2");
+            assertThat(held.machines()).containsExactly("n6: deprovision", "n7: deprovision", "n8: deprovision",
+                    "n9: deprovision");
+            assertThat(held.reason()).contains("4 of 10");
+            assertThat(tracker.isHeld("c2")).isTrue();
+            // polled again: still held, nothing applied
+            tracker.offer("c2", "six", nodes(6));
+            assertThat(applied).hasSize(1);
+            // the same change committed again is another commit: held again, and the old approval target is gone
+            tracker.offer("c3", "six again", nodes(6));
+            assertThat(applied).hasSize(1);
+            assertThat(tracker.status().held().revision()).isEqualTo("c3");
+            assertThatThrownBy(() -> tracker.approve("c2")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("c2 is not the one held").hasMessageContaining("c3 is");
+        }
+        try (SqliteStateStore store = new SqliteStateStore(dir.resolve("db"), false)) {
+            // a restart keeps the hold; approving needs the revision read again (the watcher offers the head)
+            RevisionTracker restarted = new RevisionTracker(store, LOADER, applied::add, Clock.systemUTC(), guard);
+            assertThat(restarted.status().held().revision()).isEqualTo("c3");
+            assertThatThrownBy(() -> restarted.approve("c3")).hasMessageContaining("not read again");
+            restarted.offer("c3", "six again", nodes(6));
+            assertThat(applied).hasSize(1);
+            assertThat(restarted.approve("c3")).isEqualTo("c3");
+            assertThat(applied).extracting(DesiredState::revision).containsExactly("c1", "c3");
+            assertThat(restarted.status().held()).isNull();
+            assertThat(restarted.status().inForce().revision()).isEqualTo("c3");
+            assertThatThrownBy(() -> restarted.approve("c3")).hasMessageContaining("no revision is held");
+            // shrinking further, within the limit, applies at once
+            assertThat(restarted.offer("c4", "five", nodes(5)).isOk()).isTrue();
+            assertThat(applied).extracting(DesiredState::revision).endsWith("c4");
+        }
+    }
+
+    @Test
+    void aNewerRevisionThatRemovesLittleSupersedesTheHeldOne() {
+        List<DesiredState> applied = new ArrayList<>();
+        try (SqliteStateStore store = new SqliteStateStore(dir.resolve("db"), false)) {
+            RevisionTracker tracker = new RevisionTracker(store, LOADER, applied::add, Clock.systemUTC(),
+                    new RemovalGuard(3, 50));
+            tracker.offer("c1", "ten", nodes(10));
+            tracker.offer("c2", "two", nodes(2));
+            assertThat(tracker.isHeld("c2")).isTrue();
+            tracker.offer("c3", "nine", nodes(9));
+            assertThat(tracker.status().held()).isNull();
+            assertThat(applied).extracting(DesiredState::revision).containsExactly("c1", "c3");
         }
     }
 }

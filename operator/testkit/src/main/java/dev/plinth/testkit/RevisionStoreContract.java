@@ -56,4 +56,20 @@ public interface RevisionStoreContract extends StoreUnderTest {
             assertThat(s.revisionStatus()).isEqualTo(rejected);
         }
     }
+
+    @Test
+    default void aRevisionHeldForApprovalReadsBackWithItsMachines() {
+        Instant t = Instant.parse("2026-11-25T10:00:00Z");
+        RevisionStatus held = new RevisionStatus(new RevisionStatus.Applied("rev-a", "first", t, 20, 1, 0), List.of(),
+                new RevisionStatus.Held("rev-b", "shrink", t, "would take 12 of 20 machines out of service",
+                        List.of("node-0: deprovision", "node-1: power off (online: false)")));
+        try (StateStore s = openStore()) {
+            s.putRevisionStatus(held);
+        }
+        try (StateStore s = openStore()) {
+            assertThat(s.revisionStatus()).isEqualTo(held);
+            assertThat(s.revisionStatus().held().machines()).containsExactly("node-0: deprovision",
+                    "node-1: power off (online: false)");
+        }
+    }
 }

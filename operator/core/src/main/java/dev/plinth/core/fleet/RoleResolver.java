@@ -6,6 +6,7 @@ import dev.plinth.api.Cloud;
 import dev.plinth.api.CloudRole;
 import dev.plinth.api.DesiredState;
 import dev.plinth.api.DiskImage;
+import dev.plinth.api.DriftPolicy;
 import dev.plinth.api.LabelSelector;
 
 import java.util.ArrayList;
@@ -116,6 +117,29 @@ public final class RoleResolver {
     /** The image {@code node} should run in {@code state}, by the rules above. */
     public static Optional<DiskImage> imageFor(DesiredState state, BareMetalNode node) {
         return Optional.ofNullable(place(state, node).image());
+    }
+
+    /**
+     * What to do about drift on {@code node}: its role's policy, else its cloud's, else heal (also for a node in no
+     * role, as before policies existed).
+     */
+    public static DriftPolicy driftPolicyFor(DesiredState state, BareMetalNode node) {
+        return driftPolicyFor(state, place(state, node));
+    }
+
+    /** {@link #driftPolicyFor(DesiredState, BareMetalNode)} of a placement already made. */
+    public static DriftPolicy driftPolicyFor(DesiredState state, Placement placement) {
+        RoleId id = placement.role();
+        if (id == null) {
+            return DriftPolicy.HEAL;
+        }
+        Cloud cloud = state.clouds().get(id.cloud());
+        for (CloudRole role : cloud.spec().roles()) {
+            if (role.name().equals(id.role()) && role.drift() != null) {
+                return role.drift();
+            }
+        }
+        return cloud.spec().drift() != null ? cloud.spec().drift() : DriftPolicy.HEAL;
     }
 
     /** Every node placed and every role counted. */

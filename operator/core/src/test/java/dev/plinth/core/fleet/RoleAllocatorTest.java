@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class RoleAllocatorTest {
     static CloudRole role(int count, String domain) {
         return new CloudRole("compute", count, new LabelSelector(Map.of("role", "compute")), new ResourceRef("x"),
-                RolloutPolicy.DEFAULT, HealthCheck.DEFAULT, domain);
+                RolloutPolicy.DEFAULT, HealthCheck.DEFAULT, domain, null);
     }
 
     static List<BareMetalNode> racks(int n) {

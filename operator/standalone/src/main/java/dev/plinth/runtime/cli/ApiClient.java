@@ -87,9 +87,41 @@ final class ApiClient {
         }
     }
 
+    /**
+     * POSTs an empty body and returns the JSON answer of a 200; any other answer is an exception with the
+     * controller's {@code error} message.
+     */
+    JsonNode post(String path) throws InterruptedException {
+        HttpResponse<String> r = send(path, HttpRequest.BodyPublishers.noBody());
+        if (r.statusCode() == 401) {
+            throw new IllegalStateException(base + " wants the API token: pass --token-file FILE"
+                    + (token == null ? "" : " (the one given was refused)"));
+        }
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(r.body());
+        } catch (IOException e) {
+            body = null;
+        }
+        if (r.statusCode() != 200 || body == null) {
+            String error = body != null && body.path("error").isTextual() ? body.path("error").asText()
+                    : OneLineErrors.message(new Exception(r.body().strip()));
+            throw new IllegalStateException(error + " (" + base + path + " answered " + r.statusCode() + ")");
+        }
+        return body;
+    }
+
     private HttpResponse<String> send(String path) throws InterruptedException {
+        return send(path, null);
+    }
+
+    /** A GET, or a POST of {@code body} when it is not null. */
+    private HttpResponse<String> send(String path, HttpRequest.BodyPublisher body) throws InterruptedException {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+            if (body != null) {
+                request.POST(body);
+            }
             if (token != null) {
                 request.header("Authorization", token.authorizationHeader());
             }

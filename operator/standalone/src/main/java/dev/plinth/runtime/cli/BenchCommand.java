@@ -32,6 +32,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "30m", description = "Give up after (default: ${DEFAULT-VALUE}).")
     String timeout;
 
+    @Option(names = "--idle", defaultValue = "0s", description = "After converging, measure the controller's CPU"
+            + " over this long with every node provisioned and drift checks every 60 s, e.g. 3m (default: none).")
+    String idle;
+
+    @Option(names = "--fake-persisted", description = "Keep the FAKE machines on disk, as `plinth run --driver fake`"
+            + " does (default: in memory).")
+    boolean fakePersisted;
+
     @Mixin
     ControllerOptions options;
 
@@ -55,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             options.stateDir = work.resolve("state");
             options.apiListen = ListenAddress.loopback(0);
-            options.fakeInMemory = true;
+            options.fakeInMemory = !fakePersisted;
             options.driver = "fake";
             options.secrets = work.resolve("secrets.yaml");
             LocalSecretsFile.write(options.secrets,
@@ -67,12 +75,19 @@ final class BenchCommand implements Callable<Integer> {
             long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             boolean converged;
+            double wall;
+            double cpu;
+            String idleFigures = "";
             try (Standalone plinth = new Standalone(o, dev.plinth.engine.NodeListener.NONE)) {
                 converged = DemoCommand.waitFor(() -> plinth.controller().desired().nodes().size() == nodes
                         && plinth.status().converged(), Durations.parse(timeout));
+                wall = (System.nanoTime() - t0) / 1e9;
+                cpu = (processCpuNanos() - cpu0) / 1e9;
+                Duration idleFor = Durations.parse(idle);
+                if (converged && !idleFor.isZero()) {
+                    idleFigures = idle(plinth, idleFor);
+                }
             }
-            double wall = (System.nanoTime() - t0) / 1e9;
-            double cpu = (processCpuNanos() - cpu0) / 1e9;
             long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream()
                     .filter(p -> p.getType() == MemoryType.HEAP).mapToLong(p -> p.getPeakUsage().getUsed()).sum();
             System.out.printf("nodes=%d converged=%s wall=%.1fs cpu=%.1fs peak_heap=%dMiB max_heap=%dMiB"
@@ -80,10 +95,31 @@ final class BenchCommand implements Callable<Integer> {
                     nodes, converged, wall, cpu, peakHeap >> 20, Runtime.getRuntime().maxMemory() >> 20,
                     options.workers, Runtime.getRuntime().availableProcessors(), validateSeconds,
                     options.fakeCallMs, options.fakeDeployMs, options.fakeBootMs);
+            System.out.printf("fake=%s%s%n", fakePersisted ? "persisted" : "in-memory", idleFigures);
             return converged ? 0 : 1;
         } finally {
             LocalGitRepo.deleteTree(work);
         }
+    }
+
+    /**
+     * The controller's CPU while nothing changes: every node provisioned, each drift-checked once a minute. The
+     * first minute after convergence is skipped: the drift checks of nodes that converged together are bunched.
+     */
+    private static String idle(Standalone plinth, Duration idleFor) throws InterruptedException {
+        Thread.sleep(60_000);
+        System.gc();
+        long checks0 = plinth.controller().records().stream().filter(r -> r.power().checkedAt() != null)
+                .mapToLong(r -> r.power().checkedAt().toEpochMilli()).sum();
+        long cpu0 = processCpuNanos();
+        long t0 = System.nanoTime();
+        Thread.sleep(idleFor.toMillis());
+        double minutes = (System.nanoTime() - t0) / 60e9;
+        double cpu = (processCpuNanos() - cpu0) / 1e9;
+        boolean checked = plinth.controller().records().stream().filter(r -> r.power().checkedAt() != null)
+                .mapToLong(r -> r.power().checkedAt().toEpochMilli()).sum() != checks0;
+        return String.format(" idle=%.1fmin idle_cpu=%.2fs idle_cpu_per_min=%.2fs drift_checks_ran=%s"
+                + " still_converged=%s", minutes, cpu, cpu / minutes, checked, plinth.status().converged());
     }
 
     private static long processCpuNanos() {

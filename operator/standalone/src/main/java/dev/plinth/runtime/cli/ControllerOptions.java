@@ -2,6 +2,7 @@ package dev.plinth.runtime.cli;
 
 
 import dev.plinth.core.LifecycleConfig;
+import dev.plinth.diff.RemovalGuard;
 import dev.plinth.driver.fake.FakeDriverConfig;
 import dev.plinth.runtime.MetalOptions;
 import dev.plinth.runtime.StandaloneOptions;
@@ -92,6 +93,15 @@ final class ControllerOptions {
     @Option(names = "--webhook-secret-env", description = "Environment variable holding the webhook secret.")
     String webhookSecretEnv;
 
+    @Option(names = "--hold-removals-over", defaultValue = "10", paramLabel = "N",
+            description = "Hold a revision for `plinth approve` when it would deprovision or power off more than N"
+                    + " machines at once (default: ${DEFAULT-VALUE}).")
+    int holdRemovalsOver;
+
+    @Option(names = "--hold-removals-over-percent", defaultValue = "50", paramLabel = "P",
+            description = "... or more than P% of the machines in force, counting 2 or more (default: ${DEFAULT-VALUE}).")
+    int holdRemovalsOverPercent;
+
     @Option(names = "--fake-call-ms", defaultValue = "20", description = "Fake driver: BMC call latency.")
     long fakeCallMs;
 
@@ -123,7 +133,7 @@ final class ControllerOptions {
                 secrets != null ? secrets : DEFAULT_SECRETS, driver, fake, !fakeInMemory,
                 new HttpOptions(apiListen, provisioningListen, provisioningTls(), apiTokenFile, HttpLimits.DEFAULT), workers, webhookSecret,
                 durable, LifecycleConfig.DEFAULT, new MetalOptions(advertisedUrl(), ramdiskKernel, ramdiskInitrd,
-                        kernelArgs, imageRoots, bmcCaFile));
+                        kernelArgs, imageRoots, bmcCaFile), new RemovalGuard(holdRemovalsOver, holdRemovalsOverPercent));
     }
 
     /** Where the agent and image routes listen over HTTPS; null: plain HTTP (asked for, or no machine to serve). */

@@ -40,6 +40,11 @@ final class StatusCommand implements Callable<Integer> {
                     str(inForce.path("description")), str(inForce.path("appliedAt")));
         }
         JsonNode revisions = api.get("/api/v1/revisions");
+        JsonNode held = revisions.path("held");
+        if (held.isObject()) {
+            System.out.printf("HELD for approval: %s  %s  (%s)%n  %s%n", RevisionTracker.shortId(str(held.path("revision"))),
+                    str(held.path("description")), str(held.path("reason")), held.path("machines"));
+        }
         for (JsonNode r : revisions.path("rejected")) {
             System.out.printf("Rejected: %s  %s  (%d problem(s); first: %s)%n", RevisionTracker.shortId(str(r.path("revision"))),
                     str(r.path("description")), r.path("problems").size(), problem(r.path("problems").path(0)));

@@ -10,12 +10,13 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The operator API, on its own listener: probes, Prometheus metrics, the JSON status API and the Git webhook.
- * Read-only except the webhook, which only asks for a fetch. The machine-facing routes are on the provisioning
+ * Read-only except the webhook, which only asks for a fetch, and the approval of a held revision. The machine-facing routes are on the provisioning
  * listener, never here.
  *
  * <p>Who may call it ({@link #check}): on loopback anyone who can reach the port; elsewhere only with the bearer
@@ -34,9 +35,12 @@ public final class HttpApi implements AutoCloseable {
      * @param token the bearer token every call but the probes and the webhook must carry; null for none
      * @param ready reports readiness: a revision in force and the workers running
      * @param onWebhook called when a verified push webhook arrives
+     * @param approve puts the held revision it is given in force and returns its id, or throws
+     *     {@link IllegalStateException} saying why not
      */
     public HttpApi(Vertx vertx, ListenAddress at, HttpLimits limits, ApiToken token, StatusService status,
-            PrometheusMeterRegistry metrics, BooleanSupplier ready, WebhookVerifier verifier, Runnable onWebhook) {
+            PrometheusMeterRegistry metrics, BooleanSupplier ready, WebhookVerifier verifier, Runnable onWebhook,
+            UnaryOperator<String> approve) {
         check(at, token);
         boolean unsignedWebhooks = !verifier.enabled() && at.isLoopback();
         if (unsignedWebhooks) {
@@ -73,6 +77,16 @@ public final class HttpApi implements AutoCloseable {
         router.get("/api/v1/clouds").handler(ctx -> json(ctx, status.clouds()));
         router.get("/api/v1/revisions").handler(ctx -> json(ctx, status.revisions()));
         router.get("/api/v1/desired").handler(ctx -> json(ctx, status.desired()));
+        // the store write and the engine's queueing: off the event loop
+        router.post("/api/v1/revisions/:revision/approve").blockingHandler(ctx -> {
+            try {
+                String approved = approve.apply(ctx.pathParam("revision"));
+                json(ctx, Map.of("approved", approved));
+            } catch (IllegalStateException e) {
+                ctx.response().setStatusCode(409).putHeader("Content-Type", "application/json")
+                        .end(Json.write(Map.of("error", e.getMessage())));
+            }
+        });
         // in memory only: BodyHandler's default writes multipart uploads to ./file-uploads
         router.post(WEBHOOK).handler(BodyHandler.create(false).setBodyLimit(WEBHOOK_BODY_LIMIT));
         router.post(WEBHOOK).handler(ctx -> {

@@ -29,7 +29,8 @@ public final class PlinthOperator implements AutoCloseable {
      * @param leaseDuration how long a leader that stopped renewing keeps the Lease: the longest pause in
      *     reconciling after it dies
      * @param exitOnLostLease end the process when this replica loses the Lease it held (in a pod: it restarts clean
-     *     and stands by, rather than reconciling on without the lease); tests run several operators in one JVM
+     *     and stands by, rather than reconciling on without the lease: JOSDK does not stop its controllers when
+     *     leadership is lost); false only for tests, which run several operators in one JVM
      */
     public record Options(int workers, String leaseNamespace, String identity, Duration maxWait, int maxSteps,
             Duration leaseDuration, boolean exitOnLostLease) {

@@ -124,8 +124,8 @@ inventory() {
     done
     i=0
     for nic in $(ls $R/sys/class/net 2>/dev/null | sort); do
-        [ "$nic" = lo ] && continue
         n=$R/sys/class/net/$nic
+        [ -e $n/device ] || continue  # the hardware's NICs only: lo, bridges, tunnels have no device
         sp=$(cat $n/speed 2>/dev/null); case "$sp" in ''|-*) sp="" ;; esac  # -1 or unreadable: unknown
         link=$(cat $n/carrier 2>/dev/null); case "$link" in 1) link=up ;; 0) link=down ;; *) link=unknown ;; esac
         set -- "$@" "nic.$i.name=$nic" "nic.$i.mac=$(cat $n/address 2>/dev/null)" "nic.$i.link=$link" "nic.$i.speedMbps=$sp"

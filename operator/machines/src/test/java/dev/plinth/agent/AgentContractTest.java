@@ -365,6 +365,8 @@ class AgentContractTest {
         Files.writeString(root.resolve("proc/cpuinfo"), String.format(cpu, 0) + String.format(cpu, 1));
         Files.writeString(root.resolve("proc/meminfo"), "MemTotal:        2009120 kB\nMemFree:         1900000 kB\n");
         nic(root, "lo", "00:00:00:00:00:00", "1", null);
+        nic(root, "sit0", "00:00:00:00", "0", null);
+        Files.delete(root.resolve("sys/class/net/sit0/device")); // a tunnel: not hardware
         nic(root, "eth0", "52:54:00:aa:bb:01", "1", "1000");
         Path sda = root.resolve("sys/block/sda");
         Files.writeString(sda.resolve("device/model"), "QEMU HARDDISK   \n");
@@ -376,6 +378,9 @@ class AgentContractTest {
 
     private static void nic(Path root, String name, String mac, String carrier, String speed) throws IOException {
         Path n = Files.createDirectories(root.resolve("sys/class/net/" + name));
+        if (!name.equals("lo")) {
+            Files.createDirectories(n.resolve("device")); // a virtual interface (lo) has none
+        }
         Files.writeString(n.resolve("address"), mac + "\n");
         Files.writeString(n.resolve("carrier"), carrier + "\n");
         if (speed != null) {

@@ -181,7 +181,8 @@ candidates() {
     c=""
     for d in $(ls $R/sys/block | sort); do
         eligible "$d" || continue
-        c="$c${c:+, }$d ($(disk_bytes "$d") bytes, model=$(sysattr "$d" device/model) vendor=$(sysattr "$d" device/vendor) serial=$(sysattr "$d" serial device/serial) wwn=$(sysattr "$d" wwid device/wwid) rotational=$(sysattr "$d" queue/rotational))"
+        r=$(sysattr "$d" queue/rotational); case "$r" in 1) r=true ;; 0) r=false ;; esac
+        c="$c${c:+, }$d ($(disk_bytes "$d") bytes, model=$(sysattr "$d" device/model) vendor=$(sysattr "$d" device/vendor) serial=$(sysattr "$d" serial device/serial) wwn=$(sysattr "$d" wwid device/wwid) rotational=$r)"
     done
     echo "${c:-none}"
 }

@@ -145,8 +145,8 @@ class AgentContractTest {
     void theAgentRefusesHintsThatMatchNoDiskOrSeveralNamingTheCandidatesAndWritesNothing() throws Exception {
         Path busybox = busybox();
         String candidates = "candidates: sda (1073741824 bytes, model=QEMU HARDDISK vendor=QEMU serial=QM00001"
-                + " wwn=naa.5000c50012345678 rotational=1), vda (2147483648 bytes, model= vendor=QEMU serial=vda-1"
-                + " wwn= rotational=0)";
+                + " wwn=naa.5000c50012345678 rotational=true), vda (2147483648 bytes, model= vendor=QEMU serial=vda-1"
+                + " wwn= rotational=false)";
         Map<String, String> cases = new LinkedHashMap<>();
         cases.put("{\"deviceName\": \"/dev/vdz\"}",
                 "no disk matches the root device hints (deviceName=/dev/vdz); " + candidates);

@@ -3,7 +3,8 @@
 # Wire protocol: ramdisk/PROTOCOL.md. Tokens are never printed.
 set -u
 # Test seam, unset in the ramdisk: PLINTH_AGENT_ROOT=DIR runs the agent on a host (AgentContractTest in
-# operator/machines): /lib, /proc/cmdline, /proc/sys, /sys/block, /dev and /tmp are taken under DIR, the network
+# operator/machines): /lib, /proc/cmdline, /proc/cpuinfo, /proc/meminfo, /proc/sys, /sys/block, /sys/class/net,
+# /sys/firmware, /dev and /tmp are taken under DIR, the network
 # is loopback (no DHCP), and the agent exits (0 done, 1 failed) instead of powering off or staying up.
 R=${PLINTH_AGENT_ROOT:-}
 . "$R/lib/plinth-lib.sh"
@@ -143,17 +144,59 @@ sysattr() {
     done
     return 0
 }
+# inventory: POST phase=inventory with the machine's CPUs, memory, firmware, disks and NICs, read from /proc and
+# /sys only (busybox has no lshw). Fields: PROTOCOL.md section 4. A refusal (409: the controller found the hints
+# or the boot MAC wrong against it) stops the agent before anything is written.
+inventory() {
+    mem=$(sed -n 's/^MemTotal:[[:space:]]*\([0-9]*\).*/\1/p' $R/proc/meminfo 2>/dev/null | head -1)
+    set -- phase=inventory \
+        "cpus=$(grep -c '^processor' $R/proc/cpuinfo 2>/dev/null)" \
+        "cpuModel=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' $R/proc/cpuinfo 2>/dev/null | head -1)" \
+        "memoryBytes=$(( ${mem:-0} * 1024 ))"
+    if [ -d $R/sys/firmware/efi ]; then set -- "$@" firmware=uefi; else set -- "$@" firmware=bios; fi
+    i=0
+    for d in $(ls $R/sys/block | sort); do
+        case "$d" in vd*|sd*|hd*|xvd*|nvme*n*) ;; *) continue ;; esac
+        rot=$(sysattr "$d" queue/rotational)
+        case "$rot" in 1) rot=true ;; 0) rot=false ;; esac
+        set -- "$@" "disk.$i.name=$d" "disk.$i.sizeBytes=$(disk_bytes "$d")" "disk.$i.model=$(sysattr "$d" device/model)" \
+            "disk.$i.vendor=$(sysattr "$d" device/vendor)" "disk.$i.serial=$(sysattr "$d" serial device/serial)" \
+            "disk.$i.wwn=$(sysattr "$d" wwid device/wwid)" "disk.$i.rotational=$rot" \
+            "disk.$i.removable=$(cat $R/sys/block/$d/removable 2>/dev/null)" "disk.$i.readOnly=$(cat $R/sys/block/$d/ro 2>/dev/null)"
+        i=$((i + 1))
+    done
+    i=0
+    for nic in $(ls $R/sys/class/net 2>/dev/null | sort); do
+        n=$R/sys/class/net/$nic
+        [ -e $n/device ] || continue  # the hardware's NICs only: lo, bridges, tunnels have no device
+        sp=$(cat $n/speed 2>/dev/null); case "$sp" in ''|-*) sp="" ;; esac  # -1 or unreadable: unknown
+        link=$(cat $n/carrier 2>/dev/null); case "$link" in 1) link=up ;; 0) link=down ;; *) link=unknown ;; esac
+        set -- "$@" "nic.$i.name=$nic" "nic.$i.mac=$(cat $n/address 2>/dev/null)" "nic.$i.link=$link" "nic.$i.speedMbps=$sp"
+        i=$((i + 1))
+    done
+    say "inventory: $(($# - 1)) fields"
+    if ! event "$@"; then
+        grep -q 409 $R/tmp/wget.err 2>/dev/null && fail "the controller refused the deploy after the inventory (its reason is in the node's status)"
+    fi
+    return 0
+}
 # hint_ok VALUE HINT: no hint, or the disk's value equals it (case-insensitive)
 hint_ok() {
     [ -z "$2" ] && return 0
     [ "$(printf '%s' "$1" | tr 'A-Z' 'a-z')" = "$(printf '%s' "$2" | tr 'A-Z' 'a-z')" ]
 }
-pick_disk() {
+# eligible DISK: a whole disk the agent may write (not removable, not read-only, not empty)
+eligible() {
+    case "$1" in vd*|sd*|hd*|xvd*|nvme*n*) ;; *) return 1 ;; esac
+    [ "$(cat $R/sys/block/$1/removable 2>/dev/null)" = 1 ] && return 1
+    [ "$(cat $R/sys/block/$1/ro 2>/dev/null)" = 1 ] && return 1
+    [ "$(disk_bytes "$1")" -gt 0 ]
+}
+# matching_disks: every eligible disk that matches all the hints, in name order, one a line
+matching_disks() {
     for d in $(ls $R/sys/block | sort); do
-        case "$d" in vd*|sd*|hd*|xvd*|nvme*n*) ;; *) continue ;; esac
-        [ "$(cat $R/sys/block/$d/removable 2>/dev/null)" = 1 ] && continue
-        [ "$(cat $R/sys/block/$d/ro 2>/dev/null)" = 1 ] && continue
-        sz=$(disk_bytes "$d"); [ "$sz" -gt 0 ] || continue
+        eligible "$d" || continue
+        sz=$(disk_bytes "$d")
         if [ -n "$HINT_NAME" ] && [ "$d" != "${HINT_NAME#/dev/}" ]; then continue; fi
         if [ -n "$HINT_MIN" ] && [ "$sz" -lt $(( ${HINT_MIN%.*} * 1073741824 )) ]; then continue; fi
         hint_ok "$(sysattr "$d" device/model)" "$HINT_MODEL" || continue
@@ -167,15 +210,38 @@ pick_disk() {
             rot=$(sysattr "$d" queue/rotational)
             case "$HINT_ROT" in true) [ "$rot" = 1 ] || continue ;; false) [ "$rot" = 0 ] || continue ;; esac
         fi
-        echo "$d"; return 0
+        echo "$d"
     done
-    return 1
 }
+# the hints given, for messages: "deviceName=/dev/vda minSizeGigabytes=2" (or "none")
+HINTS=""
+for h in "deviceName=$HINT_NAME" "minSizeGigabytes=$HINT_MIN" "model=$HINT_MODEL" "vendor=$HINT_VENDOR" \
+        "serialNumber=$HINT_SERIAL" "wwn=$HINT_WWN" "rotational=$HINT_ROT"; do
+    [ -n "${h#*=}" ] && HINTS="$HINTS${HINTS:+ }$h"
+done
+# candidates: the eligible disks with what the hints compare, for an error message
+candidates() {
+    c=""
+    for d in $(ls $R/sys/block | sort); do
+        eligible "$d" || continue
+        r=$(sysattr "$d" queue/rotational); case "$r" in 1) r=true ;; 0) r=false ;; esac
+        c="$c${c:+, }$d ($(disk_bytes "$d") bytes, model=$(sysattr "$d" device/model) vendor=$(sysattr "$d" device/vendor) serial=$(sysattr "$d" serial device/serial) wwn=$(sysattr "$d" wwid device/wwid) rotational=$r)"
+    done
+    echo "${c:-none}"
+}
+
+# 2b. inventory, before any disk is chosen: the controller checks the hints and the boot MAC against it
+inventory
 n=0
-until DISK=$(pick_disk); do  # block devices may still be probing
-    n=$((n + 1)); [ $n -lt 30 ] || fail "no disk matches the root device hints (have: $(ls $R/sys/block | tr '\n' ' '))"
+until [ -n "$(matching_disks)" ]; do  # block devices may still be probing
+    n=$((n + 1)); [ $n -lt 30 ] || fail "no disk matches the root device hints (${HINTS:-none}); candidates: $(candidates)"
     sleep 0.2
 done
+DISK=$(matching_disks | head -1)
+# without hints the first disk in name order is the target; with hints they must single one out
+if [ -n "$HINTS" ] && [ "$(matching_disks | wc -l)" -gt 1 ]; then
+    fail "several disks match the root device hints ($HINTS): $(matching_disks | tr '\n' ' ' | sed 's/ $//; s/ /, /g'); candidates: $(candidates)"
+fi
 DEV=/dev/$DISK
 DISK_BYTES=$(disk_bytes "$DISK")
 say "target disk: $DEV ($DISK_BYTES bytes)"

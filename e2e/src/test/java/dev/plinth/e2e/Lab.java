@@ -88,6 +88,22 @@ final class Lab {
         }
     }
 
+    /** A VM's settings as lab.sh wrote them (vms/vmN/vm.env: VM_NAME, VM_MAC, VM_DISK, VM_MEM in MiB...). */
+    static java.util.Properties vmEnv(int vm) throws IOException {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Files.newBufferedReader(DIR.resolve("vms/vm" + vm + "/vm.env"))) {
+            p.load(in);
+        }
+        return p;
+    }
+
+    /** The virtual size in bytes of a VM's qcow2 disk, what its guest sees as the disk's size. */
+    static long diskVirtualSize(int vm) throws Exception {
+        String json = run(List.of("qemu-img", "info", "-U", "--output=json",
+                DIR.resolve("vms/vm" + vm + "/disk.qcow2").toString()), 30);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).path("virtual-size").asLong();
+    }
+
     /** Chassis power as ipmitool (not our client) sees it: "on" or "off". */
     static String ipmitoolPower(int vm) throws Exception {
         String out = run(List.of("ipmitool", "-I", "lanplus", "-C", "3", "-H", "127.0.0.1", "-p",

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 final class AgentRoutes {
     // the facade's name, so log lines keep the logger they had before the split
     private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
-    /** Events and check-ins are a few short form fields. */
+    /** Events and check-ins are a few short form fields; an inventory is a few hundred. */
     private static final int BODY_LIMIT = 64 * 1024;
 
     private final AgentService.Config config;
@@ -191,7 +191,15 @@ final class AgentRoutes {
                 return;
             }
             node = d.node;
-            answer = DeployReports.event(d, phase, form, clock);
+            if (phase.equals("inventory")) {
+                DeployReports.Inventoried r = DeployReports.inventory(d, form, clock);
+                if (r.inventory() != null) {
+                    registry.putInventory(d.node, r.inventory());
+                }
+                answer = r.answer();
+            } else {
+                answer = DeployReports.event(d, phase, form, clock);
+            }
             if (answer == null) {
                 text(ctx, 400, "unknown phase\n");
                 return;

@@ -198,6 +198,11 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         registry.close(deployId);
     }
 
+    /** The latest hardware inventory the node's deploy ramdisk reported (persisted with the registry). */
+    public Optional<Inventory> inventory(String node) {
+        return Optional.ofNullable(registry.inventory(node));
+    }
+
     // --- BootDriver ---
 
     @Override

@@ -45,6 +45,8 @@ final class DeployRegistry {
     static final class Registry {
         Map<String, Deploy> deploys = new LinkedHashMap<>();
         Map<String, NodeBoot> boot = new LinkedHashMap<>();
+        /** The latest inventory each node's ramdisk reported, kept after its deploys are pruned. */
+        Map<String, Inventory> inventories = new LinkedHashMap<>();
     }
 
     private final DeployRegistryStore store;
@@ -177,9 +179,20 @@ final class DeployRegistry {
         return AgentTokens.same(deployToken(d), presented) & d.boot > 0;
     }
 
-    /** Forgets the node: its boot choice and all its deploys, closed or not. */
+    /** Keeps the node's latest inventory; the caller persists. */
+    synchronized void putInventory(String node, Inventory inventory) {
+        registry.inventories.put(node, inventory);
+    }
+
+    /** The node's latest inventory, or null. */
+    synchronized Inventory inventory(String node) {
+        return registry.inventories.get(node);
+    }
+
+    /** Forgets the node: its boot choice, its inventory and all its deploys, closed or not. */
     synchronized void forget(String node) {
         boolean changed = registry.boot.remove(node) != null;
+        changed |= registry.inventories.remove(node) != null;
         changed |= registry.deploys.values().removeIf(d -> d.node.equals(node));
         byCheckinToken.values().retainAll(registry.deploys.keySet());
         if (changed) {

@@ -79,6 +79,40 @@ final class DeployReports {
         return Answer.OK;
     }
 
+    /** What an inventory report did: the answer, and the inventory to keep for the node (null when malformed). */
+    record Inventoried(Answer answer, Inventory inventory) {}
+
+    /**
+     * Applies the agent's {@code phase=inventory}: kept for the node whatever it says; root device hints that
+     * single out no disk, or several, fail the deploy before anything is written (the agent stops on the 409); a
+     * boot MAC that is none of the machine's NICs is reported (an alert: status message and one event), not fatal.
+     */
+    static Inventoried inventory(Deploy d, Map<String, String> form, Clock clock) {
+        Inventory inv;
+        try {
+            inv = Inventory.fromForm(d.deployId, clock.instant(), form);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("deploy {} of node {}: malformed inventory: {}", d.deployId, d.node, e.getMessage());
+            return new Inventoried(new Answer(400, "bad inventory: " + e.getMessage() + "\n"), null);
+        }
+        String macProblem = InventoryCheck.bootMacProblem(d.mac, inv);
+        if (macProblem != null) {
+            d.alert = macProblem;
+            LOG.warn("deploy {} of node {}: {}", d.deployId, d.node, macProblem);
+        }
+        InventoryCheck.Resolution r = InventoryCheck.resolve(new dev.plinth.api.RootDeviceHints(d.deviceName,
+                d.model, d.vendor, d.serialNumber, d.wwn, d.minSizeGigabytes, d.rotational), inv);
+        if (r.problem() != null) {
+            d.phase = DeployPhase.FAILED;
+            d.message = "inventory: " + r.problem();
+            return new Inventoried(new Answer(409, "root device hints: " + r.problem() + "\n"), inv);
+        }
+        d.message = "inventory: " + inv.cpus() + " CPU(s), " + inv.memoryBytes() / (1 << 20) + " MiB, "
+                + inv.disks().size() + " disk(s), " + inv.nics().size() + " NIC(s), " + inv.firmware()
+                + "; target disk /dev/" + r.disk().name();
+        return new Inventoried(Answer.OK, inv);
+    }
+
     /** The agent says it wrote the image: believed only when the sha256 and length are the expected ones. */
     private static Answer written(Deploy d, long bytes, Map<String, String> form, Clock clock) {
         String sha = form.getOrDefault("sha256", "").toLowerCase(Locale.ROOT);

@@ -39,6 +39,7 @@ class AgentContractTest {
     private static final int CONFIG_SIZE = 1 << 20;
 
     private final ContractFixture fixture = new ContractFixture();
+    private int roots;
     @TempDir Path tmp;
 
     @Test
@@ -77,7 +78,7 @@ class AgentContractTest {
         Transcript t = ContractFixture.transcripts().stream().filter(x -> x.name().equals("happy-path.exchanges"))
                 .findFirst().orElseThrow();
         List<Transcript.Exchange> agentSide = t.exchanges().stream().filter(Transcript.Exchange::byAgent).toList();
-        assertThat(agentSide).extracting(Transcript.Exchange::title).hasSize(5);
+        assertThat(agentSide).extracting(Transcript.Exchange::title).hasSize(6);
 
         Replay replay = new Replay(agentSide);
         ControllerCa ca = https ? ControllerCa.loadOrCreate(tmp.resolve("ca"), Clock.systemUTC()) : null;
@@ -108,6 +109,10 @@ class AgentContractTest {
             assertThat(replay.done()).as("every required exchange happened; agent log:\n" + log).isTrue();
             assertThat(log).contains("target disk: /dev/vda").doesNotContain(vars.get("token.d1"))
                     .doesNotContain(vars.get("checkin.d1"));
+            // the inventory, read from the fake /proc and /sys, before the disk was chosen
+            Map<String, String> inv = replay.posted.stream().map(Transcript::formOf)
+                    .filter(f -> "inventory".equals(f.get("phase"))).findFirst().orElseThrow();
+            assertThat(inv).isEqualTo(FAKE_INVENTORY);
 
             // the image, byte for byte, then the config block in the last MiB
             try (RandomAccessFile disk = new RandomAccessFile(root.resolve("dev/vda").toFile(), "r")) {
@@ -129,6 +134,64 @@ class AgentContractTest {
             }
         } finally {
             server.stop(0);
+        }
+    }
+
+    /**
+     * Root device hints that single out no disk, or several, stop the real agent before anything is written, with a
+     * message naming the hints and the candidates; the inventory went to the controller first.
+     */
+    @Test
+    void theAgentRefusesHintsThatMatchNoDiskOrSeveralNamingTheCandidatesAndWritesNothing() throws Exception {
+        Path busybox = busybox();
+        String candidates = "candidates: sda (1073741824 bytes, model=QEMU HARDDISK vendor=QEMU serial=QM00001"
+                + " wwn=naa.5000c50012345678 rotational=true), vda (2147483648 bytes, model= vendor=QEMU serial=vda-1"
+                + " wwn= rotational=false)";
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("{\"deviceName\": \"/dev/vdz\"}",
+                "no disk matches the root device hints (deviceName=/dev/vdz); " + candidates);
+        cases.put("{\"vendor\": \"qemu\", \"minSizeGigabytes\": 1}",
+                "several disks match the root device hints (minSizeGigabytes=1 vendor=qemu): sda, vda; " + candidates);
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            List<String> posted = new java.util.concurrent.CopyOnWriteArrayList<>();
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            String api = "http://127.0.0.1:" + server.getAddress().getPort();
+            server.createContext("/", ex -> {
+                byte[] answer;
+                if (ex.getRequestMethod().equals("GET")) {
+                    answer = ("{\"imageUrl\": \"" + api + "/images/web.raw.gz\", \"sha256\": \"" + "ab".repeat(32)
+                            + "\", \"compression\": \"gz\", \"rootDeviceHints\": " + c.getKey() + "}")
+                            .getBytes(StandardCharsets.UTF_8);
+                } else {
+                    posted.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                    answer = "ok\n".getBytes(StandardCharsets.UTF_8);
+                }
+                ex.sendResponseHeaders(200, answer.length);
+                ex.getResponseBody().write(answer);
+                ex.close();
+            });
+            server.start();
+            try {
+                Path root = fakeRoot(busybox, "plinth.api=" + api + " plinth.deploy=d1 plinth.token=" + hex(32, 1));
+                // a second NIC without a link, whose speed the kernel does not know (-1)
+                nic(root, "eth1", "52:54:00:aa:bb:02", "0", "-1");
+                String log = runAgent(root);
+                assertThat(log).contains("FAILED: " + c.getValue()).endsWith("(exit 1)");
+                assertThat(posted).extracting(b -> Transcript.formOf(b).get("phase"))
+                        .containsExactly("booted", "inventory", "failed");
+                assertThat(Transcript.formOf(posted.get(2)).get("message")).isEqualTo(c.getValue());
+                Map<String, String> inv = new LinkedHashMap<>(FAKE_INVENTORY);
+                inv.putAll(Map.of("nic.1.name", "eth1", "nic.1.mac", "52:54:00:aa:bb:02", "nic.1.link", "down",
+                        "nic.1.speedMbps", ""));
+                assertThat(Transcript.formOf(posted.get(1))).isEqualTo(inv);
+                try (RandomAccessFile disk = new RandomAccessFile(root.resolve("dev/vda").toFile(), "r")) {
+                    byte[] head = new byte[1 << 20];
+                    disk.readFully(head);
+                    assertThat(head).containsOnly(0);
+                }
+            } finally {
+                server.stop(0);
+            }
         }
     }
 
@@ -233,6 +296,8 @@ class AgentContractTest {
     private final class Replay {
         final List<Transcript.Exchange> expected;
         final List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** The form bodies the agent posted, in order. */
+        final List<String> posted = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile UnaryOperator<String> vars;
         private int next;
 
@@ -260,6 +325,9 @@ class AgentContractTest {
             }
             Map<String, String> headers = new LinkedHashMap<>();
             ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
+            if (ex.getRequestMethod().equals("POST")) {
+                posted.add(body);
+            }
             Transcript.Exchange match = match(ex.getRequestMethod(), path, headers, body);
             if (match == null) {
                 send(ex, 400, "text/plain", "not in the transcript\n".getBytes(StandardCharsets.UTF_8));
@@ -324,7 +392,7 @@ class AgentContractTest {
 
     /** What the agent sees as /: busybox applets, its library, the kernel command line, sysfs and a disk. */
     private Path fakeRoot(Path busybox, String cmdline) throws Exception {
-        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path root = Files.createDirectories(tmp.resolve("root" + (roots++ == 0 ? "" : String.valueOf(roots))));
         Path bin = Files.createDirectories(root.resolve("bin"));
         Process list = new ProcessBuilder(busybox.toString(), "--list").start();
         for (String applet : new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
@@ -346,7 +414,54 @@ class AgentContractTest {
         try (RandomAccessFile disk = new RandomAccessFile(root.resolve("dev/vda").toFile(), "rw")) {
             disk.setLength(DISK_BYTES); // sparse
         }
+        fakeMachine(root);
         return root;
+    }
+
+    /** What the agent reports of {@link #fakeRoot}'s machine. */
+    private static final Map<String, String> FAKE_INVENTORY = Map.ofEntries(Map.entry("phase", "inventory"),
+            Map.entry("cpus", "2"), Map.entry("cpuModel", "QEMU Virtual CPU version 2.5+"),
+            Map.entry("memoryBytes", String.valueOf(2009120L * 1024)), Map.entry("firmware", "bios"),
+            Map.entry("disk.0.name", "sda"), Map.entry("disk.0.sizeBytes", String.valueOf(1L << 30)),
+            Map.entry("disk.0.model", "QEMU HARDDISK"), Map.entry("disk.0.vendor", "QEMU"),
+            Map.entry("disk.0.serial", "QM00001"), Map.entry("disk.0.wwn", "naa.5000c50012345678"),
+            Map.entry("disk.0.rotational", "true"), Map.entry("disk.0.removable", "0"),
+            Map.entry("disk.0.readOnly", "0"),
+            Map.entry("disk.1.name", "vda"), Map.entry("disk.1.sizeBytes", String.valueOf(DISK_BYTES)),
+            Map.entry("disk.1.model", ""), Map.entry("disk.1.vendor", "QEMU"), Map.entry("disk.1.serial", "vda-1"),
+            Map.entry("disk.1.wwn", ""), Map.entry("disk.1.rotational", "false"),
+            Map.entry("disk.1.removable", "0"), Map.entry("disk.1.readOnly", "0"),
+            Map.entry("nic.0.name", "eth0"), Map.entry("nic.0.mac", "52:54:00:aa:bb:01"),
+            Map.entry("nic.0.link", "up"), Map.entry("nic.0.speedMbps", "1000"));
+
+    /** /proc/cpuinfo, /proc/meminfo and /sys/class/net of a small machine; not UEFI (no /sys/firmware/efi). */
+    private static void fakeMachine(Path root) throws IOException {
+        String cpu = "processor\t: %d\nvendor_id\t: GenuineIntel\nmodel name\t: QEMU Virtual CPU version 2.5+\n"
+                + "flags\t\t: fpu\n\n";
+        Files.writeString(root.resolve("proc/cpuinfo"), String.format(cpu, 0) + String.format(cpu, 1));
+        Files.writeString(root.resolve("proc/meminfo"), "MemTotal:        2009120 kB\nMemFree:         1900000 kB\n");
+        nic(root, "lo", "00:00:00:00:00:00", "1", null);
+        nic(root, "sit0", "00:00:00:00", "0", null);
+        Files.delete(root.resolve("sys/class/net/sit0/device")); // a tunnel: not hardware
+        nic(root, "eth0", "52:54:00:aa:bb:01", "1", "1000");
+        Path sda = root.resolve("sys/block/sda");
+        Files.writeString(sda.resolve("device/model"), "QEMU HARDDISK   \n");
+        Files.writeString(sda.resolve("device/serial"), "QM00001\n");
+        Files.writeString(sda.resolve("device/wwid"), "naa.5000c50012345678\n");
+        Files.writeString(sda.resolve("queue/rotational"), "1\n");
+        Files.writeString(root.resolve("sys/block/vda/serial"), "vda-1\n");
+    }
+
+    private static void nic(Path root, String name, String mac, String carrier, String speed) throws IOException {
+        Path n = Files.createDirectories(root.resolve("sys/class/net/" + name));
+        if (!name.equals("lo")) {
+            Files.createDirectories(n.resolve("device")); // a virtual interface (lo) has none
+        }
+        Files.writeString(n.resolve("address"), mac + "\n");
+        Files.writeString(n.resolve("carrier"), carrier + "\n");
+        if (speed != null) {
+            Files.writeString(n.resolve("speed"), speed + "\n");
+        }
     }
 
     private static void sysBlock(Path root, String name, long bytes) throws IOException {

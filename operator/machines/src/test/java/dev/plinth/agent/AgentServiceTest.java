@@ -371,6 +371,127 @@ class AgentServiceTest {
         assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.WRITTEN);
     }
 
+    // --- inventory ---
+
+    /** An inventory form as the agent sends it: sda (1 GiB, serial disk-0) and vda (2 GiB, serial VDASERIAL), one NIC. */
+    private static String inventory(String vdaSerial, String nicMac, String cpuModel) {
+        return "phase=inventory&cpus=2&cpuModel=" + cpuModel + "&memoryBytes=2147483648&firmware=uefi"
+                + "&disk.0.name=sda&disk.0.sizeBytes=1073741824&disk.0.model=QEMU+HARDDISK&disk.0.vendor=QEMU"
+                + "&disk.0.serial=disk-0&disk.0.wwn=naa.5000c50000000000&disk.0.rotational=false"
+                + "&disk.0.removable=0&disk.0.readOnly=0"
+                + "&disk.1.name=vda&disk.1.sizeBytes=2147483648&disk.1.model=&disk.1.vendor=QEMU"
+                + "&disk.1.serial=" + vdaSerial + "&disk.1.wwn=&disk.1.rotational=false&disk.1.removable=0"
+                + "&disk.1.readOnly=0"
+                + "&nic.0.name=eth0&nic.0.mac=" + nicMac + "&nic.0.link=up&nic.0.speedMbps=";
+    }
+
+    @Test
+    void theInventoryIsKeptForTheNodeAcrossARestartAndNamesTheTargetDisk() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        assertThat(agent.inventory("web-0")).isEmpty();
+        assertThat(get("/v1/agent/deploys/d1", t.deploy()).statusCode()).isEqualTo(200);
+        // a control character in a machine's text is escaped where it comes in
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), inventory("disk-1", "52:54:00:aa:bb:01",
+                "Xeon%1B%5B2J")).statusCode()).isEqualTo(200);
+        DeployProgress p = agent.observe(n1, "d1");
+        assertThat(p.phase()).isEqualTo(DeployPhase.DOWNLOADING);
+        assertThat(p.message()).isEqualTo("inventory: 2 CPU(s), 2048 MiB, 2 disk(s), 1 NIC(s), uefi; target disk"
+                + " /dev/vda");
+        assertThat(p.alert()).isEmpty();
+
+        agent = newAgent();
+        Inventory inv = agent.inventory("web-0").orElseThrow();
+        assertThat(inv.deployId()).isEqualTo("d1");
+        assertThat(inv.cpus()).isEqualTo(2);
+        assertThat(inv.cpuModel()).isEqualTo("Xeon\\u001b[2J");
+        assertThat(inv.memoryBytes()).isEqualTo(2L << 30);
+        assertThat(inv.firmware()).isEqualTo("uefi");
+        assertThat(inv.disks()).containsExactly(
+                new Inventory.Disk("sda", 1L << 30, "QEMU HARDDISK", "QEMU", "disk-0", "naa.5000c50000000000",
+                        false, false, false),
+                new Inventory.Disk("vda", 2L << 30, "", "QEMU", "disk-1", "", false, false, false));
+        assertThat(inv.nics()).containsExactly(new Inventory.Nic("eth0", "52:54:00:aa:bb:01", "up", null));
+        // the writing goes on as before
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=writing&bytes=0&disk=%2Fdev%2Fvda")
+                .statusCode()).isEqualTo(200);
+        // a node taken out of Git is forgotten with its inventory
+        agent.cleanUp(n1);
+        assertThat(agent.inventory("web-0")).isEmpty();
+    }
+
+    @Test
+    void hintsThatMatchNoDiskFailTheDeployBeforeAnythingIsWrittenNamingHintsAndCandidates() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        HttpResponse<String> r = post("/v1/agent/deploys/d1/events", t.deploy(), inventory("disk-9",
+                "52:54:00:aa:bb:01", "x"));
+        assertThat(r.statusCode()).isEqualTo(409);
+        String problem = "no disk matches the root device hints (deviceName=/dev/vda minSizeGigabytes=2 vendor=QEMU"
+                + " serialNumber=disk-1 rotational=false); candidates: sda (1073741824 bytes, model=QEMU HARDDISK"
+                + " vendor=QEMU serial=disk-0 wwn=naa.5000c50000000000 rotational=false), vda (2147483648 bytes,"
+                + " model= vendor=QEMU serial=disk-9 wwn= rotational=false)";
+        assertThat(r.body()).isEqualTo("root device hints: " + problem + "\n");
+        assertThat(agent.observe(n1, "d1")).isEqualTo(new DeployProgress(DeployPhase.FAILED, 0, raw.length,
+                "inventory: " + problem));
+        // kept all the same: it is what the machine has
+        assertThat(agent.inventory("web-0")).isPresent();
+        // the image is not handed out any more, and the agent's later reports are refused
+        assertThat(get(cache.servedPath(image).orElseThrow(), t.deploy()).statusCode()).isEqualTo(404);
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=writing&bytes=0").statusCode())
+                .isEqualTo(409);
+    }
+
+    @Test
+    void hintsThatMatchSeveralDisksFailTheDeploy() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        DeployRequest vague = new DeployRequest("d1", "web", image.spec(), new RootDeviceHints(null, null, "qemu",
+                null, null, null, false));
+        agent.prepareDeployBoot(n1, vague);
+        agent.openDeployBootWindow(n1);
+        Tokens t = tokens(MAC1);
+        HttpResponse<String> r = post("/v1/agent/deploys/d1/events", t.deploy(), inventory("disk-1",
+                "52:54:00:aa:bb:01", "x"));
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(agent.observe(n1, "d1").message()).startsWith("inventory: several disks match the root device"
+                + " hints (vendor=qemu rotational=false): sda, vda; candidates: sda (");
+        assertThat(agent.observe(n1, "d1").phase()).isEqualTo(DeployPhase.FAILED);
+    }
+
+    @Test
+    void aBootMacThatIsNoneOfTheMachinesNicsIsReportedNotIgnored() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), inventory("disk-1", "52:54:00:00:00:99", "x"))
+                .statusCode()).isEqualTo(200);
+        DeployProgress p = agent.observe(n1, "d1");
+        // an alert: node status shows it and history records it once (NodeEvents)
+        assertThat(p.alert()).isEqualTo("boot MAC 52:54:00:aa:bb:01 (Git) is not among the machine's NICs:"
+                + " eth0 52:54:00:00:00:99");
+        assertThat(p.phase()).isEqualTo(DeployPhase.WAITING);
+        assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+                .anySatisfy(l -> assertThat(l).contains("boot MAC 52:54:00:aa:bb:01 (Git) is not among"));
+    }
+
+    @Test
+    void aMalformedInventoryIsRefusedAndNotKept() throws Exception {
+        NodeTarget n1 = node("web-0", MAC1);
+        deployTo(n1, "d1");
+        Tokens t = tokens(MAC1);
+        HttpResponse<String> r = post("/v1/agent/deploys/d1/events", t.deploy(),
+                inventory("disk-1", "52:54:00:aa:bb:01", "x").replace("firmware=uefi", "firmware=coreboot"));
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo("bad inventory: firmware must be uefi or bios, not 'coreboot'\n");
+        r = post("/v1/agent/deploys/d1/events", t.deploy(),
+                inventory("disk-1", "52:54:00:aa:bb:01", "x").replace("memoryBytes=2147483648", "memoryBytes=-1"));
+        assertThat(r.body()).isEqualTo("bad inventory: memoryBytes is not a non-negative number: '-1'\n");
+        assertThat(agent.inventory("web-0")).isEmpty();
+        assertThat(agent.observe(n1, "d1").phase()).isNotEqualTo(DeployPhase.FAILED);
+    }
+
     @Test
     void aWrittenWithAWrongChecksumFailsTheDeploy() throws Exception {
         NodeTarget n1 = node("web-0", MAC1);

@@ -3,6 +3,7 @@ package dev.plinth.runtime;
 import dev.plinth.runtime.status.StatusService;
 
 import dev.plinth.agent.AgentService;
+import dev.plinth.agent.Inventory;
 import dev.plinth.api.DesiredState;
 import dev.plinth.driver.BmcSupport;
 import dev.plinth.driver.Drivers;
@@ -48,6 +49,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,6 +116,8 @@ public final class Standalone implements AutoCloseable {
                 listener.changed(before, after);
             };
             Drivers drivers;
+            // the hardware the deploy agent reported, for node status; none with the FAKE driver
+            Function<String, Optional<Inventory>> inventories = name -> Optional.empty();
             switch (o.driver()) {
                 case "fake" -> {
                     LOG.warn("FAKE driver: machines are simulated in this process; no BMC or network is touched");
@@ -151,6 +156,7 @@ public final class Standalone implements AutoCloseable {
                     new RedfishAddressRules().schemes().forEach(scheme -> byScheme.put(scheme, redfish));
                     drivers = new Drivers(new SchemePowerDriver(byScheme), agent, agent);
                     images = cache;
+                    inventories = agent::inventory;
                     mounts.add(agent::mountBoot);
                     // with HTTPS, what carries a token or an image is only on the TLS listener
                     List<Consumer<Router>> tokenRoutes = provisioningCertificate == null ? mounts : secureMounts;
@@ -189,7 +195,7 @@ public final class Standalone implements AutoCloseable {
                 }
             }, clock);
             closeables.add(0, watcher);
-            status = new StatusService(controller, revisions, store, images, watcher);
+            status = new StatusService(controller, revisions, store, images, watcher, inventories);
             Vertx vertx = Vertx.vertx();
             closeables.add(0, () -> vertx.close().toCompletionStage().toCompletableFuture().get());
             http = new HttpApi(vertx, o.http().api(), o.http().limits(), token, status, metrics.registry(),

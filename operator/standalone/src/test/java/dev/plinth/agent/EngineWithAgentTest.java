@@ -86,6 +86,7 @@ class EngineWithAgentTest {
     private Machines machines;
     private DiskImage image;
     private final byte[] raw = new byte[512 * 1024];
+    private InMemoryStateStore store;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -103,7 +104,7 @@ class EngineWithAgentTest {
         Files.writeString(tmp.resolve("vmlinuz"), "k");
         Files.writeString(tmp.resolve("initramfs.cpio.gz"), "i");
 
-        InMemoryStateStore store = new InMemoryStateStore();
+        store = new InMemoryStateStore();
         cache = new ImageCache(tmp.resolve("images"), 2, Duration.ofMinutes(10), Clock.systemUTC())
                 .allowFilesFrom(List.of(tmp), tmp.resolve("state"));
         AtomicReference<NodeController> engine = new AtomicReference<>();
@@ -152,6 +153,9 @@ class EngineWithAgentTest {
             Machine m = machines.get(r.name());
             assertThat(m.disk).isEqualTo(raw);
             assertThat(m.checkIns).isEqualTo(1);
+            // the hardware its ramdisk reported, kept for the node
+            assertThat(agent.inventory(r.name()).orElseThrow().nics()).extracting(Inventory.Nic::mac)
+                    .containsExactly(m.mac.toLowerCase(java.util.Locale.ROOT));
             assertThat(agent.checkedIn(null, r.deploy().id())).isTrue();
             // the deploy is closed: its script is gone, its tokens are spent
             assertThat(agent.script(AgentService.normalizeMac(r.bootMACAddress()))).isEqualTo(AgentService.LOCAL_BOOT);
@@ -170,6 +174,36 @@ class EngineWithAgentTest {
         assertThat(bad.error().kind()).isEqualTo(FailureKind.DEPLOY_FAILED);
         assertThat(bad.error().message()).contains("agent wrote ").contains("expected " + TestBytes.sha256(raw));
         assertThat(machines.get("node-1").checkIns).isZero();
+    }
+
+    @Test
+    void aBootMacThatIsNoneOfTheMachinesNicsIsAnEventOnTheNodeAndTheDeployGoesOn() {
+        machines.otherNic.add("node-1");
+        apply(fleet(2));
+        controller.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> controller.records().size() == 2
+                && controller.records().stream().allMatch(r -> r.state() == ProvisioningState.PROVISIONED));
+        String mac = AgentService.normalizeMac(controller.record("node-1").orElseThrow().bootMACAddress());
+        assertThat(store.events("node-1", 50)).extracting(dev.plinth.store.NodeEvent::message)
+                .filteredOn(msg -> msg.contains("boot MAC")).singleElement().asString()
+                .contains("boot MAC " + mac + " (Git) is not among the machine's NICs: eth0 02:00:00:00:00:99");
+        assertThat(store.events("node-0", 50)).extracting(dev.plinth.store.NodeEvent::message)
+                .noneMatch(msg -> msg.contains("boot MAC"));
+    }
+
+    @Test
+    void aMachineWithNoDiskTheHintsAcceptFailsTheNodeBeforeAnythingIsWritten() {
+        machines.onlyRemovableDisk.add("node-1");
+        apply(fleet(2));
+        controller.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> controller.record("node-1")
+                .map(r -> r.state() == ProvisioningState.ERROR).orElse(false)
+                && controller.record("node-0").map(r -> r.state() == ProvisioningState.PROVISIONED).orElse(false));
+        NodeRecord bad = controller.record("node-1").orElseThrow();
+        assertThat(bad.error().kind()).isEqualTo(FailureKind.DEPLOY_FAILED);
+        assertThat(bad.error().message()).contains("inventory: no disk matches the root device hints (none);"
+                + " candidates: none");
+        assertThat(machines.get("node-1").disk).isNull();
     }
 
     // --- simulated machines ---
@@ -195,6 +229,10 @@ class EngineWithAgentTest {
     private final class Machines implements PowerDriver, AutoCloseable {
         final Map<String, Machine> all = new ConcurrentHashMap<>();
         final Set<String> corrupt = ConcurrentHashMap.newKeySet();
+        /** Machines whose one NIC is not the boot MAC in Git. */
+        final Set<String> otherNic = ConcurrentHashMap.newKeySet();
+        /** Machines whose only disk is removable: none the agent may write. */
+        final Set<String> onlyRemovableDisk = ConcurrentHashMap.newKeySet();
         final ExecutorService boots = Executors.newCachedThreadPool();
         final HttpClient http = HttpClient.newHttpClient();
 
@@ -266,6 +304,17 @@ class EngineWithAgentTest {
             String url = jsonField(instr, "imageUrl");
             String sha = jsonField(instr, "sha256");
             post(api + "/v1/agent/deploys/" + id + "/events", token, "phase=booted&ip=10.0.2.15&interface=eth0");
+            String nic = otherNic.contains(m.name) ? "02:00:00:00:00:99" : m.mac.toLowerCase(java.util.Locale.ROOT);
+            HttpResponse<String> inv = post(api + "/v1/agent/deploys/" + id + "/events", token,
+                    "phase=inventory&cpus=1&cpuModel=&memoryBytes=536870912&firmware=bios&disk.0.name=vda"
+                            + "&disk.0.sizeBytes=4294967296&disk.0.removable="
+                            + (onlyRemovableDisk.contains(m.name) ? 1 : 0) + "&disk.0.readOnly=0&nic.0.name=eth0"
+                            + "&nic.0.mac=" + nic + "&nic.0.link=up");
+            if (inv.statusCode() == 409) {
+                post(api + "/v1/agent/deploys/" + id + "/events", token, "phase=failed&message=refused");
+                m.power = PowerState.OFF;
+                return; // as the agent does: stopped before anything is written
+            }
             HttpResponse<InputStream> img = http.send(HttpRequest.newBuilder(URI.create(url))
                             .header("Authorization", "Bearer " + token).build(),
                     HttpResponse.BodyHandlers.ofInputStream());

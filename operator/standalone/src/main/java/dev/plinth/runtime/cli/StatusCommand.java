@@ -113,12 +113,39 @@ final class StatusCommand implements Callable<Integer> {
             n.path("deployPhaseMillis").fields().forEachRemaining(e ->
                     System.out.printf("  %-20s %s%n", Printable.of(e.getKey()), seconds(e.getValue().asLong())));
         }
+        inventory(n).forEach(System.out::println);
         System.out.println("history:");
         for (JsonNode e : n.path("events")) {
             System.out.printf("  %s  %-7s %s%n", str(e.path("at")), str(e.path("type")),
                     str(e.path("message")));
         }
         return 0;
+    }
+
+    /** The hardware the deploy ramdisk last reported, as lines; none when the node has no inventory. */
+    static java.util.List<String> inventory(JsonNode n) {
+        JsonNode inv = n.path("inventory");
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        if (!inv.isObject()) {
+            return lines;
+        }
+        lines.add(String.format("inventory (reported by the deploy ramdisk of %s at %s):", str(inv.path("deployId")),
+                str(inv.path("at"))));
+        lines.add(String.format("  %s CPU(s) %s, %s MiB memory, firmware %s", str(inv.path("cpus")),
+                str(inv.path("cpuModel")), inv.path("memoryBytes").asLong() >> 20, str(inv.path("firmware"))));
+        for (JsonNode d : inv.path("disks")) {
+            lines.add(String.format("  disk %-8s %d bytes  model=%s vendor=%s serial=%s wwn=%s rotational=%s%s",
+                    str(d.path("name")), d.path("sizeBytes").asLong(), str(d.path("model")), str(d.path("vendor")),
+                    str(d.path("serial")), str(d.path("wwn")), text(d.path("rotational")),
+                    (d.path("removable").asBoolean() ? " removable" : "") + (d.path("readOnly").asBoolean()
+                            ? " read-only" : "")));
+        }
+        for (JsonNode nic : inv.path("nics")) {
+            lines.add(String.format("  nic  %-8s %s  link %s%s", str(nic.path("name")), str(nic.path("mac")),
+                    str(nic.path("link")), nic.path("speedMbps").isNumber() ? " " + nic.path("speedMbps").asInt()
+                            + " Mb/s" : ""));
+        }
+        return lines;
     }
 
     /** The table's POWER: a state only commanded is marked, so it is not read as what the machine does. */

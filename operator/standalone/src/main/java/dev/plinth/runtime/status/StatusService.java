@@ -3,6 +3,7 @@ package dev.plinth.runtime.status;
 import dev.plinth.api.BareMetalNode;
 import dev.plinth.api.CloudRole;
 import dev.plinth.api.DesiredState;
+import dev.plinth.agent.Inventory;
 import dev.plinth.api.DiskImage;
 import dev.plinth.core.ImageRef;
 import dev.plinth.core.fleet.FleetPlanner;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /** Builds the read-only views the HTTP API serves, from the controller, the revision tracker and the store. */
 public final class StatusService {
@@ -34,9 +36,17 @@ public final class StatusService {
     private final StateStore store;
     private final ImageCatalog images;
     private final RevisionWatcher watcher;
+    private final Function<String, Optional<Inventory>> inventories;
 
     public StatusService(NodeController controller, RevisionTracker revisions, StateStore store, ImageCatalog images,
             RevisionWatcher watcher) {
+        this(controller, revisions, store, images, watcher, name -> Optional.empty());
+    }
+
+    /** @param inventories the latest hardware inventory of a node (the deploy agent's), shown in its detail view */
+    public StatusService(NodeController controller, RevisionTracker revisions, StateStore store, ImageCatalog images,
+            RevisionWatcher watcher, Function<String, Optional<Inventory>> inventories) {
+        this.inventories = inventories;
         this.controller = controller;
         this.revisions = revisions;
         this.store = store;
@@ -106,17 +116,22 @@ public final class StatusService {
 
     public Optional<NodeView> node(String name, int events) {
         return controller.record(name).map(r -> view(controller.desired(), controller.plan(), r,
-                store.events(name, events)));
+                store.events(name, events), inventories.apply(name).orElse(null)));
+    }
+
+    private static NodeView view(DesiredState d, FleetPlanner.FleetPlan plan, NodeRecord r,
+            List<dev.plinth.store.NodeEvent> events) {
+        return view(d, plan, r, events, null);
     }
 
     /** {@code desiredImage}: what the fleet plan tells the node to run now (its own, or its role's rollout's). */
     private static NodeView view(DesiredState d, FleetPlanner.FleetPlan plan, NodeRecord r,
-            List<dev.plinth.store.NodeEvent> events) {
+            List<dev.plinth.store.NodeEvent> events, Inventory inventory) {
         BareMetalNode n = d.nodes().get(r.name());
         DiskImage desiredImage = n == null ? null : plan.images().get(r.name());
         boolean settled = n != null && Settled.settled(r, desiredImage, n.spec().online());
         return NodeView.of(r, n != null, n != null && n.spec().online(),
-                desiredImage == null ? null : desiredImage.name(), settled, events);
+                desiredImage == null ? null : desiredImage.name(), settled, events, inventory);
     }
 
     public record ImageView(String name, String url, String checksum, String format, String compression,

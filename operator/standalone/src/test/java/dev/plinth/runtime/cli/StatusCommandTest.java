@@ -100,6 +100,29 @@ class StatusCommandTest {
     }
 
     @Test
+    void aNodesInventoryIsShownLineByLineWithItsTextMadePrintable() throws Exception {
+        String json = """
+                {"name": "vm1", "inventory": {"deployId": "vm1-1-abc", "at": "2026-12-02T04:00:00Z", "cpus": 1,
+                 "cpuModel": "QEMU Virtual CPU\\nforged", "memoryBytes": 503316480, "firmware": "bios",
+                 "disks": [{"name": "vda", "sizeBytes": 2147483648, "model": "", "vendor": "0x1af4",
+                            "serial": "plinth-vm1-disk", "wwn": "", "rotational": false, "removable": false,
+                            "readOnly": false},
+                           {"name": "sr0x", "sizeBytes": 1, "model": "M", "vendor": "V", "serial": "", "wwn": "",
+                            "rotational": null, "removable": true, "readOnly": true}],
+                 "nics": [{"name": "eth0", "mac": "52:54:00:6c:ab:01", "link": "up", "speedMbps": null},
+                          {"name": "eth1", "mac": "52:54:00:6c:ab:02", "link": "down", "speedMbps": 1000}]}}
+                """;
+        assertThat(StatusCommand.inventory(dev.plinth.json.Json.MAPPER.readTree(json))).containsExactly(
+                "inventory (reported by the deploy ramdisk of vm1-1-abc at 2026-12-02T04:00:00Z):",
+                "  1 CPU(s) QEMU Virtual CPU\\nforged, 480 MiB memory, firmware bios",
+                "  disk vda      2147483648 bytes  model= vendor=0x1af4 serial=plinth-vm1-disk wwn= rotational=false",
+                "  disk sr0x     1 bytes  model=M vendor=V serial= wwn= rotational=- removable read-only",
+                "  nic  eth0     52:54:00:6c:ab:01  link up",
+                "  nic  eth1     52:54:00:6c:ab:02  link down 1000 Mb/s");
+        assertThat(StatusCommand.inventory(dev.plinth.json.Json.MAPPER.readTree("{\"name\": \"vm1\"}"))).isEmpty();
+    }
+
+    @Test
     void aTableCellWithALineBreakStaysOnItsRow() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         new Table("NAME", "MESSAGE").row("node-0", "disk gone\nnode-9  PROVISIONED").row("node-1", "ok\t\u001b[1A")

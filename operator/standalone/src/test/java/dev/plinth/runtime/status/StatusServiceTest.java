@@ -161,6 +161,32 @@ class StatusServiceTest {
         assertThat(status.node("compute-0", 0).orElseThrow().settled()).isTrue();
     }
 
+    @Test
+    void aNodesDetailShowsItsLatestInventoryAndTheListDoesNot() throws Exception {
+        provisioned("compute-0", "centos-9");
+        provisioned("compute-1", "centos-9");
+        dev.plinth.agent.Inventory inv = new dev.plinth.agent.Inventory("d7", NOW, 2, "Xeon", 1L << 30, "uefi",
+                List.of(new dev.plinth.agent.Inventory.Disk("vda", 2L << 30, "", "QEMU", "s1", "", false, false,
+                        false)),
+                List.of(new dev.plinth.agent.Inventory.Nic("eth0", "52:54:00:00:00:01", "up", 1000)));
+        status(image("centos-9") + node("compute-0", 1, "compute", "centos-9")
+                + node("compute-1", 2, "compute", "centos-9"));
+        RevisionTracker revisions = new RevisionTracker(store, new dev.plinth.load.DesiredStateLoader(
+                dev.plinth.runtime.Standalone.bmcSupport("fake")), controller::setDesired, Clock.systemUTC());
+        StatusService status = new StatusService(controller, revisions, store, ImageCatalog.ALWAYS_READY, null,
+                name -> name.equals("compute-0") ? Optional.of(inv) : Optional.empty());
+
+        assertThat(status.node("compute-0", 0).orElseThrow().inventory()).isEqualTo(inv);
+        assertThat(status.node("compute-1", 0).orElseThrow().inventory()).isNull();
+        assertThat(status.nodes()).allSatisfy(v -> assertThat(v.inventory()).isNull());
+        com.fasterxml.jackson.databind.JsonNode json = dev.plinth.json.Json.MAPPER.readTree(
+                dev.plinth.json.Json.write(status.node("compute-0", 0).orElseThrow()));
+        assertThat(json.path("inventory").path("disks").path(0).path("sizeBytes").asLong()).isEqualTo(2L << 30);
+        assertThat(json.path("inventory").path("nics").path(0).path("mac").asText()).isEqualTo("52:54:00:00:00:01");
+        assertThat(dev.plinth.json.Json.MAPPER.readTree(dev.plinth.json.Json.write(
+                status.node("compute-1", 0).orElseThrow())).has("inventory")).isFalse();
+    }
+
     private static String image(String name) {
         return """
                 apiVersion: plinth.dev/v1alpha1

@@ -84,9 +84,11 @@ public final class StatusService {
      * not converged: Git asks for something the fleet refused).
      */
     public boolean converged() {
+        // the revision first: the engine takes it after the tracker, and a state it has not taken yet is not news
+        Optional<DesiredState> inForce = revisions.inForce();
         DesiredState d = controller.desired();
         FleetPlanner.FleetPlan plan = controller.plan();
-        if (revisions.inForce().isEmpty()
+        if (inForce.isEmpty() || !inForce.get().revision().equals(d.revision())
                 || !Settled.converged(d, controller.records(), n -> plan.images().get(n.name()))) {
             return false;
         }

@@ -150,6 +150,24 @@ class StatusServiceTest {
         assertThat(view.desiredImage()).isEqualTo("centos-9-gold");
     }
 
+    /** The demo saw "converged" at once: the tracker had the revision, the engine not yet (and no record at all). */
+    @Test
+    void aRevisionTheEngineHasNotTakenYetIsNotConverged() {
+        controller = new NodeController(new NodeLifecycle(LifecycleConfig.DEFAULT), new Drivers(fake, fake, fake),
+                name -> Optional.empty(), ImageCatalog.ALWAYS_READY, store, Clock.systemUTC(),
+                new EngineConfig(1, 8, Duration.ofSeconds(1)), NodeListener.NONE);
+        RevisionTracker revisions = new RevisionTracker(store,
+                new dev.plinth.load.DesiredStateLoader(dev.plinth.runtime.Standalone.bmcSupport("fake")),
+                state -> { }, Clock.systemUTC());
+        assertThat(revisions.offer("c1", "test", List.of(new SourceFile("fleet.yaml",
+                image("centos-9") + node("compute-0", 1, "compute", "centos-9")))).problems()).isEmpty();
+        StatusService status = new StatusService(controller, revisions, store, ImageCatalog.ALWAYS_READY, null);
+
+        assertThat(revisions.inForce()).isPresent();
+        assertThat(controller.records()).isEmpty();
+        assertThat(status.converged()).isFalse();
+    }
+
     @Test
     void aRecordForANodeNoLongerInGitKeepsTheFleetUnconverged() {
         provisioned("compute-0", "centos-9");

@@ -26,6 +26,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import dev.plinth.driver.fake.FakeDriver;
+import dev.plinth.driver.fake.FakeHealthProber;
+import dev.plinth.driver.HealthProber;
+import dev.plinth.driver.probe.SocketHealthProber;
 import dev.plinth.engine.EngineConfig;
 import dev.plinth.reconcile.ImageCatalog;
 import dev.plinth.engine.NodeController;
@@ -167,9 +170,14 @@ public final class Standalone implements AutoCloseable {
                 default -> throw new IllegalArgumentException("unknown driver \"" + o.driver()
                         + "\": expected ipmi or fake");
             }
+            // the roles' health probes: real sockets, except that a FAKE machine answers for itself
+            HealthProber probes = new SocketHealthProber(Duration.ofSeconds(2));
+            if (fake != null) {
+                probes = new FakeHealthProber(fake, probes);
+            }
             controller = new NodeController(new NodeLifecycle(o.lifecycle()), drivers,
                     secrets, images, store, clock,
-                    new EngineConfig(o.workers(), 32, Duration.ofMinutes(5)), listeners);
+                    new EngineConfig(o.workers(), 32, Duration.ofMinutes(5)), listeners, probes);
             self[0] = controller;
             closeables.add(0, controller);
             if (imageCache != null) {

@@ -353,6 +353,22 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
         }
     }
 
+    /**
+     * Whether the machine named {@code name} runs the OS of its disk now (on, booted from its disk, past its boot
+     * time); empty when there is no such machine.
+     */
+    public Optional<Boolean> osRunning(String name) {
+        FakeMachine m = machines.get(name);
+        if (m == null) {
+            return Optional.empty();
+        }
+        synchronized (m) {
+            advance(name, m);
+            return Optional.of(m.power == PowerState.ON && m.diskChecksum != null && m.osBootedAt > 0
+                    && clock.millis() >= m.osBootedAt + config.bootDuration().toMillis());
+        }
+    }
+
     public Optional<FakeMachine> machine(String name) {
         return Optional.ofNullable(machines.get(name));
     }

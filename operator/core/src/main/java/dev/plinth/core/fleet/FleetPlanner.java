@@ -118,7 +118,9 @@ public final class FleetPlanner {
         Map<String, DisruptionGate> gates = new HashMap<>();
         DisruptionGate go = new DisruptionGate(true, true, null);
         Map<String, String> memberOf = new HashMap<>();
-        roles.forEach((k, d) -> d.next().members().forEach(m -> memberOf.put(m, k)));
+        // a member the rollout admitted is re-imaged by the rollout, within its budget already
+        roles.forEach((k, d) -> d.next().members().stream().filter(m -> !d.next().admitted().containsKey(m))
+                .forEach(m -> memberOf.put(m, k)));
         for (NodeRecord r : records.values()) {
             BareMetalNode node = desired.nodes().get(r.name());
             Placement p = resolution.placements().get(r.name());

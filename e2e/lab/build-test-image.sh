@@ -1,7 +1,8 @@
 #!/bin/sh
 # build-test-image.sh NAME [SIZE_MIB]: a small bootable raw disk image that identifies itself.
 # MBR (syslinux mbr.bin) + one FAT16 partition from 1 MiB holding SYSLINUX, the Debian kernel and a
-# tiny initramfs whose /init prints PLINTH-IMAGE=NAME, reads the config block and checks in.
+# tiny initramfs whose /init prints PLINTH-IMAGE=NAME, reads the config block and checks in; a NAME starting with
+# "broken" (e.g. "broken") never checks in (guest/image-init.sh decides by the name, so the digest below covers it).
 # No loop mounts: sfdisk on the file, mkfs.fat --offset, mtools (mcopy) and syslinux --offset.
 # Output: $PLINTH_LAB_DIR/images/NAME.raw, NAME.raw.gz, NAME.raw.xz, NAME.sha256
 # An image already built from the same scripts (NAME.inputs: a digest of them and the size) is kept.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# lab.sh up N | down | status | exec CMD... | ipmi I ARGS...
+# lab.sh up N | reset | down | status | exec CMD... | ipmi I ARGS...
 # A virtual bare-metal lab in the network namespace "plinth-lab" (only lo inside):
 # per VM i (1..9): qcow2 disk, MAC 52:54:00:6c:ab:0i, an ipmi_sim BMC on 127.0.0.1:(9001+i) in the
 # namespace (user admin, password in a 0600 file) whose chassis_control is bmc-control.sh.
@@ -119,6 +119,22 @@ cmd_down() {
     log "lab down"
 }
 
+# Every VM as lab.sh up left it: QEMU stopped (off), a new empty disk, boot device "default", an empty serial log.
+# The namespace and the BMCs (ports, passwords) stay: a test JVM inside the namespace can start afresh without
+# leaving it (down + up would make a new namespace, which it is not in).
+cmd_reset() {
+    [ -f "$VMS/lab.env" ] || die "lab is down: lab.sh up N first"
+    for d in "$VMS"/vm*; do
+        [ -d "$d" ] || continue
+        stop_pid "$d/qemu.pid" qemu-system
+        rm -f "$d/disk.qcow2"
+        qemu-img create -q -f qcow2 "$d/disk.qcow2" "${PLINTH_LAB_DISK_SIZE:-2G}"
+        echo default > "$d/bootdev"
+        : > "$d/serial.log"
+    done
+    log "lab reset: VMs off, disks empty"
+}
+
 cmd_status() {
     [ -f "$VMS/lab.env" ] || { echo "lab is down"; return 0; }
     . "$VMS/lab.env"
@@ -135,9 +151,10 @@ cmd_status() {
 
 case "${1:-}" in
     up) shift; cmd_up "$@" ;;
+    reset) cmd_reset ;;
     down) cmd_down ;;
     status) cmd_status ;;
     exec) shift; in_ns "$@" ;;
     ipmi) shift; ipmi "$@" ;;
-    *) echo "usage: $0 up N | down | status | exec CMD... | ipmi I IPMITOOL-ARGS..." >&2; exit 2 ;;
+    *) echo "usage: $0 up N | reset | down | status | exec CMD... | ipmi I IPMITOOL-ARGS..." >&2; exit 2 ;;
 esac

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Main of the lab's bootable test image: say which image this is, read the config block the
-# agent left in the last 1 MiB of the disk, bring up the network and check in.
+# agent left in the last 1 MiB of the disk, bring up the network and check in (except an image named broken*).
 . /lib/plinth-lib.sh
 NAME=$(cat /etc/plinth-image)
 echo "PLINTH-IMAGE=$NAME"
@@ -24,6 +24,11 @@ fi
 cfg() { sed -n '/^END$/q; s/^'"$1"'=//p' /tmp/config | head -1; }
 API=$(cfg api); NODE=$(cfg node); TOKEN=$(cfg checkin); DEPLOY=$(cfg deploy); CA=$(cfg ca); APIHOST=$(cfg apihost)
 echo "PLINTH-CONFIG=found on /dev/$DISK node=$NODE api=$API"
+# an image named broken* boots and reads its config like any other but never checks in: the deliberately broken
+# image of RollbackLabE2E, which must fail its role's health gate
+case "$NAME" in
+    broken*) echo "PLINTH-CHECKIN=never (a broken test image)"; while :; do sleep 3600; done ;;
+esac
 if [ -n "$CA" ]; then
     mkdir -p /etc/plinth
     { echo "-----BEGIN CERTIFICATE-----"; echo "$CA" | fold -w 64; echo "-----END CERTIFICATE-----"; } > /etc/plinth/ca.pem

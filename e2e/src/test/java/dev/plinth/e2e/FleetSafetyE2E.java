@@ -231,4 +231,56 @@ class FleetSafetyE2E {
         }
         assertThat(api.json("/api/v1/clouds").toString()).contains("undercloud");
     }
+
+    @Test
+    void nodesRelabelledOutOfAFullRoleLeaveItWithinItsMaxUnavailable() throws Exception {
+        git = GitDaemonFixture.start();
+        // compute wants 3 of its 4 nodes (maxUnavailable 1 by default: at least 2 must serve); node-3 is the spare
+        Map<String, String> files = new HashMap<>(Fleet.files(4, "centos"));
+        files.put("fleet/nodes.yaml", files.get("fleet/nodes.yaml").replace("  image: {name: centos}\n", ""));
+        files.put("fleet/clouds.yaml", """
+                apiVersion: plinth.dev/v1alpha1
+                kind: Cloud
+                metadata: {name: overcloud}
+                spec:
+                  roles:
+                    - {name: compute, count: 3, nodeSelector: {matchLabels: {role: compute}}, image: {name: centos}}
+                    - {name: storage, count: 2, nodeSelector: {matchLabels: {role: storage}}, image: {name: rocky}}
+                """);
+        String c1 = git.commit(files, "three computes and a spare");
+        Api api = start(4, o -> o);
+        await().atMost(CONVERGE).until(() -> api.convergedOn(c1));
+
+        // node-1 and node-2 relabelled to storage at once; compute takes the spare node-3
+        Map<String, String> moved = new HashMap<>(files);
+        moved.put("fleet/nodes.yaml", files.get("fleet/nodes.yaml")
+                .replace("metadata: {name: node-1, labels: {role: compute}}", "metadata: {name: node-1, labels: {role: storage}}")
+                .replace("metadata: {name: node-2, labels: {role: compute}}", "metadata: {name: node-2, labels: {role: storage}}"));
+        String c2 = git.commit(moved, "node-1 and node-2 to storage");
+        push(api);
+        await().atMost(CONVERGE).until(() -> api.convergedOn(c2));
+        for (String n : new String[] {"node-1", "node-2"}) {
+            assertThat(plinth.fakeDriver().machine(n).orElseThrow().diskImage).isEqualTo("rocky");
+        }
+        assertThat(plinth.fakeDriver().machine("node-3").orElseThrow().diskImage).isEqualTo("centos");
+        // node-1 (first by name) left at once: 3 served compute (node-0 and both leavers), 2 must stay; node-2 only
+        // once the spare had been written for compute, never both leavers out of compute at the same time
+        java.util.List<String> journal = plinth.fakeDriver().journal();
+        int node1Wipe = indexOf(journal, " node-1 deploy.run ", " wipe");
+        int node2Wipe = indexOf(journal, " node-2 deploy.run ", " wipe");
+        int spareWritten = indexOf(journal, " node-3 deploy.done ", " written");
+        assertThat(node1Wipe).as(journal.toString()).isNotNegative();
+        assertThat(node2Wipe).as("node-2 left compute after the spare joined it: " + journal)
+                .isGreaterThan(spareWritten);
+        assertThat(plinth.fakeDriver().journal()).noneMatch(l -> l.contains(" node-0 disk.wiped"));
+    }
+
+    private static int indexOf(java.util.List<String> journal, String part, String end) {
+        for (int i = 0; i < journal.size(); i++) {
+            if (journal.get(i).contains(part) && journal.get(i).endsWith(end)) {
+                return i;
+            }
+        }
+        return -1;
+    }
 }

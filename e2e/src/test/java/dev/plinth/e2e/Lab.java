@@ -112,6 +112,28 @@ final class Lab {
         return out.contains("is on") ? "on" : out.contains("is off") ? "off" : out.trim();
     }
 
+    private static boolean downAtExit;
+
+    /**
+     * Before a lab test class: every VM off with an empty disk (lab.sh reset), whatever the class before it in this
+     * JVM left; the lab comes down once, when the JVM exits. Every *LabE2E class shares the one lab that
+     * e2e/lab/jvm/bin/java brought up, in the namespace this JVM runs in: a class taking it down would leave the
+     * next without BMCs, and bringing it up again would make a namespace this JVM is not in.
+     */
+    static synchronized void fresh() throws Exception {
+        run(List.of(SCRIPTS.resolve("lab.sh").toString(), "reset"), 120);
+        if (!downAtExit) {
+            downAtExit = true;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    down();
+                } catch (Exception e) {
+                    System.err.println("lab.sh down failed: " + e.getMessage());
+                }
+            }, "lab-down"));
+        }
+    }
+
     static void down() throws Exception {
         run(List.of(SCRIPTS.resolve("lab.sh").toString(), "down"), 120);
     }

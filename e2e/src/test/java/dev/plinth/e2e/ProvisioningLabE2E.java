@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,15 +40,9 @@ class ProvisioningLabE2E {
     private Standalone plinth;
 
     @BeforeAll
-    static void inLab() {
+    static void inLab() throws Exception {
         assumeTrue(Lab.unavailable() == null, Lab.unavailable());
-    }
-
-    @AfterAll
-    static void labDown() throws Exception {
-        if (Lab.unavailable() == null) {
-            Lab.down();
-        }
+        Lab.fresh(); // the lab comes down when the JVM exits (other lab classes share it)
     }
 
     @AfterEach

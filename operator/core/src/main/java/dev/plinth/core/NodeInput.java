@@ -13,13 +13,22 @@ import dev.plinth.api.DriftPolicy;
  * @param drift what to do when the node is seen to differ from what is desired (its role's or cloud's policy)
  * @param role the Cloud role the node is a member of, as {@code cloud/role}; empty when none. A provisioned node
  *     whose role changes moves: it is wiped and provisioned again for the new role
+ * @param gate whether a move out of the node's role, or an image-drift heal, may take it out of service now (the
+ *     fleet plan's, under the role's capacity)
  */
 public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
-        DriftPolicy drift, String role) {
+        DriftPolicy drift, String role, DisruptionGate gate) {
 
     public NodeInput {
         drift = drift == null ? DriftPolicy.HEAL : drift;
         role = role == null ? "" : role;
+        gate = gate == null ? DisruptionGate.FREE : gate;
+    }
+
+    /** Nothing gated (no fleet plan). */
+    public NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
+            DriftPolicy drift, String role) {
+        this(name, node, image, imageAvailability, drift, role, DisruptionGate.FREE);
     }
 
     /** With the default drift policy, heal, and no role. */

@@ -352,13 +352,21 @@ public final class NodeLifecycle {
             return new Persist(rec.toBuilder().role(in.role()).build());
         }
         if (moved(in, rec)) {
+            if (in.gate().blocked() != null) {
+                // it still serves the role it leaves: it goes when that role can spare it (docs: "Moving hardware")
+                return waitWithMessage(rec, "moving from " + roleName(rec.role()) + " to " + roleName(in.role())
+                        + ": " + in.gate().blocked());
+            }
             return new Persist(beginCleaning(rec, now).message(movedMessage(in, rec)).build());
         }
         if (!ImageRef.of(in.image()).equals(rec.image())) {
             NodeRecord.Drift d = rec.drift();
             if (d.seen() && d.what().equals(IMAGE) && in.image().name().equals(d.expected())) {
-                // the running OS proved another image than the one Git still asks for: drift, not a change in Git
-                return drift(in, rec, d, now, () -> new Persist(beginProvisioning(rec, in, now)));
+                // the running OS proved another image than the one Git still asks for: drift, not a change in Git;
+                // the re-image waits while its role cannot spare a node in service
+                return drift(in, rec, d, now, () -> in.gate().blocked() == null
+                        ? new Persist(beginProvisioning(rec, in, now))
+                        : waitWithMessage(rec, DRIFT + d + "; healing: " + in.gate().blocked()));
             }
             if (!in.imageAvailability().ready()) {
                 return waitWithMessage(rec, "keeps image " + rec.image().name() + " until image "

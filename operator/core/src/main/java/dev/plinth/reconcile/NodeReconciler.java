@@ -74,8 +74,10 @@ public final class NodeReconciler {
         if (node == null) {
             return NodeInput.removed(name);
         }
-        return input(desired, name, node, RoleResolver.place(desired, node), plan.imageFor(name).orElse(null),
+        NodeInput in = input(desired, name, node, RoleResolver.place(desired, node), plan.imageFor(name).orElse(null),
                 images);
+        return new NodeInput(in.name(), in.node(), in.image(), in.imageAvailability(), in.drift(), in.role(),
+                plan.gateFor(name));
     }
 
     /** The drift policy and the role come from the node's placement; the image from the caller. */

@@ -679,6 +679,26 @@ class NodeLifecycleTest {
     }
 
     @Test
+    void anImageDriftHealWaitsWhileItsRoleCannotSpareTheNode() {
+        NodeRecord rec = adoptedThenChecked("rocky-9");
+        String why = "image drift heal waits for capacity of role over/compute: 9 node(s) in service, at least 9"
+                + " must stay";
+        NodeInput held = new NodeInput(node.name(), node, centos, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "", new DisruptionGate(true, false, why));
+        NodeRecord drifted = ((Persist) lifecycle.decide(held, rec, now)).next();
+        assertThat(drifted.drift().action()).as("recorded (event, metric) at once").isEqualTo(
+                NodeRecord.Drift.HEALING);
+        NodeRecord waiting = ((Persist) lifecycle.decide(held, drifted, now)).next();
+        assertThat(waiting.state()).as("not re-imaged yet").isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(waiting.message()).startsWith(NodeLifecycle.DRIFT).endsWith("; healing: " + why);
+        assertThat(lifecycle.decide(held, waiting, now)).isInstanceOf(Wait.class);
+        NodeInput granted = new NodeInput(node.name(), node, centos, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "", new DisruptionGate(true, true, null));
+        assertThat(((Persist) lifecycle.decide(granted, waiting, now)).next().state())
+                .isEqualTo(ProvisioningState.PROVISIONING);
+    }
+
+    @Test
     void anAdoptedNodeWithoutProofStaysUnverifiedAndIsNotReimaged() {
         NodeRecord rec = adoptedThenChecked(null);
         assertThat(rec.imageUnverified()).isTrue();
@@ -773,6 +793,32 @@ class NodeLifecycleTest {
         Decision d = lifecycle.decide(new NodeInput(node.name(), node, rocky, ImageAvailability.READY,
                 dev.plinth.api.DriftPolicy.REPORT), reported, now);
         assertThat(((Persist) d).next().state()).isEqualTo(ProvisioningState.PROVISIONING);
+    }
+
+    @Test
+    void aMoveTheOldRoleCannotSpareWaitsInServiceThenGoes() {
+        NodeInput compute = new NodeInput(node.name(), node, centos, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "over/compute");
+        NodeRecord[] rec = {registered(compute)};
+        provision(compute, rec);
+        String why = "move to role under/storage waits for capacity of role over/compute: 9 node(s) in service,"
+                + " at least 9 must stay";
+        NodeInput held = new NodeInput(node.name(), node, rocky, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "under/storage", new DisruptionGate(true, false, why));
+        NodeRecord waiting = ((Persist) lifecycle.decide(held, rec[0], now)).next();
+        assertThat(waiting.state()).as("still serving its old role").isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(waiting.image()).isEqualTo(ImageRef.of(centos));
+        assertThat(waiting.message()).isEqualTo("moving from role over/compute to role under/storage: " + why);
+        assertThat(lifecycle.decide(held, waiting, now)).isInstanceOf(Wait.class);
+        // a plan that has not seen the move yet holds it too: nothing leaves a role uncounted
+        NodeInput unseen = new NodeInput(node.name(), node, rocky, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "under/storage", new DisruptionGate(true, false, null));
+        assertThat(((Persist) lifecycle.decide(unseen, rec[0], now)).next().state())
+                .isEqualTo(ProvisioningState.PROVISIONED);
+        NodeInput granted = new NodeInput(node.name(), node, rocky, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "under/storage", new DisruptionGate(true, true, null));
+        assertThat(((Persist) lifecycle.decide(granted, waiting, now)).next().state())
+                .isEqualTo(ProvisioningState.CLEANING);
     }
 
     @Test

@@ -233,8 +233,11 @@ public final class NodeController implements NodeWaker, AutoCloseable {
             }
             listener.changed(before, after);
             if (before == null || before.state() != after.state() || !Objects.equals(before.image(), after.image())
-                    || before.imageUnverified() != after.imageUnverified()) {
-                rollouts.signal(); // what the rollouts count (available, on the new image, failed) changed
+                    || before.imageUnverified() != after.imageUnverified()
+                    || !Objects.equals(before.drift(), after.drift()) || !Objects.equals(before.role(), after.role())) {
+                // what the rollouts count (available, on the new image, failed) or the disruption budget counts
+                // (drift to heal, the role a node serves) changed
+                rollouts.signal();
             }
         }
 

@@ -154,7 +154,9 @@ final class RolloutCoordinator implements AutoCloseable {
             probe(e.getKey(), e.getValue().toProbe(), d);
         }
         Set<String> changed = new HashSet<>(d.nodes().keySet());
-        changed.removeIf(n -> Objects.equals(previous.images().get(n), next.images().get(n)));
+        // a node told another image, or whose move or drift heal is held or let go, decides again now
+        changed.removeIf(n -> Objects.equals(previous.images().get(n), next.images().get(n))
+                && Objects.equals(previous.gateFor(n), next.gateFor(n)));
         changed.forEach(wake);
         return next;
     }

@@ -189,6 +189,11 @@ public final class RolloutPlanner {
                     }
                     toProbe.add(m);
                 }
+                if (phase == Phase.ROLLING_BACK) {
+                    // a rollback waits for the stable image's check-in however long it takes (the lifecycle's own
+                    // timeouts and retries bound it): failing it here would leave the role rolling back for ever
+                    continue;
+                }
                 // an error counts when it is the deploy of this target that failed, not an older one the node
                 // still shows (an ERROR member admitted to a new image retries it first)
                 if (r != null && r.state() == ProvisioningState.ERROR && target != null

@@ -157,6 +157,36 @@ class RolloutPlannerTest {
     }
 
     @Test
+    void aRollbackSlowerThanTheGateTimeoutStillCompletes() {
+        // the canary never checks in on V2 (the lab's broken image): it fails at the timeout and is told V1 again;
+        // its deploy of V1 may take longer than timeoutSeconds itself (a slow machine): the rollback's gate is the
+        // check-in, whenever it comes, not the rollout's timeout, or the role would stay ROLLING_BACK for ever
+        HealthCheck check = new HealthCheck(true, null, 60);
+        RolloutWorld w = new RolloutWorld(2, new RolloutPolicy("1"), check).nodes(2).stableOn(V1);
+        w.commit("r2", V2);
+        w.step();
+        assertThat(w.admittedNow()).containsExactly("n00");
+        w.busy("n00", V2); // written, booted, never checks in
+        w.now = w.now.plusSeconds(61);
+        w.step();
+        assertThat(w.state.phase()).isEqualTo(Phase.ROLLING_BACK);
+        assertThat(w.state.failure().reason()).contains("n00: no health within 60 s: not running os-v2");
+        assertThat(w.last.images()).containsEntry("n00", V1).containsEntry("n01", V1);
+        w.busy("n00", V1);
+        for (int i = 0; i < 5; i++) { // 150 s on V1's deploy: more than the gate's 60 s
+            w.now = w.now.plusSeconds(30);
+            w.step();
+            assertThat(w.state.phase()).isEqualTo(Phase.ROLLING_BACK);
+            assertThat(w.state.failed()).as("a rollback has no timeout of its own").isEmpty();
+        }
+        w.settle("n00", V1);
+        w.step();
+        assertThat(w.state.phase()).isEqualTo(Phase.STABLE);
+        assertThat(w.state.stableImage()).isEqualTo(V1);
+        assertThat(w.state.failure().revision()).isEqualTo("r2");
+    }
+
+    @Test
     void aProbeThatNeverSucceedsFailsTheGateAtItsTimeout() {
         HealthCheck check = new HealthCheck(true, 22, null, "/", "{node}", 60);
         RolloutWorld w = new RolloutWorld(3, new RolloutPolicy("1"), check).nodes(3);

@@ -70,11 +70,14 @@ class HelmChartTest {
         String yaml = new Helm(CHART).template().withName("plinth").withNamespace("metal")
                 .withKubeVersion(KubeApi.VERSION)
                 .set("operator.driver", "ipmi").set("provisioning.advertisedUrl", "http://10.0.0.2:8081")
-                .set("provisioning.ramdisk.volume.hostPath.path", "/srv/plinth-ramdisk")
+                .set("replicas", "1").set("provisioning.ramdisk.volume.hostPath.path", "/srv/plinth-ramdisk")
                 .set("provisioning.state.existingClaim", "plinth-state")
                 .set("provisioning.service.enabled", "true").call();
         List<HasMetadata> objects = parse(yaml);
-        var pod = only(objects, Deployment.class).getSpec().getTemplate().getSpec();
+        Deployment deployment = only(objects, Deployment.class);
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+        assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+        var pod = deployment.getSpec().getTemplate().getSpec();
         var env = pod.getContainers().get(0).getEnv();
         assertThat(env).anyMatch(e -> e.getName().equals("PLINTH_DRIVER") && e.getValue().equals("ipmi"));
         assertThat(env).anyMatch(e -> e.getName().equals("PLINTH_ADVERTISED_URL")
@@ -98,9 +101,17 @@ class HelmChartTest {
 
         // without what it needs, the chart says what is missing
         assertThatThrownBy(() -> new Helm(CHART).template().withName("plinth").withNamespace("metal")
-                .withKubeVersion(KubeApi.VERSION).set("operator.driver", "ipmi")
+                .withKubeVersion(KubeApi.VERSION).set("operator.driver", "ipmi").set("replicas", "1")
                 .set("provisioning.ramdisk.volume.hostPath.path", "/srv").call())
                 .hasMessageContaining("provisioning.advertisedUrl");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("plinth").withNamespace("metal")
+                .withKubeVersion(KubeApi.VERSION).set("operator.driver", "ipmi")
+                .set("provisioning.advertisedUrl", "http://10.0.0.2:8081").call())
+                .hasMessageContaining("replicas: 1");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("plinth").withNamespace("metal")
+                .withKubeVersion(KubeApi.VERSION).set("operator.driver", "ipmi").set("replicas", "1")
+                .set("provisioning.advertisedUrl", "http://10.0.0.2:8081").call())
+                .hasMessageContaining("provisioning.ramdisk.volume");
     }
 
     @Test

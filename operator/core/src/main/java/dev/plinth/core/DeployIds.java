@@ -27,7 +27,7 @@ public final class DeployIds {
     }
 
     /** The node's name as it may stand in a deploy id; one name, one result, and two names never share it. */
-    static String safeName(String nodeName) {
+    public static String safeName(String nodeName) {
         StringBuilder out = new StringBuilder(nodeName.length() + 8);
         for (byte b : nodeName.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xff);

@@ -21,14 +21,17 @@ public final class OperatorMain {
     private OperatorMain() {}
 
     public static void main(String[] args) throws Exception {
-        PlinthOperator.Options options = options(System.getenv());
-        String driver = System.getenv().getOrDefault("PLINTH_DRIVER", "fake");
-        MetalConfig metal = switch (driver) {
-            case "fake" -> null;
-            case "ipmi" -> MetalConfig.fromEnv(System.getenv());
-            default -> throw new IllegalArgumentException("PLINTH_DRIVER=" + driver + ": expected ipmi (real machines"
-                    + " through IPMI or Redfish BMCs) or fake (simulated)");
-        };
+        PlinthOperator.Options options;
+        MetalConfig metal;
+        try {
+            options = options(System.getenv());
+            metal = metal(System.getenv());
+        } catch (IllegalArgumentException e) {
+            // a configuration mistake: one line naming the variable, not a stack trace
+            System.err.println("plinth operator: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         var client = ClientRateLimit.client(new io.fabric8.kubernetes.client.ConfigBuilder().build(),
                 number(System.getenv(), "PLINTH_API_QPS", 50), (int) number(System.getenv(), "PLINTH_API_BURST", 100));
         PlinthOperator operator = metal != null
@@ -50,6 +53,17 @@ public final class OperatorMain {
         LOG.info("plinth operator started: {} workers, leader election {}", options.workers(),
                 options.leaseNamespace() == null ? "off" : "in namespace " + options.leaseNamespace());
         stopped.await();
+    }
+
+    /** The real-machine configuration {@code PLINTH_DRIVER} asks for; null for the FAKE driver. */
+    static MetalConfig metal(Map<String, String> env) {
+        String driver = env.getOrDefault("PLINTH_DRIVER", "fake");
+        return switch (driver) {
+            case "fake" -> null;
+            case "ipmi" -> MetalConfig.fromEnv(env);
+            default -> throw new IllegalArgumentException("PLINTH_DRIVER=" + driver + ": expected ipmi (real machines"
+                    + " through IPMI or Redfish BMCs) or fake (simulated)");
+        };
     }
 
     private static double number(Map<String, String> env, String name, double orElse) {

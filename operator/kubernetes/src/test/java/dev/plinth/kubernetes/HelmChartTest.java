@@ -63,6 +63,8 @@ class HelmChartTest {
         assertThat(objects).anyMatch(o -> o.getKind().equals("Service")
                 && o.getMetadata().getName().equals("plinth-provisioning"));
         assertThat(only(objects, Deployment.class).getSpec().getTemplate().getSpec().getHostNetwork()).isTrue();
+        assertThat(only(objects, Deployment.class).getSpec().getTemplate().getSpec().getDnsPolicy())
+                .isEqualTo("ClusterFirstWithHostNet");
     }
 
     @Test

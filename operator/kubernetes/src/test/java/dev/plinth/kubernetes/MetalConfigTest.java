@@ -51,6 +51,13 @@ class MetalConfigTest {
             assertThatThrownBy(() -> MetalConfig.fromEnv(env)).as(bad.toString())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(bad.getKey());
         }
+        assertThat(OperatorMain.metal(Map.of())).as("the FAKE driver by default").isNull();
+        assertThat(OperatorMain.metal(env())).as("fake unless asked").isNull();
+        Map<String, String> ipmi = env();
+        ipmi.put("PLINTH_DRIVER", "ipmi");
+        assertThat(OperatorMain.metal(ipmi).advertisedUrl()).isEqualTo("http://10.0.0.2:8081");
+        assertThatThrownBy(() -> OperatorMain.metal(Map.of("PLINTH_DRIVER", "redfish")))
+                .hasMessageContaining("PLINTH_DRIVER=redfish: expected ipmi");
         Map<String, String> env = env();
         env.remove("PLINTH_RAMDISK_KERNEL");
         assertThatThrownBy(() -> MetalConfig.fromEnv(env)).hasMessageContaining("PLINTH_RAMDISK_KERNEL");

@@ -148,7 +148,7 @@ public final class NodeLifecycle {
         long serial = rec.deploy().serial() + 1;
         return begin(rec, CLEANING, now)
                 .deploySerial(serial)
-                .deployId(rec.name() + "-" + serial + "-" + Long.toString(now.toEpochMilli(), 36))
+                .deployId(DeployIds.of(rec.name(), serial, now))
                 .targetImage(null)
                 // the disk is about to be wiped: whatever it held is no longer there
                 .image(null)
@@ -298,7 +298,7 @@ public final class NodeLifecycle {
         long serial = rec.deploy().serial() + 1;
         return begin(rec, PROVISIONING, now)
                 .deploySerial(serial)
-                .deployId(rec.name() + "-" + serial + "-" + Long.toString(now.toEpochMilli(), 36))
+                .deployId(DeployIds.of(rec.name(), serial, now))
                 .targetImage(ImageRef.of(in.image()))
                 // the disk is about to be overwritten: whatever was on it is no longer a verified image
                 .image(null)

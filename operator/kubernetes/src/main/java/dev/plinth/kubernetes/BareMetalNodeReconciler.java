@@ -88,6 +88,10 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     private final Map<String, java.time.Instant> forgotten = new ConcurrentHashMap<>();
     private final SimpleInboundEventSource<BareMetalNodeResource> wakeUps = new SimpleInboundEventSource<>("wake-ups");
     private volatile InformerEventSource<DiskImageResource, BareMetalNodeResource> images;
+    private volatile IndexerResourceCache<BareMetalNodeResource> nodeCache;
+    // the FAKE driver's images are always ready; real machines' images go through the image cache
+    private volatile ImageCatalog imageCatalog = ImageCatalog.ALWAYS_READY;
+    private volatile java.util.function.Consumer<java.util.Collection<DiskImage>> imagesInForce = all -> { };
     private volatile InformerEventSource<CloudResource, BareMetalNodeResource> clouds;
     private volatile InformerEventSource<Secret, BareMetalNodeResource> secrets;
 
@@ -104,6 +108,23 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
         this.maxWait = maxWait;
     }
 
+    /**
+     * Images through {@code catalog} (an image cache: a node waits while its image downloads), told before each pass
+     * the DiskImages of every namespace ({@code inForce}: it fetches them and forgets the others). Before start.
+     */
+    public void useImages(ImageCatalog catalog, java.util.function.Consumer<java.util.Collection<DiskImage>> inForce) {
+        this.imageCatalog = catalog;
+        this.imagesInForce = inForce;
+    }
+
+    /** Reconciles every node at once (an image became ready or failed: its users, wherever they are, look again). */
+    public void wakeAll() {
+        var cache = nodeCache;
+        if (cache != null) {
+            cache.list().forEach(n -> wake(NodeKey.of(n)));
+        }
+    }
+
     /** For drivers' {@code NodeWaker}: reconcile the node with this {@link NodeKey} at once. */
     public void wake(String nodeKey) {
         try {
@@ -116,6 +137,7 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     @Override
     public List<EventSource<?, BareMetalNodeResource>> prepareEventSources(EventSourceContext<BareMetalNodeResource> ctx) {
         IndexerResourceCache<BareMetalNodeResource> nodes = ctx.getPrimaryCache();
+        nodeCache = nodes;
         nodes.addIndexer(BY_CREDENTIALS, n -> n.getSpec() == null || n.getSpec().bmc == null ? List.of()
                 : List.of(n.getMetadata().getNamespace() + "/" + n.getSpec().bmc.credentialsName));
         // one machine, one node: boot MAC and BMC are unique across namespaces, as they are in a Git revision
@@ -208,7 +230,8 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
             return stalled(node, rec, "UnknownImage", "spec.image: no DiskImage \"" + spec.spec().image().name()
                     + "\" in namespace " + ns, generation);
         }
-        NodeInput in = NodeReconciler.inputFor(desired, NodeKey.of(node), ImageCatalog.ALWAYS_READY);
+        imagesInForce.accept(images.list().map(Translate::image).toList());
+        NodeInput in = NodeReconciler.inputFor(desired, NodeKey.of(node), imageCatalog);
 
         Secret credentials = secret(ns, spec.spec().bmc().credentialsName());
         String credentialsVersion = credentials == null ? "" : credentials.getMetadata().getResourceVersion();

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operator's entry point in a pod (the Helm chart's Deployment). Configured by environment, as the chart sets
- * it: {@code PLINTH_DRIVER} (only {@code fake} in this build), {@code PLINTH_WORKERS}, and leader election with
+ * it: {@code PLINTH_DRIVER} ({@code fake}, the default, or {@code ipmi}: real machines, configured
+ * as {@link MetalConfig} says), {@code PLINTH_WORKERS}, and leader election with
  * {@code PLINTH_LEADER_ELECTION=true}, {@code POD_NAMESPACE} and {@code POD_NAME}; the client's rate limit toward
  * the API server with {@code PLINTH_API_QPS} (default 50) and {@code PLINTH_API_BURST} (default 100).
  */
@@ -20,19 +21,24 @@ public final class OperatorMain {
     private OperatorMain() {}
 
     public static void main(String[] args) throws Exception {
-        PlinthOperator.Options options = options(System.getenv());
-        String driver = System.getenv().getOrDefault("PLINTH_DRIVER", "fake");
-        if (!driver.equals("fake")) {
-            // the IPMI driver needs the agent service and image cache on a machine-facing listener: not wired yet
-            System.err.println("PLINTH_DRIVER=" + driver + ": this build of the operator drives only simulated"
-                    + " machines (fake); use standalone mode (plinth run) for real ones");
+        PlinthOperator.Options options;
+        MetalConfig metal;
+        try {
+            options = options(System.getenv());
+            metal = metal(System.getenv());
+        } catch (IllegalArgumentException e) {
+            // a configuration mistake: one line naming the variable, not a stack trace
+            System.err.println("plinth operator: " + e.getMessage());
             System.exit(2);
+            return;
         }
         var client = ClientRateLimit.client(new io.fabric8.kubernetes.client.ConfigBuilder().build(),
                 number(System.getenv(), "PLINTH_API_QPS", 50), (int) number(System.getenv(), "PLINTH_API_BURST", 100));
-        PlinthOperator operator = PlinthOperator.withFakeDriver(client,
-                FakeDriverConfig.of(Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(2)), options,
-                LifecycleConfig.DEFAULT);
+        PlinthOperator operator = metal != null
+                ? PlinthOperator.withMachines(client, metal, options, LifecycleConfig.DEFAULT)
+                : PlinthOperator.withFakeDriver(client,
+                        FakeDriverConfig.of(Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(2)),
+                        options, LifecycleConfig.DEFAULT);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -47,6 +53,17 @@ public final class OperatorMain {
         LOG.info("plinth operator started: {} workers, leader election {}", options.workers(),
                 options.leaseNamespace() == null ? "off" : "in namespace " + options.leaseNamespace());
         stopped.await();
+    }
+
+    /** The real-machine configuration {@code PLINTH_DRIVER} asks for; null for the FAKE driver. */
+    static MetalConfig metal(Map<String, String> env) {
+        String driver = env.getOrDefault("PLINTH_DRIVER", "fake");
+        return switch (driver) {
+            case "fake" -> null;
+            case "ipmi" -> MetalConfig.fromEnv(env);
+            default -> throw new IllegalArgumentException("PLINTH_DRIVER=" + driver + ": expected ipmi (real machines"
+                    + " through IPMI or Redfish BMCs) or fake (simulated)");
+        };
     }
 
     private static double number(Map<String, String> env, String name, double orElse) {

@@ -21,6 +21,7 @@ public final class PlinthOperator implements AutoCloseable {
     private final Operator operator;
     private final BareMetalNodeReconciler nodes;
     private final AutoCloseable driver;
+    private MachineStack machines;
 
     /**
      * @param workers reconciles (and so driver calls) running at once
@@ -78,6 +79,41 @@ public final class PlinthOperator implements AutoCloseable {
         }, Clock.systemUTC());
         return create(client, new Drivers(driver, driver, driver), new FakeAddressRules(), options, lifecycle,
                 driver, self);
+    }
+
+    /**
+     * The operator driving real machines: IPMI and Redfish BMCs, network boot and the deploy agent, with the
+     * machine-facing listeners of {@code metal} bound before this returns (and closed with the operator).
+     */
+    public static PlinthOperator withMachines(KubernetesClient client, MetalConfig metal, Options options,
+            LifecycleConfig lifecycle) {
+        AtomicReference<BareMetalNodeReconciler> self = new AtomicReference<>();
+        MachineStack stack = MachineStack.open(metal, client, key -> {
+            var r = self.get();
+            if (r != null) {
+                r.wake(key);
+            }
+        });
+        try {
+            PlinthOperator operator = create(client, stack.drivers, stack.rules, options, lifecycle, stack, self);
+            operator.nodes.useImages(stack.images, stack.images::setImages);
+            stack.images.setListener(image -> operator.nodes.wakeAll());
+            operator.machines = stack;
+            return operator;
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    /** The plain-HTTP provisioning listener's port (iPXE); -1 without real machines. */
+    public int provisioningPort() {
+        return machines == null ? -1 : machines.plainPort();
+    }
+
+    /** The HTTPS provisioning listener's port (agent, images); -1 without real machines. */
+    public int provisioningTlsPort() {
+        return machines == null ? -1 : machines.tlsPort();
     }
 
     /** The operator on the given drivers; {@code close} closes {@code driver}. */

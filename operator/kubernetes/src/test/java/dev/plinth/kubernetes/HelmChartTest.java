@@ -1,6 +1,7 @@
 package dev.plinth.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import dev.plinth.kubernetes.crd.CrdFiles;
@@ -62,6 +63,57 @@ class HelmChartTest {
         assertThat(objects).anyMatch(o -> o.getKind().equals("Service")
                 && o.getMetadata().getName().equals("plinth-provisioning"));
         assertThat(only(objects, Deployment.class).getSpec().getTemplate().getSpec().getHostNetwork()).isTrue();
+        assertThat(only(objects, Deployment.class).getSpec().getTemplate().getSpec().getDnsPolicy())
+                .isEqualTo("ClusterFirstWithHostNet");
+    }
+
+    @Test
+    void theIpmiDriverGetsItsListenersRamdiskAndStateVolume() {
+        String yaml = new Helm(CHART).template().withName("plinth").withNamespace("metal")
+                .withKubeVersion(KubeApi.VERSION)
+                .set("operator.driver", "ipmi").set("provisioning.advertisedUrl", "http://10.0.0.2:8081")
+                .set("replicas", "1").set("provisioning.ramdisk.volume.hostPath.path", "/srv/plinth-ramdisk")
+                .set("provisioning.state.existingClaim", "plinth-state")
+                .set("provisioning.service.enabled", "true").call();
+        List<HasMetadata> objects = parse(yaml);
+        Deployment deployment = only(objects, Deployment.class);
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+        assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+        var pod = deployment.getSpec().getTemplate().getSpec();
+        var env = pod.getContainers().get(0).getEnv();
+        assertThat(env).anyMatch(e -> e.getName().equals("PLINTH_DRIVER") && e.getValue().equals("ipmi"));
+        assertThat(env).anyMatch(e -> e.getName().equals("PLINTH_ADVERTISED_URL")
+                && e.getValue().equals("http://10.0.0.2:8081"));
+        assertThat(env).anyMatch(e -> e.getName().equals("PLINTH_PROVISIONING_TLS_PORT") && e.getValue().equals("8443"));
+        assertThat(env).anyMatch(e -> e.getName().equals("PLINTH_RAMDISK_INITRD")
+                && e.getValue().equals("/var/lib/plinth-ramdisk/initramfs.cpio.gz"));
+        assertThat(pod.getVolumes()).anyMatch(v -> v.getName().equals("state")
+                && v.getPersistentVolumeClaim().getClaimName().equals("plinth-state"));
+        assertThat(pod.getVolumes()).anyMatch(v -> v.getName().equals("ramdisk")
+                && v.getHostPath().getPath().equals("/srv/plinth-ramdisk"));
+        var service = objects.stream().filter(io.fabric8.kubernetes.api.model.Service.class::isInstance)
+                .map(io.fabric8.kubernetes.api.model.Service.class::cast).findFirst().orElseThrow();
+        assertThat(service.getSpec().getPorts()).extracting(p -> p.getName() + ":" + p.getPort())
+                .containsExactly("provisioning:8081", "provision-tls:8443");
+        // the registry Secret is the only one it may write
+        assertThat(objects).filteredOn(o -> o instanceof io.fabric8.kubernetes.api.model.rbac.Role)
+                .flatExtracting(o -> ((io.fabric8.kubernetes.api.model.rbac.Role) o).getRules())
+                .filteredOn(r -> r.getResources().contains("secrets") && r.getVerbs().contains("patch"))
+                .allMatch(r -> r.getResourceNames().equals(List.of("plinth-agent-registry")));
+
+        // without what it needs, the chart says what is missing
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("plinth").withNamespace("metal")
+                .withKubeVersion(KubeApi.VERSION).set("operator.driver", "ipmi").set("replicas", "1")
+                .set("provisioning.ramdisk.volume.hostPath.path", "/srv").call())
+                .hasMessageContaining("provisioning.advertisedUrl");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("plinth").withNamespace("metal")
+                .withKubeVersion(KubeApi.VERSION).set("operator.driver", "ipmi")
+                .set("provisioning.advertisedUrl", "http://10.0.0.2:8081").call())
+                .hasMessageContaining("replicas: 1");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("plinth").withNamespace("metal")
+                .withKubeVersion(KubeApi.VERSION).set("operator.driver", "ipmi").set("replicas", "1")
+                .set("provisioning.advertisedUrl", "http://10.0.0.2:8081").call())
+                .hasMessageContaining("provisioning.ramdisk.volume");
     }
 
     @Test

@@ -233,7 +233,7 @@ final class DeployRegistry {
      */
     synchronized boolean proveImage(String presented, String deployId, String node, String image) {
         if (presented == null || deployId == null || node == null || node.isEmpty() || image == null
-                || image.isEmpty() || !node.equals(nodeOfDeployId(deployId))
+                || image.isEmpty() || !dev.plinth.core.DeployIds.safeName(node).equals(nodeOfDeployId(deployId))
                 || !isCheckinTokenOfSomeBoot(deployId, presented)) {
             return false;
         }
@@ -259,7 +259,10 @@ final class DeployRegistry {
         return provenImages.get(node);
     }
 
-    /** The node a deploy id was made for: all but its last two dash-separated parts; null when it has fewer. */
+    /**
+     * The node a deploy id was made for, as {@code DeployIds} escaped it: all but its last two dash-separated parts;
+     * null when it has fewer.
+     */
     static String nodeOfDeployId(String deployId) {
         int time = deployId.lastIndexOf('-');
         int serial = time <= 0 ? -1 : deployId.lastIndexOf('-', time - 1);

@@ -630,6 +630,23 @@ class AgentServiceTest {
         assertThat(agent.provenImage(n1)).isEmpty();
     }
 
+    /** Operator mode: the node is namespace/name, its deploy id carries the name escaped (DeployIds). */
+    @Test
+    void aNamespacedNodeProvesItsImageByItsEscapedDeployId() throws Exception {
+        NodeTarget n1 = node("rack-a/web-0", MAC1);
+        String id = dev.plinth.core.DeployIds.of("rack-a/web-0", 1, java.time.Instant.parse("2026-12-02T05:00:00Z"));
+        deployTo(n1, id);
+        Tokens t = tokens(MAC1);
+
+        store = new InMemoryStateStore(); // the registry lost; the key file kept
+        agent = newAgent();
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=rack-a_2fweb-0&deploy=" + id).statusCode())
+                .as("the escaped name is not the node's name").isEqualTo(401);
+        assertThat(post("/v1/agent/checkin", t.checkin(), "image=web&node=rack-a%2Fweb-0&deploy=" + id).statusCode())
+                .isEqualTo(200);
+        assertThat(agent.provenImage(n1)).contains("web");
+    }
+
     @Test
     void aRestartedServiceKeepsTheDeployAndItsTokens() throws Exception {
         NodeTarget n1 = node("web-0", MAC1);

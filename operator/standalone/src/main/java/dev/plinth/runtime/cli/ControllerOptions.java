@@ -99,7 +99,7 @@ final class ControllerOptions {
     int holdRemovalsOver;
 
     @Option(names = "--hold-removals-over-percent", defaultValue = "50", paramLabel = "P",
-            description = "... or more than P% of the machines in force, counting 2 or more (default: ${DEFAULT-VALUE}).")
+            description = "... or more than P%% of the machines in force, counting 2 or more (default: ${DEFAULT-VALUE}).")
     int holdRemovalsOverPercent;
 
     @Option(names = "--fake-call-ms", defaultValue = "20", description = "Fake driver: BMC call latency.")

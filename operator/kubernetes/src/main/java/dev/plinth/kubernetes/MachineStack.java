@@ -5,11 +5,8 @@ import dev.plinth.api.BmcAddress;
 import dev.plinth.driver.BmcAddressRules;
 import dev.plinth.driver.Drivers;
 import dev.plinth.driver.NodeWaker;
-import dev.plinth.driver.PowerDriver;
-import dev.plinth.driver.SchemePowerDriver;
-import dev.plinth.driver.ipmi.IpmiAddressRules;
+import dev.plinth.driver.bmc.BmcPowerDrivers;
 import dev.plinth.driver.ipmi.IpmiPowerDriver;
-import dev.plinth.driver.redfish.RedfishAddressRules;
 import dev.plinth.driver.redfish.RedfishClientConfig;
 import dev.plinth.driver.redfish.RedfishPowerDriver;
 import dev.plinth.driver.redfish.Tls;
@@ -21,10 +18,8 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -74,11 +69,8 @@ final class MachineStack implements AutoCloseable {
             opened.add(ipmi);
             RedfishPowerDriver redfish = new RedfishPowerDriver(RedfishClientConfig.defaults(), Tls.jdkDefault());
             opened.add(redfish);
-            Map<String, PowerDriver> byScheme = new HashMap<>();
-            new IpmiAddressRules().schemes().forEach(s -> byScheme.put(s, ipmi));
-            new RedfishAddressRules().schemes().forEach(s -> byScheme.put(s, redfish));
-            MachineStack stack = new MachineStack(new Drivers(new SchemePowerDriver(byScheme), agent, agent), cache,
-                    agent, anyOf(List.of(new IpmiAddressRules(), new RedfishAddressRules())));
+            MachineStack stack = new MachineStack(new Drivers(BmcPowerDrivers.bySchemes(ipmi, redfish), agent, agent),
+                    cache, agent, anyOf(BmcPowerDrivers.rules()));
             stack.closeables.addAll(opened);
             Vertx vertx = Vertx.vertx();
             stack.closeables.add(() -> vertx.close().toCompletionStage().toCompletableFuture()

@@ -8,11 +8,9 @@ import dev.plinth.api.DesiredState;
 import dev.plinth.driver.BmcSupport;
 import dev.plinth.driver.Drivers;
 import dev.plinth.driver.NodeWaker;
-import dev.plinth.driver.SchemePowerDriver;
+import dev.plinth.driver.bmc.BmcPowerDrivers;
 import dev.plinth.driver.fake.FakeAddressRules;
-import dev.plinth.driver.ipmi.IpmiAddressRules;
 import dev.plinth.driver.ipmi.IpmiPowerDriver;
-import dev.plinth.driver.redfish.RedfishAddressRules;
 import dev.plinth.driver.redfish.RedfishClientConfig;
 import dev.plinth.driver.redfish.RedfishPowerDriver;
 import dev.plinth.driver.redfish.Tls;
@@ -21,9 +19,6 @@ import dev.plinth.tls.ProvisioningTls;
 import dev.plinth.tls.ServerCertificate;
 import dev.plinth.load.DesiredStateLoader;
 import io.vertx.ext.web.Router;
-import dev.plinth.driver.PowerDriver;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.Consumer;
 import dev.plinth.driver.fake.FakeDriver;
 import dev.plinth.driver.fake.FakeHealthProber;
@@ -86,7 +81,7 @@ public final class Standalone implements AutoCloseable {
      */
     public static BmcSupport bmcSupport(String driver) {
         return switch (driver) {
-            case "ipmi" -> new BmcSupport(List.of(new IpmiAddressRules(), new RedfishAddressRules()));
+            case "ipmi" -> new BmcSupport(BmcPowerDrivers.rules());
             case "fake" -> new BmcSupport(List.of(new FakeAddressRules()));
             default -> throw new IllegalArgumentException("unknown driver \"" + driver + "\": expected ipmi or fake");
         };
@@ -154,10 +149,7 @@ public final class Standalone implements AutoCloseable {
                     RedfishPowerDriver redfish = new RedfishPowerDriver(RedfishClientConfig.defaults(),
                             o.metal().bmcCaFile() == null ? Tls.jdkDefault() : bmcTrust(o.metal().bmcCaFile()));
                     closeables.add(0, redfish);
-                    Map<String, PowerDriver> byScheme = new HashMap<>();
-                    new IpmiAddressRules().schemes().forEach(scheme -> byScheme.put(scheme, ipmi));
-                    new RedfishAddressRules().schemes().forEach(scheme -> byScheme.put(scheme, redfish));
-                    drivers = new Drivers(new SchemePowerDriver(byScheme), agent, agent);
+                    drivers = new Drivers(BmcPowerDrivers.bySchemes(ipmi, redfish), agent, agent);
                     images = cache;
                     inventories = agent::inventory;
                     mounts.add(agent::mountBoot);

@@ -88,6 +88,11 @@ final class Lab {
         }
     }
 
+    /** sha256 of {@code bytes} zero bytes: a wiped stretch of disk. */
+    static String sha256OfZeros(int bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[bytes]));
+    }
+
     /** A VM's settings as lab.sh wrote them (vms/vmN/vm.env: VM_NAME, VM_MAC, VM_DISK, VM_MEM in MiB...). */
     static java.util.Properties vmEnv(int vm) throws IOException {
         java.util.Properties p = new java.util.Properties();

@@ -73,6 +73,8 @@ public final class KubeApi {
                 .withOfflineMode(true)
                 .withUpdateKubeConfig(false)
                 .withApiServerFlag("--bind-address", "127.0.0.1")
+                // a network namespace without a default route (the QEMU lab's) leaves it nothing to advertise
+                .withApiServerFlag("--advertise-address", "127.0.0.1")
                 .withStartupTimeout(120_000)
                 .build());
         server.start();

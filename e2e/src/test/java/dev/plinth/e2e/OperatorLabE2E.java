@@ -99,6 +99,9 @@ class OperatorLabE2E {
                     .contains("HTTPS to https://plinth-controller:8443, verified against the controller CA")
                     .contains("PLINTH-CHECKIN=ok");
             assertThat(Lab.ipmitoolPower(vm)).isEqualTo("on");
+            // the ramdisk's hardware report, in the resource's status
+            Lab.assertInventoryIsWhatQemuWasStartedWith(vm,
+                    new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(s.inventory));
             System.out.println("vm" + vm + " under the operator, step timings (ms): " + s.stepMillis);
         }
         // no BMC password in any status or Event of the namespace

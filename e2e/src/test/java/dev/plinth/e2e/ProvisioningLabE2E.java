@@ -77,30 +77,6 @@ class ProvisioningLabE2E {
                 """.formatted(vm, Lab.bmcPort(vm), vm, Lab.mac(vm), image, vm);
     }
 
-    /**
-     * The deploy ramdisk's inventory against how lab.sh and bmc-control.sh start the VM: one CPU ({@code -smp 1}),
-     * VM_MEM MiB of which the kernel keeps a little (MemTotal is less), SeaBIOS (no UEFI), one virtio disk vda of
-     * the qcow2's virtual size with serial VM_NAME-disk, one virtio NIC with VM_MAC and a link.
-     */
-    private static void assertInventoryIsWhatQemuWasStartedWith(int vm, JsonNode inv) throws Exception {
-        java.util.Properties env = Lab.vmEnv(vm);
-        assertThat(inv.isObject()).as("inventory of vm%d", vm).isTrue();
-        assertThat(inv.path("cpus").asInt()).isEqualTo(1);
-        long mem = Long.parseLong(env.getProperty("VM_MEM")) << 20;
-        assertThat(inv.path("memoryBytes").asLong()).as("MemTotal of vm%d", vm).isBetween(mem * 3 / 4, mem);
-        assertThat(inv.path("firmware").asText()).isEqualTo("bios");
-        JsonNode disks = inv.path("disks");
-        assertThat(disks.size()).as("disks of vm%d: %s", vm, disks).isEqualTo(1);
-        assertThat(disks.path(0).path("name").asText()).isEqualTo("vda");
-        assertThat(disks.path(0).path("sizeBytes").asLong()).isEqualTo(Lab.diskVirtualSize(vm));
-        assertThat(disks.path(0).path("serial").asText()).isEqualTo(env.getProperty("VM_NAME") + "-disk");
-        assertThat(disks.path(0).path("rotational").isBoolean()).isTrue();
-        JsonNode nics = inv.path("nics");
-        assertThat(nics.size()).as("NICs of vm%d: %s", vm, nics).isEqualTo(1);
-        assertThat(nics.path(0).path("mac").asText()).isEqualTo(env.getProperty("VM_MAC")).isEqualTo(Lab.mac(vm));
-        assertThat(nics.path(0).path("link").asText()).isEqualTo("up");
-    }
-
     private Map<String, String> fleet(String images, String... nodes) {
         Map<String, String> files = new LinkedHashMap<>();
         files.put("fleet/images.yaml", images);
@@ -144,7 +120,7 @@ class ProvisioningLabE2E {
             assertThat(node.path("image").asText()).isEqualTo("alpha");
             assertThat(node.path("bootDevice").asText()).isEqualTo("DISK");
             assertThat(Lab.ipmitoolPower(vm)).isEqualTo("on");
-            assertInventoryIsWhatQemuWasStartedWith(vm, node.path("inventory"));
+            Lab.assertInventoryIsWhatQemuWasStartedWith(vm, node.path("inventory"));
             System.out.println("vm" + vm + " alpha step timings (ms): " + node.path("stepMillis")
                     + " inside the ramdisk (ms): " + node.path("deployPhaseMillis")
                     + " total " + node.path("lastOperationMillis"));

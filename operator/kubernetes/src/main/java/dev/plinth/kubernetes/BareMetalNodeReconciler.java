@@ -94,6 +94,9 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     private volatile java.util.function.Consumer<java.util.Collection<DiskImage>> imagesInForce = all -> { };
     private volatile InformerEventSource<CloudResource, BareMetalNodeResource> clouds;
     private volatile InformerEventSource<Secret, BareMetalNodeResource> secrets;
+    // real machines: the hardware each node's deploy ramdisk reported (the agent service keeps it)
+    private volatile java.util.function.Function<String, Optional<dev.plinth.agent.Inventory>> inventories =
+            key -> Optional.empty();
 
     public BareMetalNodeReconciler(KubernetesClient client, NodeLifecycle lifecycle, Drivers drivers,
             BmcAddressRules addressRules, Clock clock, int maxSteps, Duration maxWait) {
@@ -115,6 +118,12 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     public void useImages(ImageCatalog catalog, java.util.function.Consumer<java.util.Collection<DiskImage>> inForce) {
         this.imageCatalog = catalog;
         this.imagesInForce = inForce;
+    }
+
+    /** Status shows each node's hardware inventory as {@code inventories} has it by {@link NodeKey}. Before start. */
+    public void useInventories(
+            java.util.function.Function<String, Optional<dev.plinth.agent.Inventory>> inventories) {
+        this.inventories = inventories;
     }
 
     /** Reconciles every node at once (an image became ready or failed: its users, wherever they are, look again). */
@@ -336,11 +345,20 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
         return new DesiredState("", imagesByName, Map.of(node.name(), node), cloudsByName);
     }
 
-    private static boolean statusStale(BareMetalNodeResource node, long generation, String credentialsVersion) {
+    private boolean statusStale(BareMetalNodeResource node, long generation, String credentialsVersion) {
         BareMetalNodeStatus s = node.getStatus();
         return s == null || s.observedGeneration == null || s.observedGeneration != generation
                 || !Objects.equals(s.credentialsVersion, credentialsVersion)
-                || !Objects.equals(s.revision, revisionOf(node));
+                || !Objects.equals(s.revision, revisionOf(node))
+                || !Objects.equals(s.inventory == null ? null : s.inventory.at,
+                        inventories.apply(NodeKey.of(node)).map(i -> String.valueOf(i.at())).orElse(null));
+    }
+
+    /** {@code status} with the node's latest hardware inventory. */
+    private BareMetalNodeStatus withInventory(BareMetalNodeResource node, BareMetalNodeStatus status) {
+        status.inventory = dev.plinth.kubernetes.crd.InventoryStatus.of(
+                inventories.apply(NodeKey.of(node)).orElse(null));
+        return status;
     }
 
     private static String revisionOf(BareMetalNodeResource node) {
@@ -358,7 +376,7 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
                         before == null ? null : before.conditions, clock.instant()),
                 generation, before == null ? null : before.credentialsVersion, revisionOf(node));
         if (news) {
-            statusWriter.apply(node, status);
+            statusWriter.apply(node, withInventory(node, status));
             events.record(node, "Warning", reason, problem, clock.instant());
         }
         // cross-object problems heal when the other object changes, which wakes the node; the delay is a backstop
@@ -411,8 +429,8 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
             var conditions = NodeConditions.carryTransitionTimes(
                     NodeConditions.of(rec, settled, null, null, generation), previous, clock.instant());
             previous = conditions;
-            statusWriter.apply(node, NodeStatusWriter.statusOf(rec, conditions, generation, credentialsVersion,
-                    revisionOf(node)));
+            statusWriter.apply(node, withInventory(node, NodeStatusWriter.statusOf(rec, conditions, generation,
+                    credentialsVersion, revisionOf(node))));
             wrote = true;
         }
     }

@@ -97,6 +97,7 @@ public final class PlinthOperator implements AutoCloseable {
         try {
             PlinthOperator operator = create(client, stack.drivers, stack.rules, options, lifecycle, stack, self);
             operator.nodes.useImages(stack.images, stack.images::setImages);
+            operator.nodes.useInventories(stack.agent::inventory);
             stack.images.setListener(image -> operator.nodes.wakeAll());
             operator.machines = stack;
             return operator;

@@ -149,6 +149,42 @@ class OperatorMachinesTest {
         assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/v1/ramdisk/vmlinuz")).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("kernel bytes");
 
+        // the ramdisk's inventory report (as busybox wget posts it, over HTTPS) lands in the node's status
+        Matcher deploy = Pattern.compile("plinth\\.deploy=(\\S+)").matcher(script.get());
+        assertThat(deploy.find()).isTrue();
+        String form = "phase=inventory&cpus=2&cpuModel=QEMU+Virtual+CPU&memoryBytes=1048576000&firmware=bios"
+                + "&disk.0.name=vda&disk.0.sizeBytes=2147483648&disk.0.model=&disk.0.vendor=0x1af4"
+                + "&disk.0.serial=m1-disk&disk.0.wwn=&disk.0.rotational=true&disk.0.removable=0&disk.0.readOnly=0"
+                + "&nic.0.name=eth0&nic.0.mac=" + MAC.replace(":", "%3A") + "&nic.0.link=up&nic.0.speedMbps=";
+        int reported = trusting.send(HttpRequest.newBuilder(URI.create(https + "/v1/agent/deploys/"
+                        + deploy.group(1) + "/events"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Authorization", "Bearer " + token.group(1))
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode();
+        assertThat(reported).isBetween(200, 204);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .alias("inventory in status, last status " + status())
+                .until(() -> client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("m1").get()
+                        .getStatus().inventory != null);
+        var inventory = client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("m1").get()
+                .getStatus().inventory;
+        assertThat(inventory.deployId).isEqualTo(deploy.group(1));
+        assertThat(inventory.cpus).isEqualTo(2);
+        assertThat(inventory.memoryBytes).isEqualTo(1048576000L);
+        assertThat(inventory.firmware).isEqualTo("bios");
+        assertThat(inventory.disks).singleElement().satisfies(d -> {
+            assertThat(d.name).isEqualTo("vda");
+            assertThat(d.sizeBytes).isEqualTo(2147483648L);
+            assertThat(d.serial).isEqualTo("m1-disk");
+            assertThat(d.rotational).isTrue();
+        });
+        assertThat(inventory.nics).singleElement().satisfies(n -> {
+            assertThat(n.mac).isEqualTo(MAC);
+            assertThat(n.link).isEqualTo("up");
+            assertThat(n.speedMbps).isNull();
+        });
+
         // the registry of open deploys is in the operator's Secret; no token in status or Events
         Secret registry = client.secrets().inNamespace(ns).withName("plinth-agent-registry").get();
         assertThat(registry).isNotNull();

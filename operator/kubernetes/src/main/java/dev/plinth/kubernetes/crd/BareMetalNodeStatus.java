@@ -39,6 +39,8 @@ public class BareMetalNodeStatus {
     public String credentialsVersion;
     @JsonPropertyDescription("the controller's record of the node (JSON): what a restarted operator resumes from")
     public String record;
+    @JsonPropertyDescription("the hardware the node's deploy ramdisk last reported (CPUs, memory, disks, NICs, firmware)")
+    public InventoryStatus inventory;
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class ErrorStatus {

@@ -41,6 +41,8 @@ final class Deploy {
     Instant started;
     Instant updated;
     Instant writingAt;
+    /** When the ramdisk said it booted; null before. */
+    Instant bootedAt;
     /**
      * Boot serial: raised each time the lifecycle is about to boot the machine into the ramdisk (its boot window
      * opens); the tokens are derived from it, so each boot has its own. 0: no window opened yet, no valid token.

@@ -35,6 +35,7 @@ final class DeployReports {
         }
         switch (phase) {
             case "booted" -> {
+                d.bootedAt = clock.instant();
                 if (d.started != null) {
                     d.phaseMillis.put("bootToAgent", Duration.between(d.started, clock.instant()).toMillis());
                 }
@@ -94,6 +95,10 @@ final class DeployReports {
         } catch (IllegalArgumentException e) {
             LOG.warn("deploy {} of node {}: malformed inventory: {}", d.deployId, d.node, e.getMessage());
             return new Inventoried(new Answer(400, "bad inventory: " + e.getMessage() + "\n"), null);
+        }
+        if (d.bootedAt != null) {
+            // what inspection costs a deploy: the ramdisk's instructions fetch and its reading of /proc and /sys
+            d.phaseMillis.put("inspect", Duration.between(d.bootedAt, clock.instant()).toMillis());
         }
         String macProblem = InventoryCheck.bootMacProblem(d.mac, inv);
         if (macProblem != null) {

@@ -391,6 +391,8 @@ class AgentServiceTest {
         deployTo(n1, "d1");
         Tokens t = tokens(MAC1);
         assertThat(agent.inventory("web-0")).isEmpty();
+        assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), "phase=booted&ip=10.0.2.15").statusCode())
+                .isEqualTo(200);
         assertThat(get("/v1/agent/deploys/d1", t.deploy()).statusCode()).isEqualTo(200);
         // a control character in a machine's text is escaped where it comes in
         assertThat(post("/v1/agent/deploys/d1/events", t.deploy(), inventory("disk-1", "52:54:00:aa:bb:01",
@@ -400,6 +402,9 @@ class AgentServiceTest {
         assertThat(p.message()).isEqualTo("inventory: 2 CPU(s), 2048 MiB, 2 disk(s), 1 NIC(s), uefi; target disk"
                 + " /dev/vda");
         assertThat(p.alert()).isEmpty();
+        // the time inspection took, from the ramdisk's boot report to its inventory, is in the deploy's phases
+        assertThat(p.phaseMillis()).containsKeys("bootToAgent", "inspect");
+        assertThat(p.phaseMillis().get("inspect")).isNotNegative();
 
         agent = newAgent();
         Inventory inv = agent.inventory("web-0").orElseThrow();

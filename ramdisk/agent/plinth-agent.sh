@@ -77,8 +77,9 @@ field() {
     fi
     printf '%s' "$v" | tr -d '\r'
 }
-# 2a. a wipe instead of a deploy (PROTOCOL.md section 5a): the first and the last MiB of every disk zeroed (the
-# partition tables, GPT backup header and the filesystem, LVM, RAID and ZFS signatures live there), read back, reported.
+# 2a. a wipe instead of a deploy (PROTOCOL.md section 5a): the first and the last MiB of every disk and of every
+# partition zeroed (the partition tables, GPT backup header and the filesystem, LVM, RAID and ZFS signatures live
+# there), read back, reported.
 if [ "$(field action)" = clean ]; then
     t=$(now_cs)
     wipeable() {
@@ -95,22 +96,36 @@ if [ "$(field action)" = clean ]; then
         n=$((n + 1)); [ $n -lt 30 ] || fail "no disk to wipe (have: $(ls $R/sys/block | tr '\n' ' '))"
         sleep 0.2
     done
+    # the stretches to zero on disk $1, as "sector:count": the disk's first and last MiB, and each partition's
+    # (a filesystem's signature is at its partition's start, a RAID or ZFS label at its end: with the table gone a
+    # new table of the same layout would find them again), addressed through the whole disk
+    stretches() {
+        sectors=$(( $(disk_bytes "$1") / 512 ))
+        k=2048; [ "$sectors" -ge $k ] || k=$sectors
+        echo "0:$k $((sectors - k)):$k"
+        for p in $R/sys/block/$1/$1*; do
+            [ -f "$p/start" ] && [ -f "$p/size" ] || continue
+            ps=$(cat "$p/start"); pn=$(cat "$p/size")
+            [ "$pn" -gt 0 ] || continue
+            pk=2048; [ "$pn" -ge $pk ] || pk=$pn
+            echo "$ps:$pk $((ps + pn - pk)):$pk"
+        done
+    }
     WIPED=""
     for d in $(wipeable); do
-        sectors=$(( $(disk_bytes "$d") / 512 ))
-        k=2048; [ "$sectors" -ge $k ] || k=$sectors
-        for off in 0 $((sectors - k)); do
-            dd if=/dev/zero of="$R/dev/$d" bs=512 seek="$off" count="$k" conv=notrunc 2>$R/tmp/dd.err \
-                || fail "wiping /dev/$d at sector $off failed: $(tail -c 200 $R/tmp/dd.err)"
+        parts=$(ls -d $R/sys/block/$d/$d* 2>/dev/null | wc -l)
+        for s in $(stretches "$d"); do
+            dd if=/dev/zero of="$R/dev/$d" bs=512 seek="${s%%:*}" count="${s##*:}" conv=notrunc 2>$R/tmp/dd.err \
+                || fail "wiping /dev/$d at sector ${s%%:*} failed: $(tail -c 200 $R/tmp/dd.err)"
         done
         sync; blockdev --flushbufs "$R/dev/$d" 2>/dev/null
         echo 3 > $R/proc/sys/vm/drop_caches
-        for off in 0 $((sectors - k)); do
-            left=$(dd if="$R/dev/$d" bs=512 skip="$off" count="$k" 2>/dev/null | tr -d '\000' | wc -c)
-            [ "$left" -eq 0 ] || fail "/dev/$d still holds data at sector $off after wiping"
+        for s in $(stretches "$d"); do
+            left=$(dd if="$R/dev/$d" bs=512 skip="${s%%:*}" count="${s##*:}" 2>/dev/null | tr -d '\000' | wc -c)
+            [ "$left" -eq 0 ] || fail "/dev/$d still holds data at sector ${s%%:*} after wiping"
         done
         WIPED="$WIPED${WIPED:+ }/dev/$d"
-        say "wiped /dev/$d: the first and the last $k sectors"
+        say "wiped /dev/$d: the first and the last MiB of the disk and of each of its $parts partition(s)"
     done
     event phase=cleaned "disks=$WIPED" "wipeCentiseconds=$(( $(now_cs) - t ))" "uptime=$(since 0)" \
         || say "warning: final event not delivered"

@@ -115,8 +115,9 @@ class OperatorLabE2E {
         client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("vm1").delete();
         awaitNode(ns, "vm1", "cleaned, powered off and gone", () -> gone(ns, "vm1"));
         assertThat(Lab.ipmitoolPower(1)).isEqualTo("off");
-        assertThat(Lab.diskSha256(1, 1 << 20)).as("the first MiB of vm1's disk, wiped")
-                .isEqualTo(Lab.sha256OfZeros(1 << 20));
+        // the disk's first MiB (the MBR) and its FAT partition's first MiB (from sector 2048: its boot sector)
+        assertThat(Lab.diskSha256(1, 2 << 20)).as("the first 2 MiB of vm1's disk, wiped")
+                .isEqualTo(Lab.sha256OfZeros(2 << 20));
         assertThat(Lab.ipmitoolPower(2)).isEqualTo("on");
         assertThat(Lab.diskSha256(2, alpha.size())).isEqualTo(alpha.sha256());
     }

@@ -218,8 +218,15 @@ class AgentContractTest {
             Path root = fakeRoot(busybox, "console=ttyS0 quiet plinth.api=" + api + " plinth.deploy=d1 plinth.token="
                     + vars.get("token.d1") + " plinth.node=web-0 plinth.checkin=" + vars.get("checkin.d1")
                     + " BOOTIF=01-52-54-00-aa-bb-01");
-            // the last tenant's data: a partition table, a filesystem, a GPT backup header on both disks
+            // the last tenant's data: a partition table, a filesystem, a GPT backup header on both disks; on vda
+            // also a partition (sectors 4096 to 3 MiB short of the end) with a filesystem superblock at its start
+            // and a RAID label at its end
             long sdaBytes = 1L << 30;
+            long partStart = 4096 * 512L;
+            long partBytes = DISK_BYTES - partStart - 3 * CONFIG_SIZE;
+            Path vda1 = Files.createDirectories(root.resolve("sys/block/vda/vda1"));
+            Files.writeString(vda1.resolve("start"), (partStart / 512) + "\n");
+            Files.writeString(vda1.resolve("size"), (partBytes / 512) + "\n");
             for (String disk : List.of("sda", "vda")) {
                 try (RandomAccessFile f = new RandomAccessFile(root.resolve("dev/" + disk).toFile(), "rw")) {
                     long size = disk.equals("sda") ? sdaBytes : DISK_BYTES;
@@ -228,6 +235,12 @@ class AgentContractTest {
                             size - 512}) {
                         f.seek(at);
                         f.write("TENANT-DATA".getBytes(StandardCharsets.US_ASCII));
+                    }
+                    if (disk.equals("vda")) {
+                        for (long at : new long[] {partStart + 1024, partStart + partBytes - 512}) {
+                            f.seek(at);
+                            f.write("TENANT-FS".getBytes(StandardCharsets.US_ASCII));
+                        }
                     }
                 }
             }
@@ -266,6 +279,18 @@ class AgentContractTest {
                     assertThat(new String(after, StandardCharsets.US_ASCII)).isEqualTo("TENANT-DATA");
                 }
             }
+            // vda's partition: its first and last MiB zeroed too (a new table of the same layout finds no filesystem)
+            try (RandomAccessFile f = new RandomAccessFile(root.resolve("dev/vda").toFile(), "r")) {
+                byte[] mib = new byte[CONFIG_SIZE];
+                f.seek(partStart);
+                f.readFully(mib);
+                assertThat(mib).as("vda1: first MiB").containsOnly(0);
+                f.seek(partStart + partBytes - CONFIG_SIZE);
+                f.readFully(mib);
+                assertThat(mib).as("vda1: last MiB").containsOnly(0);
+            }
+            assertThat(log).contains("wiped /dev/vda: the first and the last MiB of the disk and of each of its 1"
+                    + " partition(s)");
         } finally {
             server.stop(0);
         }

@@ -7,6 +7,7 @@ import dev.plinth.api.DiskImage;
 import dev.plinth.core.NodeInput;
 import dev.plinth.core.NodeLifecycle;
 import dev.plinth.core.NodeRecord;
+import dev.plinth.core.fleet.RoleResolver;
 import dev.plinth.core.fleet.Settled;
 import dev.plinth.driver.BmcAddressRules;
 import dev.plinth.driver.Drivers;
@@ -94,6 +95,7 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     private volatile java.util.function.Consumer<java.util.Collection<DiskImage>> imagesInForce = all -> { };
     private volatile InformerEventSource<CloudResource, BareMetalNodeResource> clouds;
     private volatile InformerEventSource<Secret, BareMetalNodeResource> secrets;
+    private volatile FleetPass fleet;
 
     public BareMetalNodeReconciler(KubernetesClient client, NodeLifecycle lifecycle, Drivers drivers,
             BmcAddressRules addressRules, Clock clock, int maxSteps, Duration maxWait) {
@@ -115,6 +117,46 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     public void useImages(ImageCatalog catalog, java.util.function.Consumer<java.util.Collection<DiskImage>> inForce) {
         this.imageCatalog = catalog;
         this.imagesInForce = inForce;
+    }
+
+    /**
+     * Role members take their image from {@code fleet}'s plan (rollouts in batches behind health gates), which reads
+     * this reconciler's caches. Before start.
+     */
+    public void useFleet(FleetPass fleet) {
+        this.fleet = fleet;
+        fleet.attach(new FleetPass.View() {
+            @Override
+            public List<BareMetalNodeResource> nodes(String namespace) {
+                return nodeCache.list(namespace).toList();
+            }
+
+            @Override
+            public List<DiskImageResource> images(String namespace) {
+                return images.list(namespace).toList();
+            }
+
+            @Override
+            public List<CloudResource> clouds(String namespace) {
+                return clouds.list(namespace).toList();
+            }
+
+            @Override
+            public NodeRecord recordOf(BareMetalNodeResource node) {
+                return BareMetalNodeReconciler.this.recordOf(node);
+            }
+
+            @Override
+            public boolean synced() {
+                return informerSynced(nodeCache) && informerSynced(images) && informerSynced(clouds);
+            }
+        }, this::wake);
+    }
+
+    /** Whether an informer holds the API server's objects yet (a plan made before would miss nodes). */
+    private static boolean informerSynced(Object cache) {
+        return cache instanceof io.javaoperatorsdk.operator.processing.event.source.informer.ManagedInformerEventSource<?, ?, ?> m
+                && m.informerHealthIndicators().values().stream().allMatch(i -> i.hasSynced());
     }
 
     /** Reconciles every node at once (an image became ready or failed: its users, wherever they are, look again). */
@@ -230,8 +272,18 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
             return stalled(node, rec, "UnknownImage", "spec.image: no DiskImage \"" + spec.spec().image().name()
                     + "\" in namespace " + ns, generation);
         }
+        RoleResolver.Placement placement = RoleResolver.place(desired, spec);
+        if (spec.spec().image() == null && placement.role() != null && placement.image() == null) {
+            return stalled(node, rec, "UnknownImage", "role " + placement.role() + " names image \""
+                    + roleImage(desired, placement.role()) + "\": no DiskImage of that name in namespace " + ns,
+                    generation);
+        }
         imagesInForce.accept(images.list().map(Translate::image).toList());
-        NodeInput in = NodeReconciler.inputFor(desired, NodeKey.of(node), imageCatalog);
+        NodeInput in = input(node, desired, spec, placement, rec);
+        if (in == null) {
+            LOG.debug("node {}: waiting for the caches to sync before the first fleet plan", NodeKey.of(node));
+            return UpdateControl.<BareMetalNodeResource>noUpdate().rescheduleAfter(1000);
+        }
 
         Secret credentials = secret(ns, spec.spec().bmc().credentialsName());
         String credentialsVersion = credentials == null ? "" : credentials.getMetadata().getResourceVersion();
@@ -250,6 +302,39 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
             writer.apply(result.record());
         }
         return reschedule(UpdateControl.noUpdate(), result.next());
+    }
+
+    /**
+     * The pass's input, through the same {@code NodeReconciler.inputFor} standalone's engine calls: a role member's
+     * image from the fleet plan (its batch must admit a change), a node leaving a role gated by that role's
+     * capacity; a pinned node or one in no role from its own spec (no plan involved, as the plan would say the
+     * same). Null when a plan is needed but the caches have not synced yet.
+     */
+    private NodeInput input(BareMetalNodeResource node, DesiredState desired, BareMetalNode spec,
+            RoleResolver.Placement placement, NodeRecord rec) {
+        String key = NodeKey.of(node);
+        String role = placement.role() == null ? "" : placement.role().toString();
+        boolean member = spec.spec().image() == null && placement.role() != null;
+        boolean leaving = rec != null && rec.role() != null && !rec.role().isEmpty() && !rec.role().equals(role);
+        FleetPass f = fleet;
+        if (f == null || !member && !leaving) {
+            return NodeReconciler.inputFor(desired, key, imageCatalog);
+        }
+        var plan = f.planFor(node);
+        if (plan == null) {
+            return null;
+        }
+        if (member) {
+            return NodeReconciler.inputFor(desired, key, plan, imageCatalog);
+        }
+        NodeInput own = NodeReconciler.inputFor(desired, key, imageCatalog);
+        return new NodeInput(own.name(), own.node(), own.image(), own.imageAvailability(), own.drift(), own.role(),
+                plan.gateFor(key));
+    }
+
+    private static String roleImage(DesiredState desired, RoleResolver.RoleId id) {
+        return desired.clouds().get(id.cloud()).spec().roles().stream().filter(r -> r.name().equals(id.role()))
+                .map(r -> r.image() == null ? "" : r.image().name()).findFirst().orElse("");
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.plinth.api.DiskImage;
 import dev.plinth.core.NodeInput;
 import dev.plinth.core.NodeLifecycle;
 import dev.plinth.core.NodeRecord;
+import dev.plinth.core.fleet.FleetPlanner;
 import dev.plinth.core.fleet.RoleResolver;
 import dev.plinth.core.fleet.Settled;
 import dev.plinth.driver.BmcAddressRules;
@@ -279,11 +280,24 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
                     generation);
         }
         imagesInForce.accept(images.list().map(Translate::image).toList());
-        NodeInput in = input(node, desired, spec, placement, rec);
-        if (in == null) {
-            LOG.debug("node {}: waiting for the caches to sync before the first fleet plan", NodeKey.of(node));
-            return UpdateControl.<BareMetalNodeResource>noUpdate().rescheduleAfter(1000);
+        String role = placement.role() == null ? "" : placement.role().toString();
+        boolean member = spec.spec().image() == null && placement.role() != null;
+        boolean leaving = rec != null && rec.role() != null && !rec.role().isEmpty() && !rec.role().equals(role);
+        FleetPass f = fleet;
+        FleetPlanner.FleetPlan plan = null;
+        if (f != null && (member || leaving)) {
+            plan = f.planFor(node);
+            if (plan == null) {
+                LOG.debug("node {}: waiting for the caches to sync before the first fleet plan", NodeKey.of(node));
+                return UpdateControl.<BareMetalNodeResource>noUpdate().rescheduleAfter(1000);
+            }
+            if (member && !plan.roles().containsKey(role)) {
+                // told no image it would be wiped: it waits, as it is, until its role can be planned
+                return stalled(node, rec, "RoleNotPlanned", "role " + role + " is not rolled out: the status of"
+                        + " Cloud " + placement.role().cloud() + " says why", generation);
+            }
         }
+        NodeInput in = input(desired, NodeKey.of(node), member, plan);
 
         Secret credentials = secret(ns, spec.spec().bmc().credentialsName());
         String credentialsVersion = credentials == null ? "" : credentials.getMetadata().getResourceVersion();
@@ -306,23 +320,12 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
 
     /**
      * The pass's input, through the same {@code NodeReconciler.inputFor} standalone's engine calls: a role member's
-     * image from the fleet plan (its batch must admit a change), a node leaving a role gated by that role's
-     * capacity; a pinned node or one in no role from its own spec (no plan involved, as the plan would say the
-     * same). Null when a plan is needed but the caches have not synced yet.
+     * image from the fleet plan (its batch must admit a change); a node leaving a role gated by that role's
+     * capacity in the plan; a pinned node or one in no role from its own spec (the plan would say the same).
      */
-    private NodeInput input(BareMetalNodeResource node, DesiredState desired, BareMetalNode spec,
-            RoleResolver.Placement placement, NodeRecord rec) {
-        String key = NodeKey.of(node);
-        String role = placement.role() == null ? "" : placement.role().toString();
-        boolean member = spec.spec().image() == null && placement.role() != null;
-        boolean leaving = rec != null && rec.role() != null && !rec.role().isEmpty() && !rec.role().equals(role);
-        FleetPass f = fleet;
-        if (f == null || !member && !leaving) {
-            return NodeReconciler.inputFor(desired, key, imageCatalog);
-        }
-        var plan = f.planFor(node);
+    private NodeInput input(DesiredState desired, String key, boolean member, FleetPlanner.FleetPlan plan) {
         if (plan == null) {
-            return null;
+            return NodeReconciler.inputFor(desired, key, imageCatalog);
         }
         if (member) {
             return NodeReconciler.inputFor(desired, key, plan, imageCatalog);

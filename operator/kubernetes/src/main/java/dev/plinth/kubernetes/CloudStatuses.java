@@ -26,15 +26,22 @@ import java.util.stream.Collectors;
 final class CloudStatuses {
     private CloudStatuses() {}
 
+    /** Why a role was not planned (its members wait, told nothing new): {@code reason} is the condition's. */
+    record Unplanned(String reason, String message) {
+        static Unplanned unknownImage(String image) {
+            return new Unplanned("UnknownImage", "image \"" + image + "\" is no DiskImage of the namespace");
+        }
+    }
+
     /**
      * @param cloud the cloud, as the core knows it
      * @param plan the namespace's plan (roles keyed "cloud/role")
      * @param resolution every node of the namespace placed by selectors (for nodes two roles select)
-     * @param unknownImages roles whose image names no DiskImage, with the name: they were not planned
+     * @param unplanned roles left out of the plan (an unknown image, a spec the schema could not check), with why
      * @param ready whether a node (by key) has its Ready condition True
      */
     static CloudStatus of(Cloud cloud, long generation, FleetPlan plan, RoleResolver.Resolution resolution,
-            Map<String, String> unknownImages, Predicate<String> ready) {
+            Map<String, Unplanned> unplanned, Predicate<String> ready) {
         CloudStatus status = new CloudStatus();
         status.observedGeneration = generation;
         List<String> stalled = new ArrayList<>();
@@ -56,14 +63,14 @@ final class CloudStatuses {
             r.name = role.name();
             r.count = role.count();
             status.roles.add(r);
-            String unknown = unknownImages.get(key);
+            Unplanned why = unplanned.get(key);
             RolloutPlanner.Decision d = plan.roles().get(key);
-            if (unknown != null || d == null) {
+            if (why != null || d == null) {
+                why = why != null ? why : Unplanned.unknownImage(role.image().name());
                 r.members = 0;
                 r.ready = 0;
-                stalled.add("role " + role.name() + ": image \"" + (unknown == null ? role.image().name() : unknown)
-                        + "\" is no DiskImage of the namespace");
-                stalledReason = stalledReason == null ? "UnknownImage" : stalledReason;
+                stalled.add("role " + role.name() + ": " + why.message() + "; not rolled out, its members wait");
+                stalledReason = stalledReason == null ? why.reason() : stalledReason;
                 continue;
             }
             RolloutState s = d.next();

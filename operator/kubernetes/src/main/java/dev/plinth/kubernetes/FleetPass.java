@@ -175,20 +175,26 @@ public final class FleetPass implements AutoCloseable {
         List<CloudResource> cloudResources = v.clouds(ns);
         Map<String, Cloud> clouds = new LinkedHashMap<>();
         Map<String, String> revisions = new HashMap<>();
-        Map<String, String> unknownImages = new HashMap<>();
+        Map<String, CloudStatuses.Unplanned> unplanned = new HashMap<>();
         for (CloudResource c : cloudResources) {
             Cloud cloud = Translate.cloud(c);
             revisions.put(cloud.name(), revisionOf(c));
-            boolean known = true;
+            boolean plannable = true;
+            Map<String, String> problems = Translate.problems(c);
             for (CloudRole role : cloud.spec().roles()) {
-                if (role.image() == null || !images.containsKey(role.image().name())) {
-                    unknownImages.put(cloud.name() + "/" + role.name(), role.image() == null ? "" : role.image().name());
-                    known = false;
+                String key = cloud.name() + "/" + role.name();
+                if (problems.containsKey(role.name())) {
+                    unplanned.put(key, new CloudStatuses.Unplanned("InvalidSpec", problems.get(role.name())));
+                    plannable = false;
+                } else if (role.image() == null || !images.containsKey(role.image().name())) {
+                    unplanned.put(key, CloudStatuses.Unplanned.unknownImage(role.image() == null ? ""
+                            : role.image().name()));
+                    plannable = false;
                 }
             }
-            // a role naming no image is not planned (its members would be told none, and wiped); its nodes
-            // stall on their own, and the Cloud says why
-            if (known) {
+            // a cloud with a role the planner cannot take is left out (its members would be told no image, and
+            // wiped): they wait, told nothing new, and the Cloud says why
+            if (plannable) {
                 clouds.put(cloud.name(), cloud);
             }
         }
@@ -211,7 +217,7 @@ public final class FleetPass implements AutoCloseable {
         for (CloudResource c : cloudResources) {
             Cloud cloud = Translate.cloud(c);
             long generation = Objects.requireNonNullElse(c.getMetadata().getGeneration(), 0L);
-            CloudStatus status = CloudStatuses.of(cloud, generation, plan, resolution, unknownImages, ready::contains);
+            CloudStatus status = CloudStatuses.of(cloud, generation, plan, resolution, unplanned, ready::contains);
             // roles left out keep their stored rollout in status
             if (!clouds.containsKey(cloud.name()) && c.getStatus() != null) {
                 for (CloudStatus.RoleStatus r : status.roles) {

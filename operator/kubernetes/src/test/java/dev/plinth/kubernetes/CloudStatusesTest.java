@@ -106,9 +106,10 @@ class CloudStatusesTest {
 
     @Test
     void aRoleNamingNoKnownImageIsStalledSayingWhich() {
-        CloudStatus s = CloudStatuses.of(CLOUD, 2, FleetPlan.empty(), NONE_AMBIGUOUS, Map.of("c/web", "centos"),
-                n -> false);
+        CloudStatus s = CloudStatuses.of(CLOUD, 2, FleetPlan.empty(), NONE_AMBIGUOUS, Map.of("c/web",
+                CloudStatuses.Unplanned.unknownImage("centos")), n -> false);
         assertThat(trueOne(s).reason).isEqualTo("UnknownImage");
-        assertThat(trueOne(s).message).isEqualTo("role web: image \"centos\" is no DiskImage of the namespace");
+        assertThat(trueOne(s).message).isEqualTo("role web: image \"centos\" is no DiskImage of the namespace; not"
+                + " rolled out, its members wait");
     }
 }

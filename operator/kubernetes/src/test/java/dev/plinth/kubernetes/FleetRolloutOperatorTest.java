@@ -189,8 +189,36 @@ class FleetRolloutOperatorTest {
                 .filteredOn(m -> m.contains("rollout of rocky") && m.contains("started")).hasSize(1);
     }
 
-    /** Images centos, rocky, broken; four nodes n0..n3 in role compute (count 4, maxUnavailable 1) on centos. */
+    @Test
+    void aRoleWithAZeroPercentMaxUnavailableIsNotRolledOutAndItsMembersWaitUntouched() {
+        String ns = api.newNamespace(client, "zero");
+        fleet(ns, null, "0%");
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(CloudResource.class).inNamespace(ns)
+                .withName("c").get().getStatus() != null && trueCondition(ns).type.equals(NodeConditions.STALLED));
+        assertThat(trueCondition(ns).reason).isEqualTo("InvalidSpec");
+        assertThat(trueCondition(ns).message).contains("role compute: rollout.maxUnavailable \"0%\": expected an"
+                + " integer >= 1 or a percentage from 1% to 100%");
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            BareMetalNodeResource n = client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("n0").get();
+            return n.getStatus() != null && n.getStatus().conditions.stream().anyMatch(c -> c.status.equals("True")
+                    && c.type.equals(NodeConditions.STALLED) && c.reason.equals("RoleNotPlanned"));
+        });
+        assertThat(fake.journal()).noneMatch(l -> l.contains(" " + ns + "/"));
+
+        // fixed: it rolls out
+        client.resources(CloudResource.class).inNamespace(ns).withName("c").edit(c -> {
+            c.getSpec().roles.get(0).rollout.maxUnavailable = new io.fabric8.kubernetes.api.model.IntOrString("50%");
+            return c;
+        });
+        awaitStable(ns, "centos");
+    }
+
     static void fleet(String ns, Integer tcpPort) {
+        fleet(ns, tcpPort, 1);
+    }
+
+    /** Images centos, rocky, broken; four nodes n0..n3 in role compute (count 4, maxUnavailable 1) on centos. */
+    static void fleet(String ns, Integer tcpPort, Object maxUnavailable) {
         for (String image : List.of("centos", "rocky", "broken")) {
             DiskImageResource i = Fixtures.image(ns, image);
             i.getSpec().checksum = "sha256:" + Integer.toHexString(image.hashCode() & 0xf).repeat(64);
@@ -206,7 +234,7 @@ class FleetRolloutOperatorTest {
         role.nodeSelector = new CloudSpec.Selector();
         role.nodeSelector.matchLabels = Map.of("role", "compute");
         role.rollout = new CloudSpec.Rollout();
-        role.rollout.maxUnavailable = new io.fabric8.kubernetes.api.model.IntOrString(1);
+        role.rollout.maxUnavailable = new io.fabric8.kubernetes.api.model.IntOrString(maxUnavailable);
         if (tcpPort != null) {
             role.healthCheck = new CloudSpec.HealthCheck();
             role.healthCheck.tcpPort = tcpPort;

@@ -486,6 +486,10 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
             apply(after);
             written.put(node.getMetadata().getUid(), after);
             events.record(node, event);
+            FleetPass f = fleet;
+            if (f != null) {
+                f.signal(node.getMetadata().getNamespace()); // its role's rollout may go on (or roll back)
+            }
         }
 
         @Override

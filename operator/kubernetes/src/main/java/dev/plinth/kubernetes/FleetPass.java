@@ -59,6 +59,8 @@ public final class FleetPass implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetPass.class);
     static final String EVENT = "Rollout";
     private static final Duration PROBE_AGAIN = Duration.ofSeconds(1);
+    private static final Duration ROLLING_TICK = Duration.ofSeconds(1);
+    private static final Duration MIN_GAP = Duration.ofMillis(200);
 
     /** What the pass reads, from the node reconciler's informer caches. */
     public interface View {
@@ -75,8 +77,11 @@ public final class FleetPass implements AutoCloseable {
         boolean synced();
     }
 
-    /** A namespace's plan, with each node's fingerprint as the plan saw it. */
-    record Planned(FleetPlan plan, Map<String, String> seen, boolean rolling) {}
+    /**
+     * A namespace's plan, with each node's fingerprint and the Clouds' and DiskImages' ({@code inputs}) as the plan
+     * saw them.
+     */
+    record Planned(FleetPlan plan, Map<String, String> seen, String inputs, boolean rolling) {}
 
     private final KubernetesClient client;
     private final Clock clock;
@@ -93,6 +98,11 @@ public final class FleetPass implements AutoCloseable {
     private final Map<String, String> writtenStatus = new ConcurrentHashMap<>();
     private final Map<String, ProbeResult> probes = new ConcurrentHashMap<>();
     private final Set<String> probing = ConcurrentHashMap.newKeySet();
+    /** Namespaces whose pass is due: a node changed, or a probe answered. */
+    private final Set<String> due = ConcurrentHashMap.newKeySet();
+    private final Object signal = new Object();
+    private volatile boolean running = true;
+    private final Thread loop = new Thread(this::loop, "plinth-fleet");
     private final ExecutorService probePool = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "plinth-probe");
         t.setDaemon(true);
@@ -109,20 +119,75 @@ public final class FleetPass implements AutoCloseable {
         this.prober = prober;
         this.probeName = probeName;
         this.events = new NodeEventRecorder(client, "plinth-operator");
+        loop.setDaemon(true);
     }
 
     void attach(View view, Consumer<String> wake) {
         this.view = view;
         this.wake = wake;
+        loop.start();
+    }
+
+    /**
+     * Something a namespace's plan depends on changed (a node's record, a probe's answer): plan it again soon. The
+     * passes run on one thread, at most every 200 ms, and every second for a namespace with a role rolling (gate
+     * timeouts and pauses depend on time), as standalone's engine does; only namespaces this operator planned
+     * already (as leader: its Cloud or node reconciles did) are planned.
+     */
+    void signal(String namespace) {
+        if (plans.containsKey(namespace)) {
+            due.add(namespace);
+            synchronized (signal) {
+                signal.notifyAll();
+            }
+        }
+    }
+
+    private void loop() {
+        long lastTick = 0;
+        while (running) {
+            try {
+                synchronized (signal) {
+                    if (due.isEmpty()) {
+                        signal.wait(ROLLING_TICK.toMillis());
+                    }
+                }
+                Thread.sleep(MIN_GAP.toMillis()); // node changes come in storms: one pass serves many
+            } catch (InterruptedException e) {
+                return;
+            }
+            Set<String> now = new HashSet<>(due);
+            due.removeAll(now);
+            if (System.nanoTime() - lastTick >= ROLLING_TICK.toNanos()) {
+                lastTick = System.nanoTime();
+                plans.forEach((ns, p) -> {
+                    if (p.rolling()) {
+                        now.add(ns);
+                    }
+                });
+            }
+            for (String ns : now) {
+                try {
+                    run(ns);
+                } catch (RuntimeException e) {
+                    LOG.warn("fleet pass of namespace {} failed: {}", ns, e.toString()); // the next signal retries
+                    due.add(ns);
+                }
+            }
+        }
     }
 
     /**
      * The plan of the node's namespace, made again first when it did not see the node as it is now (a new node,
-     * new labels or spec): a node must not act on a plan that did not count it.
+     * new labels or spec) or the namespace's Clouds and DiskImages as they are: a node must not act on a plan that
+     * did not count it, nor keep an image a Cloud no longer asks for because no Cloud reconcile came yet.
      */
     FleetPlan planFor(BareMetalNodeResource node) {
-        Planned p = plans.get(node.getMetadata().getNamespace());
-        if (p != null && fingerprint(node).equals(p.seen().get(NodeKey.of(node)))) {
+        String ns = node.getMetadata().getNamespace();
+        Planned p = plans.get(ns);
+        View v = view;
+        if (p != null && fingerprint(node).equals(p.seen().get(NodeKey.of(node)))
+                && (v == null || inputs(v.clouds(ns), v.images(ns)).equals(p.inputs()))) {
             return p.plan();
         }
         Planned made = run(node.getMetadata().getNamespace());
@@ -231,7 +296,7 @@ public final class FleetPass implements AutoCloseable {
         Planned previousPlan = plans.get(ns);
         boolean rolling = next.values().stream().anyMatch(s -> s.phase() == RolloutState.Phase.ROLLING
                 || s.phase() == RolloutState.Phase.ROLLING_BACK);
-        Planned planned = new Planned(plan, seen, rolling);
+        Planned planned = new Planned(plan, seen, inputs(cloudResources, v.images(ns)), rolling);
         plans.put(ns, planned);
 
         for (Map.Entry<String, RolloutPlanner.Decision> e : plan.roles().entrySet()) {
@@ -323,6 +388,7 @@ public final class FleetPass implements AutoCloseable {
                     probes.put(node, new ProbeResult(false, e.toString(), clock.instant()));
                 } finally {
                     probing.remove(node);
+                    signal(ns);
                 }
             });
         }
@@ -347,6 +413,16 @@ public final class FleetPass implements AutoCloseable {
                 0L);
     }
 
+    /** What of the Clouds and DiskImages the plan depends on: their specs. */
+    static String inputs(List<CloudResource> clouds, List<DiskImageResource> images) {
+        StringBuilder b = new StringBuilder();
+        clouds.stream().map(c -> c.getMetadata().getName() + "@" + c.getMetadata().getGeneration() + " "
+                + revisionOf(c)).sorted().forEach(x -> b.append(x).append(';'));
+        images.stream().map(i -> i.getMetadata().getName() + "@" + i.getMetadata().getGeneration()).sorted()
+                .forEach(x -> b.append(x).append(';'));
+        return b.toString();
+    }
+
     /** What of a node the plan depends on: its spec (generation) and labels (roles select by them). */
     static String fingerprint(BareMetalNodeResource node) {
         var m = node.getMetadata();
@@ -356,6 +432,8 @@ public final class FleetPass implements AutoCloseable {
 
     @Override
     public void close() {
+        running = false;
+        loop.interrupt();
         probePool.shutdownNow();
     }
 }

@@ -206,10 +206,8 @@ class FleetRolloutOperatorTest {
         assertThat(fake.journal()).noneMatch(l -> l.contains(" " + ns + "/"));
 
         // fixed: it rolls out
-        client.resources(CloudResource.class).inNamespace(ns).withName("c").edit(c -> {
-            c.getSpec().roles.get(0).rollout.maxUnavailable = new io.fabric8.kubernetes.api.model.IntOrString("50%");
-            return c;
-        });
+        editCloud(ns, c -> c.getSpec().roles.get(0).rollout.maxUnavailable =
+                new io.fabric8.kubernetes.api.model.IntOrString("50%"));
         awaitStable(ns, "centos");
     }
 
@@ -259,10 +257,24 @@ class FleetRolloutOperatorTest {
     }
 
     static void setImage(String ns, String image) {
-        client.resources(CloudResource.class).inNamespace(ns).withName("c").edit(c -> {
-            c.getSpec().roles.get(0).image = new ObjectRef(image);
-            return c;
-        });
+        editCloud(ns, c -> c.getSpec().roles.get(0).image = new ObjectRef(image));
+    }
+
+    /** An edit as kubectl makes it: on the latest version, again when the operator's status write came between. */
+    static void editCloud(String ns, java.util.function.Consumer<CloudResource> change) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                client.resources(CloudResource.class).inNamespace(ns).withName("c").edit(c -> {
+                    change.accept(c);
+                    return c;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt > 10) {
+                    throw e;
+                }
+            }
+        }
     }
 
     static CloudStatus.RolloutStatus rollout(String ns) {

@@ -136,6 +136,7 @@ class FleetRolloutOperatorTest {
                 .anyMatch(m -> m.contains("batch 1 of rocky: " + ns + "/n0"))
                 .anyMatch(m -> m.contains("rollout of rocky (revision generation-2) complete on 4 node(s)"));
         assertThat(trueCondition(ns).type).isEqualTo(NodeConditions.READY);
+        assertThat(dev.plinth.kubernetes.testing.Kstatus.of(api, ns, "clouds/c")).containsEntry("clouds/c", "Current");
 
         // a broken image (fails verification on its canary): rolled back to rocky by itself, never tried again
         setImage(ns, "broken");
@@ -151,6 +152,8 @@ class FleetRolloutOperatorTest {
         assertThat(stalled.reason).isEqualTo("RolloutFailed");
         assertThat(stalled.message).contains("revision generation-3 (broken) failed its health gate")
                 .contains("rolled back to rocky (revision generation-2)");
+        // as Flux and Argo CD read it: the revision failed
+        assertThat(dev.plinth.kubernetes.testing.Kstatus.of(api, ns, "clouds/c")).containsEntry("clouds/c", "Failed");
         for (String n : List.of("n0", "n1", "n2", "n3")) {
             BareMetalNodeResource node = client.resources(BareMetalNodeResource.class).inNamespace(ns).withName(n)
                     .get();

@@ -45,6 +45,7 @@ import org.junit.jupiter.api.Test;
  */
 class FleetRolloutOperatorTest {
     static final int NODES = 4;
+    static final String PASSWORD = "rollout-bmc-s3cret";
     static KubeApi api;
     static KubernetesClient client;
     static FakeDriver fake;
@@ -162,6 +163,9 @@ class FleetRolloutOperatorTest {
         assertThat(cloudEvents(ns)).filteredOn(e -> e.getType().equals("Warning")).extracting(Event::getMessage)
                 .anyMatch(m -> m.contains("revision generation-3 failed its health gate on 1 node(s)")
                         && m.contains("rolling back to rocky"));
+        assertThat(Json.write(cloudEvents(ns))).doesNotContain(PASSWORD);
+        assertThat(Json.write(client.resources(CloudResource.class).inNamespace(ns).withName("c").get().getStatus()))
+                .doesNotContain(PASSWORD);
         // held: no other node tries it, now or later
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
                 .until(() -> nodesThatRan(ns, "broken").equals(Set.of("n0")));
@@ -245,7 +249,7 @@ class FleetRolloutOperatorTest {
         client.resource(cloud).create();
         int base = 5000 + FLEETS.getAndIncrement() * 10; // boot MACs and BMCs are unique across namespaces
         for (int i = 0; i < NODES; i++) {
-            client.resource(Fixtures.credentials(ns, "bmc-n" + i, "admin", "pw")).create();
+            client.resource(Fixtures.credentials(ns, "bmc-n" + i, "admin", PASSWORD)).create();
             BareMetalNodeResource n = Fixtures.node(ns, "n" + i, base + i, null);
             n.getMetadata().setLabels(Map.of("role", "compute"));
             client.resource(n).create();

@@ -1,13 +1,16 @@
-// Command kstatus prints the kstatus of BareMetalNodes as Flux and Argo CD compute it (sigs.k8s.io/cli-utils),
-// so the operator's tests can check that Current, InProgress and Failed come out where they should.
+// Command kstatus prints the kstatus of BareMetalNodes and Clouds as Flux and Argo CD compute it
+// (sigs.k8s.io/cli-utils), so the operator's tests can check that Current, InProgress and Failed come out where
+// they should.
 //
-// Usage: kstatus KUBECONFIG NAMESPACE NAME...   prints one "NAME STATUS" line per node.
+// Usage: kstatus KUBECONFIG NAMESPACE NAME...   prints one "NAME STATUS" line per name; a NAME is a
+// BareMetalNode's, or "clouds/NAME" for a Cloud.
 package main
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -30,8 +33,13 @@ func main() {
 		fail(err)
 	}
 	nodes := schema.GroupVersionResource{Group: "plinth.dev", Version: "v1alpha1", Resource: "baremetalnodes"}
+	clouds := schema.GroupVersionResource{Group: "plinth.dev", Version: "v1alpha1", Resource: "clouds"}
 	for _, name := range os.Args[3:] {
-		u, err := client.Resource(nodes).Namespace(os.Args[2]).Get(context.Background(), name, v1.GetOptions{})
+		resource, object := nodes, name
+		if strings.HasPrefix(name, "clouds/") {
+			resource, object = clouds, strings.TrimPrefix(name, "clouds/")
+		}
+		u, err := client.Resource(resource).Namespace(os.Args[2]).Get(context.Background(), object, v1.GetOptions{})
 		if err != nil {
 			fail(err)
 		}

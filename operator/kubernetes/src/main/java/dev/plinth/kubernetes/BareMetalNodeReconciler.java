@@ -7,6 +7,8 @@ import dev.plinth.api.DiskImage;
 import dev.plinth.core.NodeInput;
 import dev.plinth.core.NodeLifecycle;
 import dev.plinth.core.NodeRecord;
+import dev.plinth.core.fleet.FleetPlanner;
+import dev.plinth.core.fleet.RoleResolver;
 import dev.plinth.core.fleet.Settled;
 import dev.plinth.driver.BmcAddressRules;
 import dev.plinth.driver.Drivers;
@@ -97,6 +99,7 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     // real machines: the hardware each node's deploy ramdisk reported (the agent service keeps it)
     private volatile java.util.function.Function<String, Optional<dev.plinth.agent.Inventory>> inventories =
             key -> Optional.empty();
+    private volatile FleetPass fleet;
 
     public BareMetalNodeReconciler(KubernetesClient client, NodeLifecycle lifecycle, Drivers drivers,
             BmcAddressRules addressRules, Clock clock, int maxSteps, Duration maxWait) {
@@ -124,6 +127,46 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     public void useInventories(
             java.util.function.Function<String, Optional<dev.plinth.agent.Inventory>> inventories) {
         this.inventories = inventories;
+    }
+
+    /**
+     * Role members take their image from {@code fleet}'s plan (rollouts in batches behind health gates), which reads
+     * this reconciler's caches. Before start.
+     */
+    public void useFleet(FleetPass fleet) {
+        this.fleet = fleet;
+        fleet.attach(new FleetPass.View() {
+            @Override
+            public List<BareMetalNodeResource> nodes(String namespace) {
+                return nodeCache.list(namespace).toList();
+            }
+
+            @Override
+            public List<DiskImageResource> images(String namespace) {
+                return images.list(namespace).toList();
+            }
+
+            @Override
+            public List<CloudResource> clouds(String namespace) {
+                return clouds.list(namespace).toList();
+            }
+
+            @Override
+            public NodeRecord recordOf(BareMetalNodeResource node) {
+                return BareMetalNodeReconciler.this.recordOf(node);
+            }
+
+            @Override
+            public boolean synced() {
+                return informerSynced(nodeCache) && informerSynced(images) && informerSynced(clouds);
+            }
+        }, this::wake);
+    }
+
+    /** Whether an informer holds the API server's objects yet (a plan made before would miss nodes). */
+    private static boolean informerSynced(Object cache) {
+        return cache instanceof io.javaoperatorsdk.operator.processing.event.source.informer.ManagedInformerEventSource<?, ?, ?> m
+                && m.informerHealthIndicators().values().stream().allMatch(i -> i.hasSynced());
     }
 
     /** Reconciles every node at once (an image became ready or failed: its users, wherever they are, look again). */
@@ -239,8 +282,31 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
             return stalled(node, rec, "UnknownImage", "spec.image: no DiskImage \"" + spec.spec().image().name()
                     + "\" in namespace " + ns, generation);
         }
+        RoleResolver.Placement placement = RoleResolver.place(desired, spec);
+        if (spec.spec().image() == null && placement.role() != null && placement.image() == null) {
+            return stalled(node, rec, "UnknownImage", "role " + placement.role() + " names image \""
+                    + roleImage(desired, placement.role()) + "\": no DiskImage of that name in namespace " + ns,
+                    generation);
+        }
         imagesInForce.accept(images.list().map(Translate::image).toList());
-        NodeInput in = NodeReconciler.inputFor(desired, NodeKey.of(node), imageCatalog);
+        String role = placement.role() == null ? "" : placement.role().toString();
+        boolean member = spec.spec().image() == null && placement.role() != null;
+        boolean leaving = rec != null && rec.role() != null && !rec.role().isEmpty() && !rec.role().equals(role);
+        FleetPass f = fleet;
+        FleetPlanner.FleetPlan plan = null;
+        if (f != null && (member || leaving)) {
+            plan = f.planFor(node);
+            if (plan == null) {
+                LOG.debug("node {}: waiting for the caches to sync before the first fleet plan", NodeKey.of(node));
+                return UpdateControl.<BareMetalNodeResource>noUpdate().rescheduleAfter(1000);
+            }
+            if (member && !plan.roles().containsKey(role)) {
+                // told no image it would be wiped: it waits, as it is, until its role can be planned
+                return stalled(node, rec, "RoleNotPlanned", "role " + role + " is not rolled out: the status of"
+                        + " Cloud " + placement.role().cloud() + " says why", generation);
+            }
+        }
+        NodeInput in = input(desired, NodeKey.of(node), member, plan);
 
         Secret credentials = secret(ns, spec.spec().bmc().credentialsName());
         String credentialsVersion = credentials == null ? "" : credentials.getMetadata().getResourceVersion();
@@ -259,6 +325,28 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
             writer.apply(result.record());
         }
         return reschedule(UpdateControl.noUpdate(), result.next());
+    }
+
+    /**
+     * The pass's input, through the same {@code NodeReconciler.inputFor} standalone's engine calls: a role member's
+     * image from the fleet plan (its batch must admit a change); a node leaving a role gated by that role's
+     * capacity in the plan; a pinned node or one in no role from its own spec (the plan would say the same).
+     */
+    private NodeInput input(DesiredState desired, String key, boolean member, FleetPlanner.FleetPlan plan) {
+        if (plan == null) {
+            return NodeReconciler.inputFor(desired, key, imageCatalog);
+        }
+        if (member) {
+            return NodeReconciler.inputFor(desired, key, plan, imageCatalog);
+        }
+        NodeInput own = NodeReconciler.inputFor(desired, key, imageCatalog);
+        return new NodeInput(own.name(), own.node(), own.image(), own.imageAvailability(), own.drift(), own.role(),
+                plan.gateFor(key));
+    }
+
+    private static String roleImage(DesiredState desired, RoleResolver.RoleId id) {
+        return desired.clouds().get(id.cloud()).spec().roles().stream().filter(r -> r.name().equals(id.role()))
+                .map(r -> r.image() == null ? "" : r.image().name()).findFirst().orElse("");
     }
 
     @Override
@@ -416,6 +504,10 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
             apply(after);
             written.put(node.getMetadata().getUid(), after);
             events.record(node, event);
+            FleetPass f = fleet;
+            if (f != null) {
+                f.signal(node.getMetadata().getNamespace()); // its role's rollout may go on (or roll back)
+            }
         }
 
         @Override

@@ -3,6 +3,9 @@ package dev.plinth.kubernetes;
 import dev.plinth.core.LifecycleConfig;
 import dev.plinth.core.NodeLifecycle;
 import dev.plinth.driver.Drivers;
+import dev.plinth.driver.HealthProber;
+import dev.plinth.driver.fake.FakeHealthProber;
+import dev.plinth.driver.probe.SocketHealthProber;
 import dev.plinth.driver.fake.FakeAddressRules;
 import dev.plinth.driver.fake.FakeDriver;
 import dev.plinth.driver.fake.FakeDriverConfig;
@@ -18,6 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * (two or more replicas are then safe: only the leader reconciles), and a bounded number of reconciler threads.
  */
 public final class PlinthOperator implements AutoCloseable {
+    /** Per probe connection, as standalone's. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     private final Operator operator;
     private final BareMetalNodeReconciler nodes;
     private final AutoCloseable driver;
@@ -121,6 +126,22 @@ public final class PlinthOperator implements AutoCloseable {
     public static PlinthOperator create(KubernetesClient client, Drivers drivers,
             dev.plinth.driver.BmcAddressRules rules, Options options, LifecycleConfig lifecycle,
             AutoCloseable driver, AtomicReference<BareMetalNodeReconciler> self) {
+        HealthProber prober = driver instanceof FakeDriver fake
+                // the FAKE driver's machines answer for the OS they run, by the node's key
+                ? new FakeHealthProber(fake, new SocketHealthProber(PROBE_TIMEOUT))
+                : new SocketHealthProber(PROBE_TIMEOUT);
+        return create(client, drivers, rules, options, lifecycle, driver, self, prober,
+                driver instanceof FakeDriver ? key -> key : CloudStatuses::name);
+    }
+
+    /**
+     * As above, with the roles' health probes made by {@code prober}, {@code {node}} in a probe's host standing for
+     * {@code probeName} of the node's key (namespace/name).
+     */
+    static PlinthOperator create(KubernetesClient client, Drivers drivers,
+            dev.plinth.driver.BmcAddressRules rules, Options options, LifecycleConfig lifecycle,
+            AutoCloseable driver, AtomicReference<BareMetalNodeReconciler> self, HealthProber prober,
+            java.util.function.Function<String, String> probeName) {
         BareMetalNodeReconciler reconciler = new BareMetalNodeReconciler(client, new NodeLifecycle(lifecycle),
                 drivers, rules, Clock.systemUTC(), options.maxSteps(), options.maxWait());
         self.set(reconciler);
@@ -155,7 +176,9 @@ public final class PlinthOperator implements AutoCloseable {
                         .setIntervalMultiplier(2).setMaxInterval(60_000).withoutMaxAttempts())
                 // every node is looked at within maxWait, whatever was lost (drift checks rely on it)
                 .withReconciliationMaxInterval(options.maxWait()));
-        operator.register(new CloudReconciler(client), c -> c.withName(CloudReconciler.NAME)
+        FleetPass fleet = new FleetPass(client, Clock.systemUTC(), prober, probeName);
+        reconciler.useFleet(fleet);
+        operator.register(new CloudReconciler(fleet), c -> c.withName(CloudReconciler.NAME)
                 .withFieldManager(NodeStatusWriter.FIELD_MANAGER));
         try {
             operator.register(new GitSourceReconciler(client,
@@ -164,7 +187,10 @@ public final class PlinthOperator implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("no temporary directory for GitSource clones", e);
         }
-        return new PlinthOperator(operator, reconciler, driver);
+        return new PlinthOperator(operator, reconciler, () -> {
+            fleet.close();
+            driver.close();
+        });
     }
 
     public PlinthOperator start() {

@@ -78,19 +78,58 @@ public final class Translate {
             for (var role : spec.roles) {
                 var hc = role.healthCheck;
                 HealthCheck health = hc == null ? HealthCheck.DEFAULT
-                        : new HealthCheck(!Boolean.FALSE.equals(hc.checkIn), hc.tcpPort,
+                        : new HealthCheck(!Boolean.FALSE.equals(hc.checkIn), hc.tcpPort, hc.httpPort,
+                                hc.httpPath == null ? "/" : hc.httpPath,
+                                hc.host == null ? HealthCheck.NODE : hc.host,
                                 Objects.requireNonNullElse(hc.timeoutSeconds, HealthCheck.DEFAULT.timeoutSeconds()));
-                RolloutPolicy rollout = role.rollout == null || role.rollout.maxUnavailable == null
-                        ? RolloutPolicy.DEFAULT
-                        : new RolloutPolicy(role.rollout.maxUnavailable.getStrVal() != null
-                                ? role.rollout.maxUnavailable.getStrVal()
-                                : String.valueOf(role.rollout.maxUnavailable.getIntVal()));
                 roles.add(new CloudRole(role.name, role.count == null ? 0 : role.count,
                         role.nodeSelector == null ? null : new LabelSelector(role.nodeSelector.matchLabels),
-                        role.image == null ? null : new ResourceRef(role.image.name), rollout, health));
+                        role.image == null ? null : new ResourceRef(role.image.name), rollout(role.rollout), health,
+                        role.failureDomainLabel, null));
             }
         }
         return new Cloud(meta(r, r.getMetadata().getName()), new CloudSpec(roles));
+    }
+
+    private static final java.util.regex.Pattern PERCENT = java.util.regex.Pattern.compile("0*([1-9][0-9]?|100)%");
+
+    /**
+     * What the schema cannot check of a Cloud's roles ({@code maxUnavailable}: a CEL rule on an int-or-string costs
+     * more than the API server allows), in words naming the field, by role; empty when none. A role with a problem
+     * is not rolled out.
+     */
+    public static java.util.Map<String, String> problems(CloudResource r) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (r.getSpec() == null || r.getSpec().roles == null) {
+            return out;
+        }
+        for (var role : r.getSpec().roles) {
+            var max = role.rollout == null ? null : role.rollout.maxUnavailable;
+            boolean bad = max != null && (max.getStrVal() != null ? !PERCENT.matcher(max.getStrVal()).matches()
+                    : max.getIntVal() == null || max.getIntVal() < 1);
+            if (bad) {
+                out.put(role.name, "rollout.maxUnavailable " + (max.getStrVal() != null ? "\"" + max.getStrVal()
+                        + "\"" : max.getIntVal()) + ": expected an integer >= 1 or a"
+                        + " percentage from 1% to 100%, like 1 or \"25%\" (0 would never let a node of the role"
+                        + " change image: bare metal has no spare machine to surge onto)");
+            }
+        }
+        return out;
+    }
+
+    /** {@link #problems} refused 0 and malformed values; a percentage is normalised as Git's loader does ("007%": "7%"). */
+    private static RolloutPolicy rollout(dev.plinth.kubernetes.crd.CloudSpec.Rollout r) {
+        if (r == null) {
+            return RolloutPolicy.DEFAULT;
+        }
+        String max = r.maxUnavailable == null ? RolloutPolicy.DEFAULT.maxUnavailable()
+                : r.maxUnavailable.getStrVal() != null
+                        ? (PERCENT.matcher(r.maxUnavailable.getStrVal()).matches()
+                                ? Integer.parseInt(r.maxUnavailable.getStrVal().replace("%", "")) + "%"
+                                : RolloutPolicy.DEFAULT.maxUnavailable()) // not planned: see problems
+                        : String.valueOf(r.maxUnavailable.getIntVal());
+        return new RolloutPolicy(max, Objects.requireNonNullElse(r.pauseSeconds, 0), r.partitionLabel,
+                Objects.requireNonNullElse(r.maxFailures, 0));
     }
 
     private static ObjectMeta meta(HasMetadata r, String name) {

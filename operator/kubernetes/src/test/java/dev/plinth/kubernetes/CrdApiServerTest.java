@@ -109,6 +109,37 @@ class CrdApiServerTest {
                 "spec.roles[1].healthCheck.tcpPort");
     }
 
+    @Test
+    void aNegativePauseIsRefusedAndTheRolloutFieldsOfGitAreAccepted(@TempDir Path dir)
+            throws IOException {
+        var bad = apply(dir, """
+                apiVersion: plinth.dev/v1alpha1
+                kind: Cloud
+                metadata: {name: zero}
+                spec:
+                  roles:
+                    - {name: d, count: 2, image: {name: x}, rollout: {pauseSeconds: -1}}
+                """);
+        assertThat(bad.exitCode()).isNotZero();
+        // (maxUnavailable is checked by the operator: FleetRolloutOperatorTest)
+        assertThat(bad.output()).contains("spec.roles[0].rollout.pauseSeconds", "should be greater than or equal to 0");
+        var good = apply(dir, """
+                apiVersion: plinth.dev/v1alpha1
+                kind: Cloud
+                metadata: {name: full}
+                spec:
+                  roles:
+                    - name: compute
+                      count: 4
+                      image: {name: x}
+                      failureDomainLabel: rack
+                      rollout: {maxUnavailable: "25%", pauseSeconds: 30, partitionLabel: side, maxFailures: 1}
+                      healthCheck: {checkIn: true, tcpPort: 22, httpPort: 8080, httpPath: /healthz,
+                                    host: "{node}.lab.example", timeoutSeconds: 300}
+                """);
+        assertThat(good.exitCode()).as(good.output()).isZero();
+    }
+
     private static String node(String name, String address, String mac, String extraBmc) {
         return "apiVersion: plinth.dev/v1alpha1\nkind: BareMetalNode\nmetadata: {name: " + name + "}\nspec:\n"
                 + "  bmc:\n    address: \"" + address + "\"\n    credentialsName: bmc-x" + extraBmc + "\n"

@@ -71,6 +71,17 @@ public final class FleetPlanner {
 
     public static FleetPlan plan(DesiredState desired, Map<String, NodeRecord> records,
             Map<String, ProbeResult> probes, Map<String, RolloutState> previous, Instant now) {
+        return plan(desired, records, probes, previous, now, cloud -> desired.revision());
+    }
+
+    /**
+     * As {@link #plan(DesiredState, Map, Map, Map, Instant)}, with the revision of each cloud given by the host: in
+     * standalone mode one Git commit carries every cloud (the desired state's revision); in operator mode each Cloud
+     * resource has its own (its GitSource commit, or its generation).
+     */
+    public static FleetPlan plan(DesiredState desired, Map<String, NodeRecord> records,
+            Map<String, ProbeResult> probes, Map<String, RolloutState> previous, Instant now,
+            java.util.function.Function<Cloud, String> revisionOf) {
         RoleResolver.Resolution resolution = RoleResolver.resolve(desired);
         Map<String, DiskImage> images = new HashMap<>();
         Map<RoleId, List<BareMetalNode>> candidates = new LinkedHashMap<>();
@@ -96,7 +107,7 @@ public final class FleetPlanner {
                 RoleId id = new RoleId(cloud.name(), role.name());
                 String key = id.toString();
                 RolloutPlanner.Decision d = RolloutPlanner.plan(new RolloutPlanner.Input(key, role,
-                        desired.revision(), desired.images().get(role.image().name()),
+                        revisionOf.apply(cloud), desired.images().get(role.image().name()),
                         candidates.getOrDefault(id, List.of()), records, probes, held, previous.get(key), now));
                 roles.put(key, d);
                 states.put(key, d.next());

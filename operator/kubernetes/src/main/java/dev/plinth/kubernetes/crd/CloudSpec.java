@@ -40,6 +40,10 @@ public class CloudSpec {
         @Required
         public ObjectRef image;
 
+        @Size(max = 317)
+        @JsonPropertyDescription("spread the members over this label's values")
+        public String failureDomainLabel;
+
         public Rollout rollout;
 
         public HealthCheck healthCheck;
@@ -55,8 +59,22 @@ public class CloudSpec {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Rollout {
-        @JsonPropertyDescription("a count (1) or a percentage of the role's count (\"25%\"); default 1")
+        @JsonPropertyDescription("a count (1) or a percentage of the role's count (\"25%\"); default 1; 0 is refused")
+        // checked by the operator (Translate.problems: the Cloud stalls, the role is not rolled out): a CEL rule
+        // on an int-or-string costs more than the API server allows
         public IntOrString maxUnavailable;
+
+        @Min(0)
+        @JsonPropertyDescription("wait after each batch passed; default 0")
+        public Integer pauseSeconds;
+
+        @Size(max = 317)
+        @JsonPropertyDescription("roll one value of this label at a time (HA pairs)")
+        public String partitionLabel;
+
+        @Min(0)
+        @JsonPropertyDescription("gate failures tolerated before rolling back; default 0")
+        public Integer maxFailures;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -66,6 +84,16 @@ public class CloudSpec {
         @Min(1)
         @Max(65535)
         public Integer tcpPort;
+        @Min(1)
+        @Max(65535)
+        @JsonPropertyDescription("GET httpPath must answer 2xx")
+        public Integer httpPort;
+        @Pattern("^/.*")
+        @JsonPropertyDescription("default /")
+        public String httpPath;
+        @Size(max = 253)
+        @JsonPropertyDescription("what is probed; {node} is the node's name (default \"{node}\")")
+        public String host;
         @Min(1)
         @Default("600")
         public Integer timeoutSeconds;

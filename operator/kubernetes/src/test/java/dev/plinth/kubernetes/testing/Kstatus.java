@@ -22,7 +22,7 @@ public final class Kstatus {
 
     private Kstatus() {}
 
-    /** Status per node name: Current, InProgress, Failed, ... */
+    /** Status per name (a BareMetalNode's, or clouds/NAME for a Cloud): Current, InProgress, Failed, ... */
     public static Map<String, String> of(KubeApi api, String namespace, String... names) {
         List<String> cmd = new ArrayList<>(List.of(build().toString(), api.kubeconfig().toString(), namespace));
         cmd.addAll(List.of(names));

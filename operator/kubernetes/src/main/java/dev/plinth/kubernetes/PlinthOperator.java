@@ -18,6 +18,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * (two or more replicas are then safe: only the leader reconciles), and a bounded number of reconciler threads.
  */
 public final class PlinthOperator implements AutoCloseable {
+    /** How long stopping waits for the passes in flight to finish the driver call they are in. */
+    public static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
     private final Operator operator;
     private final BareMetalNodeReconciler nodes;
     private final AutoCloseable driver;
@@ -126,7 +129,12 @@ public final class PlinthOperator implements AutoCloseable {
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withConcurrentReconciliationThreads(options.workers())
-                    .withCloseClientOnStop(false);
+                    .withCloseClientOnStop(false)
+                    // JOSDK's default (zero) interrupts passes in flight: a BMC call that completes anyway then
+                    // fails its status write, so the next leader must read the machine back; with a grace the
+                    // call's outcome is recorded, and the pass goes no further (the caches stop first, and a pass
+                    // that reads a stopped cache is abandoned: CacheNotServing)
+                    .withReconciliationTerminationTimeout(STOP_GRACE);
             if (options.leaseNamespace() != null) {
                 // client-go's proportions: renew well within the lease, retry often
                 var election = LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration("plinth-operator")

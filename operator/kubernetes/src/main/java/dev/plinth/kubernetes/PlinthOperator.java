@@ -24,7 +24,9 @@ public final class PlinthOperator implements AutoCloseable {
     private final Operator operator;
     private final BareMetalNodeReconciler nodes;
     private final AutoCloseable driver;
+    private final KubernetesClient client;
     private MachineStack machines;
+    private WebhookServer webhooks;
 
     /**
      * @param workers reconciles (and so driver calls) running at once
@@ -64,10 +66,27 @@ public final class PlinthOperator implements AutoCloseable {
         }
     }
 
-    private PlinthOperator(Operator operator, BareMetalNodeReconciler nodes, AutoCloseable driver) {
+    private PlinthOperator(Operator operator, BareMetalNodeReconciler nodes, AutoCloseable driver,
+            KubernetesClient client) {
         this.operator = operator;
         this.nodes = nodes;
         this.driver = driver;
+        this.client = client;
+    }
+
+    /**
+     * Serves the GitSource push webhooks ({@code POST /hooks/gitsource/{namespace}/{name}}) on {@code host:port}
+     * (0: any free port), bound before this returns and closed with the operator. Every replica may serve them: a
+     * call only asks the leader for a sync.
+     */
+    public PlinthOperator serveWebhooks(String host, int port) {
+        webhooks = WebhookServer.start(client, host, port);
+        return this;
+    }
+
+    /** The webhook listener's port; -1 when it is not served. */
+    public int webhookPort() {
+        return webhooks == null ? -1 : webhooks.port();
     }
 
     /** The operator driving simulated machines (the FAKE driver): demos, tests, benchmarks. */
@@ -167,11 +186,14 @@ public final class PlinthOperator implements AutoCloseable {
         try {
             operator.register(new GitSourceReconciler(client,
                             java.nio.file.Files.createTempDirectory("plinth-gitsource")),
-                    c -> c.withName(GitSourceReconciler.NAME).withFieldManager(GitSourceReconciler.FIELD_MANAGER));
+                    c -> c.withName(GitSourceReconciler.NAME).withFieldManager(GitSourceReconciler.FIELD_MANAGER)
+                            // a webhook's request is an annotation, which changes no generation
+                            .withGenerationAware(false)
+                            .withOnUpdateFilter(GitSourceReconciler::worthReconciling));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("no temporary directory for GitSource clones", e);
         }
-        return new PlinthOperator(operator, reconciler, driver);
+        return new PlinthOperator(operator, reconciler, driver, client);
     }
 
     public PlinthOperator start() {
@@ -185,6 +207,9 @@ public final class PlinthOperator implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (webhooks != null) {
+            webhooks.close();
+        }
         operator.stop();
         driver.close();
     }

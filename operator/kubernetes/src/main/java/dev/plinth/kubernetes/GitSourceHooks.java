@@ -1,6 +1,7 @@
 package dev.plinth.kubernetes;
 
 import dev.plinth.http.WebhookVerifier;
+import dev.plinth.http.server.RateLimitedLog;
 import dev.plinth.kubernetes.crd.Crds;
 import dev.plinth.kubernetes.crd.GitSourceResource;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -13,6 +14,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -39,10 +41,13 @@ final class GitSourceHooks {
 
     private final KubernetesClient client;
     private final Clock clock;
+    /** Refusals are a caller's to cause at will: a few lines a minute, never the secret or the signature. */
+    private final RateLimitedLog refusals;
 
     GitSourceHooks(KubernetesClient client, Clock clock) {
         this.client = client;
         this.clock = clock;
+        this.refusals = new RateLimitedLog(LOG, 5, Duration.ofMinutes(1), clock);
     }
 
     void mount(Router router) {
@@ -70,8 +75,8 @@ final class GitSourceHooks {
             String token = secret == null ? null : value(secret, TOKEN);
             if (token == null || token.isEmpty()) {
                 // without a token nothing can be verified, and an unverified call is refused
-                LOG.warn("GitSource {}: webhook call refused: Secret {} {}", who, secretName,
-                        secret == null ? "does not exist" : "has no key '" + TOKEN + "'");
+                refusals.warn("GitSource " + who + ": webhook call refused: Secret " + secretName + " "
+                        + (secret == null ? "does not exist" : "has no key '" + TOKEN + "'"));
                 answer(ctx, 401, "the webhook of " + who + " has no token to verify calls with");
                 return;
             }
@@ -79,8 +84,8 @@ final class GitSourceHooks {
             var headers = ctx.request().headers();
             if (!new WebhookVerifier(token).accepts(body, headers.get("X-Hub-Signature-256"),
                     headers.get("X-Gitea-Signature"), headers.get("X-Gitlab-Token"))) {
-                LOG.info("GitSource {}: webhook call from {} refused: signature missing or wrong", who,
-                        ctx.request().remoteAddress());
+                refusals.warn("GitSource " + who + ": webhook call from " + ctx.request().remoteAddress()
+                        + " refused: signature missing or wrong");
                 answer(ctx, 401, "signature missing or wrong");
                 return;
             }

@@ -11,7 +11,7 @@ import dev.plinth.engine.NodeListener;
 import dev.plinth.runtime.MetalOptions;
 import dev.plinth.runtime.Standalone;
 import dev.plinth.runtime.StandaloneOptions;
-import dev.plinth.runtime.http.HttpLimits;
+import dev.plinth.http.server.HttpLimits;
 import dev.plinth.runtime.http.HttpOptions;
 import dev.plinth.runtime.http.ListenAddress;
 import dev.plinth.testkit.GitDaemonFixture;

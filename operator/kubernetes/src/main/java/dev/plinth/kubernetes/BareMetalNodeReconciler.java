@@ -70,6 +70,8 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     private static final String BY_BMC = "byBmc";
     /** A node stalled as a duplicate looks again this soon: the other node's change does not wake it. */
     private static final Duration DUPLICATE_RECHECK = Duration.ofSeconds(10);
+    /** A pass abandoned for a cache that is not serving is tried again this soon (if the operator goes on). */
+    private static final Duration NOT_SERVING_RETRY = Duration.ofSeconds(1);
 
     private final NodeLifecycle lifecycle;
     private final Drivers drivers;
@@ -250,6 +252,16 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     @Override
     public UpdateControl<BareMetalNodeResource> reconcile(BareMetalNodeResource node,
             Context<BareMetalNodeResource> ctx) {
+        try {
+            return pass(node, ctx);
+        } catch (CacheNotServing e) {
+            LOG.info("node {}: {}", NodeKey.of(node), e.getMessage());
+            return UpdateControl.<BareMetalNodeResource>noUpdate().rescheduleAfter(NOT_SERVING_RETRY.toMillis());
+        }
+    }
+
+    private UpdateControl<BareMetalNodeResource> pass(BareMetalNodeResource node,
+            Context<BareMetalNodeResource> ctx) {
         if (paused(node)) {
             LOG.debug("node {} is paused", NodeKey.of(node));
             return UpdateControl.noUpdate();
@@ -278,6 +290,8 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
                     .rescheduleAfter(DUPLICATE_RECHECK.toMillis());
         }
         DesiredState desired = desiredFor(ns, spec);
+        requireServing(images, "DiskImage");
+        requireServing(clouds, "Cloud");
         if (spec.spec().image() != null && !desired.images().containsKey(spec.spec().image().name())) {
             return stalled(node, rec, "UnknownImage", "spec.image: no DiskImage \"" + spec.spec().image().name()
                     + "\" in namespace " + ns, generation);
@@ -311,10 +325,8 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
         Secret credentials = secret(ns, spec.spec().bmc().credentialsName());
         String credentialsVersion = credentials == null ? "" : credentials.getMetadata().getResourceVersion();
         String seenVersion = node.getStatus() == null ? null : node.getStatus().credentialsVersion;
-        if (rec != null && seenVersion != null && !seenVersion.equals(credentialsVersion)
-                && rec.operation().notBefore() != null) {
-            // new credentials: what failed with the old ones is tried again now, not after its backoff
-            LOG.info("node {}: credentials Secret changed, retrying at once", NodeKey.of(node));
+        if (CredentialsRetry.retryNow(rec, credentials != null, seenVersion, credentialsVersion)) {
+            LOG.info("node {}: credentials Secret changed or appeared, retrying at once", NodeKey.of(node));
             rec = rec.toBuilder().notBefore(null).build();
         }
         Writer writer = new Writer(node, in, generation, credentialsVersion);
@@ -351,6 +363,15 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
 
     @Override
     public DeleteControl cleanup(BareMetalNodeResource node, Context<BareMetalNodeResource> ctx) {
+        try {
+            return deprovision(node);
+        } catch (CacheNotServing e) {
+            LOG.info("node {}: {}", NodeKey.of(node), e.getMessage());
+            return DeleteControl.noFinalizerRemoval().rescheduleAfter(NOT_SERVING_RETRY.toMillis());
+        }
+    }
+
+    private DeleteControl deprovision(BareMetalNodeResource node) {
         String uid = node.getMetadata().getUid();
         if (paused(node)) {
             return DeleteControl.noFinalizerRemoval(); // unpausing lets the deprovisioning go on
@@ -419,9 +440,33 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
         return mine != null ? mine : NodeStatusWriter.recordOf(node.getStatus());
     }
 
+    /** The Secret from the informer's cache; null when there is none, never when the cache cannot tell. */
     private Secret secret(String namespace, String name) {
         var source = secrets;
-        return source == null ? null : source.get(new ResourceID(name, namespace)).orElse(null);
+        Secret s = source == null ? null : source.get(new ResourceID(name, namespace)).orElse(null);
+        if (s == null) {
+            requireServing(source, "Secret");
+        }
+        return s;
+    }
+
+    /**
+     * Confirms, after reading it, that a cache was serving: JOSDK marks a source stopped before it clears its cache,
+     * so a read that saw the cleared cache is caught here. (JOSDK syncs every source before the first reconcile; a
+     * stopping operator's passes in flight are what reads stopped ones.)
+     */
+    private static void requireServing(InformerEventSource<?, BareMetalNodeResource> source, String kind) {
+        if (source == null || !source.isRunning()) {
+            throw new CacheNotServing(kind);
+        }
+    }
+
+    /** Whether the node controller's caches serve reads (for tests: false once the operator began to stop). */
+    boolean cachesServing() {
+        var s = secrets;
+        var i = images;
+        var c = clouds;
+        return s != null && s.isRunning() && i != null && i.isRunning() && c != null && c.isRunning();
     }
 
     /** The desired state one node needs: itself, and the images and clouds of its namespace. */

@@ -97,6 +97,20 @@ public final class GitSourceReconciler implements Reconciler<GitSourceResource> 
         return UpdateControl.<GitSourceResource>noUpdate().rescheduleAfter(interval.toMillis());
     }
 
+    /**
+     * Whether an update of a GitSource calls for a sync now: a spec change, or a webhook's request
+     * ({@link GitSourceHooks#SYNC_REQUESTED}); not the status writes of its own syncs.
+     */
+    public static boolean worthReconciling(GitSourceResource now, GitSourceResource before) {
+        return !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
+                || !Objects.equals(syncRequested(now), syncRequested(before));
+    }
+
+    private static String syncRequested(GitSourceResource s) {
+        Map<String, String> a = s.getMetadata().getAnnotations();
+        return a == null ? null : a.get(GitSourceHooks.SYNC_REQUESTED);
+    }
+
     /** Applies the revision whole; returns its problems (nothing was applied) or an empty list. */
     private List<String> apply(GitSourceResource source, GitRevisions.Revision revision) {
         String ns = source.getMetadata().getNamespace();

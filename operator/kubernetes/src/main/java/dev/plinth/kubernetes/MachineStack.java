@@ -10,6 +10,7 @@ import dev.plinth.driver.ipmi.IpmiPowerDriver;
 import dev.plinth.driver.redfish.RedfishClientConfig;
 import dev.plinth.driver.redfish.RedfishPowerDriver;
 import dev.plinth.driver.redfish.Tls;
+import dev.plinth.http.server.Listener;
 import dev.plinth.image.ImageCache;
 import dev.plinth.store.DeployRegistryStore;
 import dev.plinth.tls.ProvisioningTls;
@@ -38,8 +39,8 @@ final class MachineStack implements AutoCloseable {
     final AgentService agent;
     final BmcAddressRules rules;
     private final List<AutoCloseable> closeables = new ArrayList<>(); // closed in reverse order of opening
-    private MachineListener plain;
-    private MachineListener secure;
+    private Listener plain;
+    private Listener secure;
 
     private MachineStack(Drivers drivers, ImageCache images, AgentService agent, BmcAddressRules rules) {
         this.drivers = drivers;
@@ -79,13 +80,13 @@ final class MachineStack implements AutoCloseable {
             try {
                 Router boot = Router.router(vertx);
                 agent.mountBoot(boot);
-                stack.plain = MachineListener.start(vertx, "provisioning", c.listenHost(), c.listenPort(), boot, null);
+                stack.plain = Listener.start(vertx, "provisioning", c.listenHost(), c.listenPort(), c.limits(), boot);
                 stack.closeables.add(stack.plain);
                 // what carries a token or an image is only on the TLS listener
                 Router secure = Router.router(vertx);
                 cache.mount(secure, agent::mayFetchImage);
                 agent.mountAgent(secure);
-                stack.secure = MachineListener.start(vertx, "provisioning-tls", c.listenHost(), c.tlsPort(), secure,
+                stack.secure = Listener.start(vertx, "provisioning-tls", c.listenHost(), c.tlsPort(), c.limits(), secure,
                         tls.certificate());
                 stack.closeables.add(stack.secure);
             } catch (RuntimeException e) {

@@ -1,7 +1,9 @@
 package dev.plinth.kubernetes;
 
+import dev.plinth.http.server.HttpLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,10 +27,30 @@ import java.util.Map;
  * <li>{@code PLINTH_AGENT_REGISTRY_SECRET} ({@code plinth-agent-registry}): the Secret in {@code POD_NAMESPACE}
  *     holding the agent service's registry of open deploys.
  * </ul>
+ * Both listeners hold each client to {@link #LIMITS}, as standalone's provisioning listeners do.
  */
 public record MetalConfig(String advertisedUrl, String listenHost, int listenPort, int tlsPort, Path ramdiskKernel,
         Path ramdiskInitrd, String kernelArgs, List<Path> imageRoots, Path stateDir, String registryNamespace,
-        String registrySecret) {
+        String registrySecret, HttpLimits limits) {
+    /**
+     * Requests from machines are small (iPXE, the agent's reports); images are responses, bounded by the idle
+     * timeout only: 10 s for a request's headers and for its body, 60 s idle, 256 connections.
+     */
+    public static final HttpLimits LIMITS = new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(10),
+            Duration.ofSeconds(60), 256);
+
+    public MetalConfig(String advertisedUrl, String listenHost, int listenPort, int tlsPort, Path ramdiskKernel,
+            Path ramdiskInitrd, String kernelArgs, List<Path> imageRoots, Path stateDir, String registryNamespace,
+            String registrySecret) {
+        this(advertisedUrl, listenHost, listenPort, tlsPort, ramdiskKernel, ramdiskInitrd, kernelArgs, imageRoots,
+                stateDir, registryNamespace, registrySecret, LIMITS);
+    }
+
+    /** The same with other limits (tests: short timeouts). */
+    public MetalConfig withLimits(HttpLimits l) {
+        return new MetalConfig(advertisedUrl, listenHost, listenPort, tlsPort, ramdiskKernel, ramdiskInitrd,
+                kernelArgs, imageRoots, stateDir, registryNamespace, registrySecret, l);
+    }
 
     public static MetalConfig fromEnv(Map<String, String> env) {
         String url = required(env, "PLINTH_ADVERTISED_URL");

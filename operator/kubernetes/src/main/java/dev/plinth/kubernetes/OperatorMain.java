@@ -2,6 +2,7 @@ package dev.plinth.kubernetes;
 
 import dev.plinth.core.LifecycleConfig;
 import dev.plinth.driver.fake.FakeDriverConfig;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -13,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * it: {@code PLINTH_DRIVER} ({@code fake}, the default, or {@code ipmi}: real machines, configured
  * as {@link MetalConfig} says), {@code PLINTH_WORKERS}, and leader election with
  * {@code PLINTH_LEADER_ELECTION=true}, {@code POD_NAMESPACE} and {@code POD_NAME}; the client's rate limit toward
- * the API server with {@code PLINTH_API_QPS} (default 50) and {@code PLINTH_API_BURST} (default 100).
+ * the API server with {@code PLINTH_API_QPS} (default 50) and {@code PLINTH_API_BURST} (default 100); the GitSource
+ * webhook listener with {@code PLINTH_WEBHOOK_LISTEN} (default {@code 0.0.0.0:8082}, {@code off} for none).
  */
 public final class OperatorMain {
     private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
@@ -23,9 +25,11 @@ public final class OperatorMain {
     public static void main(String[] args) throws Exception {
         PlinthOperator.Options options;
         MetalConfig metal;
+        InetSocketAddress webhooks;
         try {
             options = options(System.getenv());
             metal = metal(System.getenv());
+            webhooks = webhookListen(System.getenv());
         } catch (IllegalArgumentException e) {
             // a configuration mistake: one line naming the variable, not a stack trace
             System.err.println("plinth operator: " + e.getMessage());
@@ -39,6 +43,11 @@ public final class OperatorMain {
                 : PlinthOperator.withFakeDriver(client,
                         FakeDriverConfig.of(Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(2)),
                         options, LifecycleConfig.DEFAULT);
+        if (webhooks != null) {
+            operator.serveWebhooks(webhooks.getHostString(), webhooks.getPort());
+            LOG.info("GitSource webhooks on http://{}:{}/hooks/gitsource/<namespace>/<name>",
+                    webhooks.getHostString(), operator.webhookPort());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -53,6 +62,27 @@ public final class OperatorMain {
         LOG.info("plinth operator started: {} workers, leader election {}", options.workers(),
                 options.leaseNamespace() == null ? "off" : "in namespace " + options.leaseNamespace());
         stopped.await();
+    }
+
+    /** Where {@code PLINTH_WEBHOOK_LISTEN} asks the webhook listener to bind; null for {@code off}. */
+    static InetSocketAddress webhookListen(Map<String, String> env) {
+        String v = env.getOrDefault("PLINTH_WEBHOOK_LISTEN", "0.0.0.0:8082").trim();
+        if (v.equalsIgnoreCase("off")) {
+            return null;
+        }
+        int colon = v.lastIndexOf(':');
+        try {
+            if (colon <= 0) {
+                throw new NumberFormatException();
+            }
+            int port = Integer.parseInt(v.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return InetSocketAddress.createUnresolved(v.substring(0, colon).replaceAll("^\\[|]$", ""), port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("PLINTH_WEBHOOK_LISTEN=" + v + ": expected HOST:PORT or off");
+        }
     }
 
     /** The real-machine configuration {@code PLINTH_DRIVER} asks for; null for the FAKE driver. */

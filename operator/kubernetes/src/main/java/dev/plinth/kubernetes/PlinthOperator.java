@@ -23,10 +23,15 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class PlinthOperator implements AutoCloseable {
     /** Per probe connection, as standalone's. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    /** How long stopping waits for the passes in flight to finish the driver call they are in. */
+    public static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
     private final Operator operator;
     private final BareMetalNodeReconciler nodes;
     private final AutoCloseable driver;
+    private final KubernetesClient client;
     private MachineStack machines;
+    private WebhookServer webhooks;
 
     /**
      * @param workers reconciles (and so driver calls) running at once
@@ -66,10 +71,27 @@ public final class PlinthOperator implements AutoCloseable {
         }
     }
 
-    private PlinthOperator(Operator operator, BareMetalNodeReconciler nodes, AutoCloseable driver) {
+    private PlinthOperator(Operator operator, BareMetalNodeReconciler nodes, AutoCloseable driver,
+            KubernetesClient client) {
         this.operator = operator;
         this.nodes = nodes;
         this.driver = driver;
+        this.client = client;
+    }
+
+    /**
+     * Serves the GitSource push webhooks ({@code POST /hooks/gitsource/{namespace}/{name}}) on {@code host:port}
+     * (0: any free port), bound before this returns and closed with the operator. Every replica may serve them: a
+     * call only asks the leader for a sync.
+     */
+    public PlinthOperator serveWebhooks(String host, int port) {
+        webhooks = WebhookServer.start(client, host, port);
+        return this;
+    }
+
+    /** The webhook listener's port; -1 when it is not served. */
+    public int webhookPort() {
+        return webhooks == null ? -1 : webhooks.port();
     }
 
     /** The operator driving simulated machines (the FAKE driver): demos, tests, benchmarks. */
@@ -148,7 +170,12 @@ public final class PlinthOperator implements AutoCloseable {
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withConcurrentReconciliationThreads(options.workers())
-                    .withCloseClientOnStop(false);
+                    .withCloseClientOnStop(false)
+                    // JOSDK's default (zero) interrupts passes in flight: a BMC call that completes anyway then
+                    // fails its status write, so the next leader must read the machine back; with a grace the
+                    // call's outcome is recorded, and the pass goes no further (the caches stop first, and a pass
+                    // that reads a stopped cache is abandoned: CacheNotServing)
+                    .withReconciliationTerminationTimeout(STOP_GRACE);
             if (options.leaseNamespace() != null) {
                 // client-go's proportions: renew well within the lease, retry often
                 var election = LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration("plinth-operator")
@@ -183,14 +210,17 @@ public final class PlinthOperator implements AutoCloseable {
         try {
             operator.register(new GitSourceReconciler(client,
                             java.nio.file.Files.createTempDirectory("plinth-gitsource")),
-                    c -> c.withName(GitSourceReconciler.NAME).withFieldManager(GitSourceReconciler.FIELD_MANAGER));
+                    c -> c.withName(GitSourceReconciler.NAME).withFieldManager(GitSourceReconciler.FIELD_MANAGER)
+                            // a webhook's request is an annotation, which changes no generation
+                            .withGenerationAware(false)
+                            .withOnUpdateFilter(GitSourceReconciler::worthReconciling));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("no temporary directory for GitSource clones", e);
         }
         return new PlinthOperator(operator, reconciler, () -> {
             fleet.close();
             driver.close();
-        });
+        }, client);
     }
 
     public PlinthOperator start() {
@@ -204,6 +234,9 @@ public final class PlinthOperator implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (webhooks != null) {
+            webhooks.close();
+        }
         operator.stop();
         driver.close();
     }

@@ -52,6 +52,37 @@ class HelmChartTest {
                 .allMatch(r -> r.getVerbs().equals(List.of("get", "list", "watch")));
         // no Service unless the machine-facing routes are asked for
         assertThat(objects).noneMatch(o -> o.getKind().equals("Service"));
+        // the webhook listens on every replica; it may annotate GitSources (a sync request), nothing more
+        assertThat(env).anyMatch(e -> e.getName().equals("PLINTH_WEBHOOK_LISTEN")
+                && e.getValue().equals("0.0.0.0:8082"));
+        assertThat(role.getRules()).filteredOn(r -> r.getResources().contains("gitsources")
+                        && !r.getVerbs().equals(List.of("get", "list", "watch")))
+                .singleElement().satisfies(r -> {
+                    assertThat(r.getResources()).containsExactly("gitsources");
+                    assertThat(r.getVerbs()).containsExactly("patch");
+                });
+    }
+
+    @Test
+    void theWebhookServiceAndListenerAreValues() {
+        List<HasMetadata> objects = parse(new Helm(CHART).template().withName("plinth").withNamespace("metal")
+                .withKubeVersion(KubeApi.VERSION).set("webhook.service.enabled", "true").set("webhook.port", "9000")
+                .call());
+        var service = objects.stream().filter(io.fabric8.kubernetes.api.model.Service.class::isInstance)
+                .map(io.fabric8.kubernetes.api.model.Service.class::cast).findFirst().orElseThrow();
+        assertThat(service.getMetadata().getName()).isEqualTo("plinth-webhook");
+        assertThat(service.getSpec().getPorts()).extracting(p -> p.getName() + ":" + p.getPort())
+                .containsExactly("webhook:9000");
+        var container = only(objects, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getPorts()).anyMatch(p -> p.getName().equals("webhook") && p.getContainerPort() == 9000);
+        assertThat(container.getEnv()).anyMatch(e -> e.getName().equals("PLINTH_WEBHOOK_LISTEN")
+                && e.getValue().equals("0.0.0.0:9000"));
+
+        var off = only(parse(new Helm(CHART).template().withName("plinth").withNamespace("metal")
+                .withKubeVersion(KubeApi.VERSION).set("webhook.enabled", "false").set("webhook.service.enabled", "true")
+                .call()), Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(off.getEnv()).anyMatch(e -> e.getName().equals("PLINTH_WEBHOOK_LISTEN") && e.getValue().equals("off"));
+        assertThat(off.getPorts()).noneMatch(p -> p.getName().equals("webhook"));
     }
 
     @Test

@@ -32,8 +32,8 @@ import dev.plinth.core.NodeLifecycle;
 import dev.plinth.revision.RevisionTracker;
 import dev.plinth.runtime.http.ApiToken;
 import dev.plinth.runtime.http.HttpApi;
-import dev.plinth.runtime.http.Listener;
-import dev.plinth.runtime.http.WebhookVerifier;
+import dev.plinth.http.server.Listener;
+import dev.plinth.http.WebhookVerifier;
 import dev.plinth.secrets.file.LocalSecretsFile;
 import dev.plinth.source.GitSource;
 import dev.plinth.source.GitSourceConfig;
@@ -205,7 +205,8 @@ public final class Standalone implements AutoCloseable {
             if (!mounts.isEmpty()) {
                 Router machines = Router.router(vertx);
                 mounts.forEach(m -> m.accept(machines));
-                provisioning = Listener.start(vertx, "provisioning", o.http().provisioning(), o.http().limits(),
+                provisioning = Listener.start(vertx, "provisioning", o.http().provisioning().host(),
+                        o.http().provisioning().port(), o.http().limits(),
                         machines);
                 closeables.add(0, provisioning);
                 LOG.info("provisioning routes ({}) on http://{}", secureMounts.isEmpty()
@@ -215,7 +216,8 @@ public final class Standalone implements AutoCloseable {
             if (!secureMounts.isEmpty()) {
                 Router secure = Router.router(vertx);
                 secureMounts.forEach(m -> m.accept(secure));
-                Listener tls = Listener.start(vertx, "provisioning-tls", o.http().provisioningTls(),
+                Listener tls = Listener.start(vertx, "provisioning-tls", o.http().provisioningTls().host(),
+                        o.http().provisioningTls().port(),
                         o.http().limits(), secure, provisioningCertificate);
                 closeables.add(0, tls);
                 LOG.info("agent and image routes on https://{}", o.http().provisioningTls().authority(tls.port()));

@@ -31,8 +31,9 @@ public class GitSourceSpec {
     @JsonPropertyDescription("Secret in this namespace with the credentials (username/password or identity)")
     public ObjectRef secretRef;
 
-    @JsonPropertyDescription("Secret in this namespace whose 'token' authenticates webhook calls")
-    public ObjectRef webhookSecretRef;
+    @JsonPropertyDescription("a push webhook that syncs at once: POST /hooks/gitsource/<namespace>/<name> on the"
+            + " operator's webhook listener")
+    public GitSourceWebhook webhook;
 
     @Default("false")
     public Boolean suspend;

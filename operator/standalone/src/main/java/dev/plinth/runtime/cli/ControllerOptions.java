@@ -6,7 +6,7 @@ import dev.plinth.diff.RemovalGuard;
 import dev.plinth.driver.fake.FakeDriverConfig;
 import dev.plinth.runtime.MetalOptions;
 import dev.plinth.runtime.StandaloneOptions;
-import dev.plinth.runtime.http.HttpLimits;
+import dev.plinth.http.server.HttpLimits;
 import dev.plinth.runtime.http.HttpOptions;
 import dev.plinth.runtime.http.ListenAddress;
 import java.nio.file.Path;

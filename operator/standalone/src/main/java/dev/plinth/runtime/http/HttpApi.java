@@ -1,5 +1,8 @@
 package dev.plinth.runtime.http;
 
+import dev.plinth.http.server.HttpLimits;
+import dev.plinth.http.server.Listener;
+import dev.plinth.http.WebhookVerifier;
 import dev.plinth.json.Json;
 import dev.plinth.runtime.status.StatusService;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -107,7 +110,7 @@ public final class HttpApi implements AutoCloseable {
             onWebhook.run();
             ctx.response().setStatusCode(202).end("fetch triggered\n");
         });
-        this.listener = Listener.start(vertx, "API", at, limits, router);
+        this.listener = Listener.start(vertx, "API", at.host(), at.port(), limits, router);
     }
 
     /** A non-loopback API without a token is refused before anything listens. */

@@ -1,5 +1,6 @@
 package dev.plinth.runtime.http;
 
+import dev.plinth.http.server.HttpLimits;
 import java.nio.file.Path;
 
 /**

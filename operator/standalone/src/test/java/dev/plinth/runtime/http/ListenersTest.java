@@ -2,6 +2,7 @@ package dev.plinth.runtime.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.plinth.http.WebhookVerifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;

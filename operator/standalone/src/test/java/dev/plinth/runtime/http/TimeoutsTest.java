@@ -2,6 +2,7 @@ package dev.plinth.runtime.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.plinth.http.server.HttpLimits;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;

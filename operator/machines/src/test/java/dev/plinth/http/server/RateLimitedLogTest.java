@@ -1,4 +1,4 @@
-package dev.plinth.runtime.http;
+package dev.plinth.http.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

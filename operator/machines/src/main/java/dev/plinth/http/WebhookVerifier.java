@@ -1,4 +1,4 @@
-package dev.plinth.runtime.http;
+package dev.plinth.http;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -35,7 +35,8 @@ public final class WebhookVerifier {
         return giteaSignature != null && constantTimeEquals(expected, giteaSignature);
     }
 
-    String hmacHex(byte[] body) {
+    /** The hex HMAC-SHA256 of {@code body} under the secret (what a Git server sends; tests sign with it). */
+    public String hmacHex(byte[] body) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));

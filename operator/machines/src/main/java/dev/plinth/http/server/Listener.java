@@ -1,4 +1,4 @@
-package dev.plinth.runtime.http;
+package dev.plinth.http.server;
 
 import dev.plinth.tls.ServerCertificate;
 import io.vertx.core.Vertx;
@@ -65,15 +65,15 @@ public final class Listener implements AutoCloseable {
     }
 
     /**
-     * Binds {@code router} at {@code at}; fails with a one-line {@link IllegalStateException} naming the listener
-     * and the address when it cannot bind.
+     * Binds {@code router} at {@code host:port}; fails with a one-line {@link IllegalStateException} naming the
+     * listener and the address when it cannot bind.
      */
-    public static Listener start(Vertx vertx, String name, ListenAddress at, HttpLimits limits, Router router) {
-        return start(vertx, name, at, limits, router, null);
+    public static Listener start(Vertx vertx, String name, String host, int port, HttpLimits limits, Router router) {
+        return start(vertx, name, host, port, limits, router, null);
     }
 
     /** The same, over HTTPS with {@code tls} when it is not null. */
-    public static Listener start(Vertx vertx, String name, ListenAddress at, HttpLimits limits, Router router,
+    public static Listener start(Vertx vertx, String name, String host, int port, HttpLimits limits, Router router,
             ServerCertificate tls) {
         Listener l = new Listener(name, vertx, limits, tls);
         for (int code : FAILURE_CODES) {
@@ -84,11 +84,12 @@ public final class Listener implements AutoCloseable {
             router.handle(req);
         });
         try {
-            l.server.listen(at.port(), at.host()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            l.server.listen(port, host).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             vertx.cancelTimer(l.sweeper);
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("cannot listen on " + at + " (" + name + "): " + cause.getMessage());
+            String address = host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
+            throw new IllegalStateException("cannot listen on " + address + " (" + name + "): " + cause.getMessage());
         }
         return l;
     }
@@ -170,7 +171,7 @@ public final class Listener implements AutoCloseable {
     }
 
     /** Open connections, for tests and metrics. */
-    int openConnections() {
+    public int openConnections() {
         return connections.size();
     }
 

@@ -1,4 +1,4 @@
-package dev.plinth.runtime.http;
+package dev.plinth.http.server;
 
 import java.time.Clock;
 import java.time.Duration;

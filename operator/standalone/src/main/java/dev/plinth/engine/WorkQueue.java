@@ -20,8 +20,11 @@ import java.util.concurrent.TimeUnit;
  * of an idle 10,000-node controller's CPU (the timer thread's and the workers' wake-ups), not the checks themselves.
  */
 final class WorkQueue implements AutoCloseable {
-    /** Delays at least this long are rounded up to the next {@link #TICK}: a second more on a minute is nothing. */
-    static final Duration COARSE_FROM = Duration.ofSeconds(5);
+    /**
+     * Delays at least this long are rounded up to the next {@link #TICK}: a second more on a minute is nothing.
+     * Shorter ones (polls of a deploy, 5 s; retries) keep their time.
+     */
+    static final Duration COARSE_FROM = Duration.ofSeconds(30);
     static final Duration TICK = Duration.ofSeconds(1);
 
     private final ArrayDeque<String> ready = new ArrayDeque<>();

@@ -66,6 +66,11 @@ class RolloutE2E {
 
     /** Images centos, rocky and broken; four unpinned nodes; one role of four on {@code image}. */
     private static Map<String, String> files(String image, int probePort, int timeoutSeconds) {
+        return files(image, probePort, timeoutSeconds, true);
+    }
+
+    /** @param checkIn the role's {@code healthCheck.checkIn} */
+    private static Map<String, String> files(String image, int probePort, int timeoutSeconds, boolean checkIn) {
         StringBuilder nodes = new StringBuilder();
         for (int i = 0; i < NODES; i++) {
             nodes.append("---\n").append(node(i));
@@ -85,16 +90,21 @@ class RolloutE2E {
                       nodeSelector: {matchLabels: {role: compute}}
                       image: {name: %s}
                       rollout: {maxUnavailable: 1}
-                      healthCheck: {checkIn: true, tcpPort: %d, host: 127.0.0.1, timeoutSeconds: %d}
-                """.formatted(NODES, image, probePort, timeoutSeconds));
+                      healthCheck: {checkIn: %s, tcpPort: %d, host: 127.0.0.1, timeoutSeconds: %d}
+                """.formatted(NODES, image, checkIn, probePort, timeoutSeconds));
         return files;
     }
 
     private Api start() throws Exception {
+        return start(Duration.ofMillis(100));
+    }
+
+    /** @param osBoot how long the written OS of a FAKE machine takes to boot and check in */
+    private Api start(Duration osBoot) throws Exception {
         Fleet.writeSecrets(dir.resolve("secrets.yaml"), NODES, "pw");
         StandaloneOptions o = new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
                 dir.resolve("state"), dir.resolve("secrets.yaml"), "fake",
-                new FakeDriverConfig(Duration.ofMillis(2), Duration.ofMillis(300), Duration.ofMillis(100), 0,
+                new FakeDriverConfig(Duration.ofMillis(2), Duration.ofMillis(300), osBoot, 0,
                         Set.of(), Set.of(), Set.of("broken")), false,
                 HttpOptions.loopback(), 8, null, false, LifecycleConfig.DEFAULT, null);
         plinth = new Standalone(o, NodeListener.NONE);
@@ -121,6 +131,41 @@ class RolloutE2E {
     private long deploysOf(String image) {
         return plinth.fakeDriver().journal().stream().filter(l -> l.contains(" deploy.run ")
                 && l.endsWith("image=" + image)).count();
+    }
+
+    @Test
+    void aRoleThatAsksNoCheckInRollsOnItsProbesAlone() throws Exception {
+        int port = serviceUp();
+        git = GitDaemonFixture.start();
+        String c1 = git.commit(files("centos", port, 60, false), "role compute on centos, no check-in");
+        // the written OS takes 10 minutes to boot: no check-in comes within the test
+        Api api = start(Duration.ofMinutes(10));
+        await().atMost(CONVERGE).until(() -> api.convergedOn(c1));
+        String c2 = git.commit(files("rocky", port, 60, false), "compute on rocky");
+        api.post("/api/v1/webhook/git", "{}", Map.of());
+        await().atMost(CONVERGE).until(() -> api.convergedOn(c2));
+        JsonNode done = rollout(api);
+        assertThat(done.path("stableImage").asText()).isEqualTo("rocky");
+        assertThat(done.path("batch").asInt()).as("one node per batch, each through its probe").isEqualTo(NODES);
+        assertThat(deploysOf("rocky")).isEqualTo(NODES);
+        assertThat(plinth.fakeDriver().osRunning("node-0")).as("no OS booted, none checked in").contains(false);
+    }
+
+    /** Starts the probed service (accepting and closing connections); its port. */
+    private int serviceUp() throws Exception {
+        service = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread accepter = new Thread(() -> {
+            while (!service.isClosed()) {
+                try {
+                    service.accept().close();
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        });
+        accepter.setDaemon(true);
+        accepter.start();
+        return service.getLocalPort();
     }
 
     @Test

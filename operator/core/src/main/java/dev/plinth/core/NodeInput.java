@@ -15,14 +15,23 @@ import dev.plinth.api.DriftPolicy;
  *     whose role changes moves: it is wiped and provisioned again for the new role
  * @param gate whether a move out of the node's role, or an image-drift heal, may take it out of service now (the
  *     fleet plan's, under the role's capacity)
+ * @param checkIn whether a deploy waits for the written OS to check in before it counts as done (its role's
+ *     {@code healthCheck.checkIn}; true for a node in no role). False: the deploy is done once the machine was
+ *     rebooted into its disk, and the role's health gate waits only for its probes
  */
 public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
-        DriftPolicy drift, String role, DisruptionGate gate) {
+        DriftPolicy drift, String role, DisruptionGate gate, boolean checkIn) {
 
     public NodeInput {
         drift = drift == null ? DriftPolicy.HEAL : drift;
         role = role == null ? "" : role;
         gate = gate == null ? DisruptionGate.FREE : gate;
+    }
+
+    /** Waiting for the check-in, as every node does unless its role says otherwise. */
+    public NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
+            DriftPolicy drift, String role, DisruptionGate gate) {
+        this(name, node, image, imageAvailability, drift, role, gate, true);
     }
 
     /** Nothing gated (no fleet plan). */

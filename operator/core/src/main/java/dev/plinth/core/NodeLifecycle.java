@@ -292,6 +292,10 @@ public final class NodeLifecycle {
     public static final String ADOPTED = "adopted: powered on and booting from disk; image unverified until the"
             + " running OS checks in";
 
+    /** The message of a deploy that did not wait for the written OS to check in. */
+    public static final String NO_CHECK_IN = "rebooted into the written disk; no check-in awaited (healthCheck.checkIn"
+            + " false)";
+
     static final String NO_IMAGE = "no image to run: set spec.image or select the node from a Cloud role";
 
     private NodeRecord beginProvisioning(NodeRecord rec, NodeInput in, Instant now) {
@@ -332,7 +336,10 @@ public final class NodeLifecycle {
                     : new Act(new ObserveDeploy(rec.deploy().id()));
             case SET_BOOT_DISK -> new Act(new SwitchToLocalBoot());
             case BOOT_IMAGE -> in.online() ? reboot(rec, now) : new Act(new PowerOff());
-            case AWAIT_CHECK_IN -> overdue(rec, now, config.checkInTimeout())
+            // the role's health gate waits only for its probes: the deploy is done once the disk was booted
+            case AWAIT_CHECK_IN -> !in.checkIn() ? new Persist(next(rec.toBuilder(), rec, Step.FINISH_DEPLOY, now)
+                    .message(NO_CHECK_IN).build())
+                    : overdue(rec, now, config.checkInTimeout())
                     ? new Persist(failOperation(rec, FailureKind.TIMEOUT,
                             "the written OS did not check in within " + config.checkInTimeout(), now))
                     : new Act(new ObserveCheckIn(rec.deploy().id()));

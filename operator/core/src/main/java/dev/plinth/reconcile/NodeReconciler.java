@@ -77,7 +77,7 @@ public final class NodeReconciler {
         NodeInput in = input(desired, name, node, RoleResolver.place(desired, node), plan.imageFor(name).orElse(null),
                 images);
         return new NodeInput(in.name(), in.node(), in.image(), in.imageAvailability(), in.drift(), in.role(),
-                plan.gateFor(name));
+                plan.gateFor(name), in.checkIn());
     }
 
     /** The drift policy and the role come from the node's placement; the image from the caller. */
@@ -85,7 +85,8 @@ public final class NodeReconciler {
             RoleResolver.Placement placement, DiskImage image, ImageCatalog images) {
         ImageAvailability availability = image == null ? ImageAvailability.READY : images.availability(image);
         return new NodeInput(name, node, image, availability, RoleResolver.driftPolicyFor(desired, placement),
-                placement.role() == null ? "" : placement.role().toString());
+                placement.role() == null ? "" : placement.role().toString(), null,
+                RoleResolver.checkInFor(desired, placement));
     }
 
     public Pass reconcile(NodeInput in, NodeRecord rec, Clock clock, RecordWriter writer) {

@@ -383,6 +383,19 @@ class NodeLifecycleTest {
     }
 
     @Test
+    void aNodeWhoseRoleAsksNoCheckInIsDoneOnceRebootedIntoItsDisk() {
+        NodeInput in = new NodeInput(node.name(), node, centos, ImageAvailability.READY,
+                dev.plinth.api.DriftPolicy.HEAL, "oc/compute", DisruptionGate.FREE, false);
+        NodeRecord[] rec = {registered(in)};
+        List<String> actions = provision(in, rec);
+        assertThat(actions).containsExactly("PrepareDeploy", "SetBootDevice", "Reboot", "ObserveDeploy",
+                "SwitchToLocalBoot", "Reboot", "FinishDeploy");
+        assertThat(rec[0].state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(rec[0].power().state()).isEqualTo(PowerState.ON);
+        assertThat(rec[0].image()).isEqualTo(ImageRef.of(centos));
+    }
+
+    @Test
     void anAvailableNodeWithoutImageIsKeptOff() {
         BareMetalNode spare = Resources.node("spare", 1, null, true);
         NodeInput in = input(spare, null);

@@ -67,7 +67,7 @@ public final class NodeController implements NodeWaker, AutoCloseable {
     public NodeController(NodeLifecycle lifecycle, Drivers drivers, SecretStore secrets, ImageCatalog images,
             StateStore store, Clock clock, EngineConfig config, NodeListener listener, HealthProber prober) {
         this.rollouts = new RolloutCoordinator(store, prober, clock, () -> desired, this::recordsByName,
-                queue::add);
+                queue::add, config.healLimit());
         this.reconciler = new NodeReconciler(lifecycle, drivers, secrets, config.maxStepsPerTurn(), config.maxWait());
         this.images = images;
         this.store = store;

@@ -169,7 +169,7 @@ public final class Standalone implements AutoCloseable {
             }
             controller = new NodeController(new NodeLifecycle(o.lifecycle()), drivers,
                     secrets, images, store, clock,
-                    new EngineConfig(o.workers(), 32, Duration.ofMinutes(5)), listeners, probes);
+                    new EngineConfig(o.workers(), 32, Duration.ofMinutes(5), o.healLimit()), listeners, probes);
             self[0] = controller;
             closeables.add(0, controller);
             if (imageCache != null) {

@@ -38,7 +38,21 @@ public record StandaloneOptions(
         boolean durable,
         LifecycleConfig lifecycle,
         MetalOptions metal,
-        RemovalGuard removalGuard) {
+        RemovalGuard removalGuard,
+        dev.plinth.core.fleet.HealLimit healLimit) {
+
+    public StandaloneOptions {
+        healLimit = healLimit == null ? dev.plinth.core.fleet.HealLimit.DEFAULT : healLimit;
+    }
+
+    /** With the default fleet-wide heal limit. */
+    public StandaloneOptions(String repoUrl, String branch, String path, Duration pollInterval, Path stateDir,
+            Path secretsFile, String driver, FakeDriverConfig fake, boolean fakePersistent, HttpOptions http,
+            int workers, String webhookSecret, boolean durable, LifecycleConfig lifecycle, MetalOptions metal,
+            RemovalGuard removalGuard) {
+        this(repoUrl, branch, path, pollInterval, stateDir, secretsFile, driver, fake, fakePersistent, http, workers,
+                webhookSecret, durable, lifecycle, metal, removalGuard, dev.plinth.core.fleet.HealLimit.DEFAULT);
+    }
 
     /** With the default removal guard. */
     public StandaloneOptions(String repoUrl, String branch, String path, Duration pollInterval, Path stateDir,
@@ -50,6 +64,6 @@ public record StandaloneOptions(
 
     public StandaloneOptions withRemovalGuard(RemovalGuard guard) {
         return new StandaloneOptions(repoUrl, branch, path, pollInterval, stateDir, secretsFile, driver, fake,
-                fakePersistent, http, workers, webhookSecret, durable, lifecycle, metal, guard);
+                fakePersistent, http, workers, webhookSecret, durable, lifecycle, metal, guard, healLimit);
     }
 }

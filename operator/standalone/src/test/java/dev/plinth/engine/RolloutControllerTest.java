@@ -107,6 +107,12 @@ class RolloutControllerTest {
         assertThat(second.plan().states().get("oc/compute").phase()).isEqualTo(RolloutState.Phase.STABLE);
     }
 
+    @Test
+    void aLongFleetPassRestsInProportionSoPlanningTakesAtMostAFifthOfACore() {
+        assertThat(RolloutCoordinator.gapAfter(Duration.ofMillis(5))).isEqualTo(Duration.ofMillis(200));
+        assertThat(RolloutCoordinator.gapAfter(Duration.ofMillis(150))).isEqualTo(Duration.ofMillis(600));
+    }
+
     private static boolean stable(NodeController c, String image) {
         RolloutState s = c.plan().states().get("oc/compute");
         return s != null && s.phase() == RolloutState.Phase.STABLE && s.stableImage() != null

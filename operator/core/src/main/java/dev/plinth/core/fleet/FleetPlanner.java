@@ -69,9 +69,16 @@ public final class FleetPlanner {
         }
     }
 
+    /** With the default fleet-wide limit on image heals. */
     public static FleetPlan plan(DesiredState desired, Map<String, NodeRecord> records,
             Map<String, ProbeResult> probes, Map<String, RolloutState> previous, Instant now) {
-        return plan(desired, records, probes, previous, now, cloud -> desired.revision());
+        return plan(desired, records, probes, previous, now, cloud -> desired.revision(), HealLimit.DEFAULT);
+    }
+
+    /** @param healLimit how many image-drift heals may run, and start per minute, fleet-wide */
+    public static FleetPlan plan(DesiredState desired, Map<String, NodeRecord> records,
+            Map<String, ProbeResult> probes, Map<String, RolloutState> previous, Instant now, HealLimit healLimit) {
+        return plan(desired, records, probes, previous, now, cloud -> desired.revision(), healLimit);
     }
 
     /**
@@ -82,6 +89,13 @@ public final class FleetPlanner {
     public static FleetPlan plan(DesiredState desired, Map<String, NodeRecord> records,
             Map<String, ProbeResult> probes, Map<String, RolloutState> previous, Instant now,
             java.util.function.Function<Cloud, String> revisionOf) {
+        return plan(desired, records, probes, previous, now, revisionOf, HealLimit.DEFAULT);
+    }
+
+    /** The whole plan: {@code revisionOf} gives each cloud's revision, {@code healLimit} the fleet-wide heal limit. */
+    public static FleetPlan plan(DesiredState desired, Map<String, NodeRecord> records,
+            Map<String, ProbeResult> probes, Map<String, RolloutState> previous, Instant now,
+            java.util.function.Function<Cloud, String> revisionOf, HealLimit healLimit) {
         RoleResolver.Resolution resolution = RoleResolver.resolve(desired);
         Map<String, DiskImage> images = new HashMap<>();
         Map<RoleId, List<BareMetalNode>> candidates = new LinkedHashMap<>();
@@ -114,7 +128,42 @@ public final class FleetPlanner {
                 images.putAll(d.images());
             }
         }
-        return new FleetPlan(images, roles, states, disruptions(desired, resolution, records, roles));
+        Map<String, DisruptionGate> gates = disruptions(desired, resolution, records, roles);
+        limitHeals(gates, records, healLimit, now);
+        return new FleetPlan(images, roles, states, gates);
+    }
+
+    /**
+     * The image-drift heals the roles let go, under the fleet-wide {@link HealLimit}: running heals are nodes being
+     * re-imaged for image drift; those started within the last minute count against the rate too (a heal that ended
+     * within the minute is not counted: a re-image takes minutes).
+     */
+    static void limitHeals(Map<String, DisruptionGate> gates, Map<String, NodeRecord> records, HealLimit limit,
+            Instant now) {
+        int running = 0;
+        int recent = 0;
+        List<String> wanted = new ArrayList<>();
+        for (NodeRecord r : records.values()) {
+            boolean imageHeal = r.drift().seen() && dev.plinth.core.NodeLifecycle.IMAGE.equals(r.drift().what());
+            if (!imageHeal) {
+                continue;
+            }
+            if (r.state() == dev.plinth.core.ProvisioningState.PROVISIONING) {
+                running++;
+                Instant started = r.operation().startedAt();
+                if (started != null && started.isAfter(now.minus(java.time.Duration.ofMinutes(1)))) {
+                    recent++;
+                }
+            } else if (r.state() == dev.plinth.core.ProvisioningState.PROVISIONED
+                    && NodeRecord.Drift.HEALING.equals(r.drift().action())) { // not reported, not held per node
+                DisruptionGate g = gates.get(r.name());
+                if (g != null && g.blocked() == null) {
+                    wanted.add(r.name());
+                }
+            }
+        }
+        limit.held(running, recent, wanted).forEach((node, why) -> gates.put(node, new DisruptionGate(true, false,
+                why)));
     }
 
     /**

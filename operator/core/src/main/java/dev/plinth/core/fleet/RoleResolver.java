@@ -142,6 +142,23 @@ public final class RoleResolver {
         return cloud.spec().drift() != null ? cloud.spec().drift() : DriftPolicy.HEAL;
     }
 
+    /**
+     * Whether a deploy of the node waits for its written OS to check in: its role's {@code healthCheck.checkIn}
+     * (default true); true for a node in no role.
+     */
+    public static boolean checkInFor(DesiredState state, Placement placement) {
+        RoleId id = placement.role();
+        if (id == null) {
+            return true;
+        }
+        for (CloudRole role : state.clouds().get(id.cloud()).spec().roles()) {
+            if (role.name().equals(id.role())) {
+                return role.healthCheck() == null || role.healthCheck().checkIn();
+            }
+        }
+        return true;
+    }
+
     /** Every node placed and every role counted. */
     public static Resolution resolve(DesiredState state) {
         Map<String, Placement> placements = new LinkedHashMap<>();

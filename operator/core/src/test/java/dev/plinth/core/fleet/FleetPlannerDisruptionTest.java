@@ -126,4 +126,33 @@ class FleetPlannerDisruptionTest {
         assertThat(FleetPlanner.FleetPlan.empty().gateFor("n0").planned()).isTrue();
         assertThat(DisruptionGate.FREE.blocked()).as("no fleet plan (tools, one node): nothing gates").isNull();
     }
+
+    @Test
+    void imageHealsAcrossTheFleetGoNoFasterThanTheFleetWideLimit() {
+        Map<String, String> t = new LinkedHashMap<>();
+        NodeRecord.Drift drift = new NodeRecord.Drift(NodeLifecycle.IMAGE, "os-v1", "other", now,
+                NodeRecord.Drift.HEALING, 1, now);
+        for (int i = 0; i < 20; i++) {
+            String n = String.format("solo-%02d", i);
+            t.put(n, "none");
+            serving(n, "");
+            records.put(n, records.get(n).toBuilder().image(new ImageRef("other", null)).drift(drift).build());
+        }
+        // a reported drift is no heal: it takes no place
+        records.put("solo-00", records.get("solo-00").toBuilder().drift(new NodeRecord.Drift(NodeLifecycle.IMAGE,
+                "os-v1", "other", now, NodeRecord.Drift.REPORTED, 0, null)).build());
+        HealLimit limit = new HealLimit(5, 3);
+        FleetPlanner.FleetPlan p = FleetPlanner.plan(fleet("r1", V1, t), records, Map.of(), states, now, limit);
+        assertThat(t.keySet().stream().filter(n -> p.gateFor(n).blocked() == null))
+                .as("3 per minute, in name order").containsExactly("solo-00", "solo-01", "solo-02", "solo-03");
+        assertThat(p.gateFor("solo-04").blocked()).contains("fleet-wide heal limit");
+        // three heals started 2 minutes ago and still run: the rate allows 3 more, the concurrency 2
+        for (String n : List.of("solo-01", "solo-02", "solo-03")) {
+            records.put(n, records.get(n).toBuilder().state(ProvisioningState.PROVISIONING)
+                    .step(dev.plinth.core.Step.PREPARE_DEPLOY).operationStartedAt(now.minusSeconds(120)).build());
+        }
+        FleetPlanner.FleetPlan later = FleetPlanner.plan(fleet("r1", V1, t), records, Map.of(), states, now, limit);
+        assertThat(t.keySet().stream().filter(n -> n.compareTo("solo-03") > 0
+                && later.gateFor(n).blocked() == null)).containsExactly("solo-04", "solo-05");
+    }
 }

@@ -1,6 +1,5 @@
 package dev.plinth.driver.fake;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.plinth.driver.BootDevice;
 import dev.plinth.driver.BootDriver;
 import dev.plinth.driver.DeployDriver;
@@ -13,12 +12,9 @@ import dev.plinth.driver.NodeTarget;
 import dev.plinth.driver.NodeWaker;
 import dev.plinth.driver.PowerDriver;
 import dev.plinth.driver.PowerState;
-import dev.plinth.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,11 +30,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * FAKE driver: simulated machines in this process, for tests, demos and scale benchmarks. Never touches a network.
  * Time-based: a deploy finishes {@code deployDuration} after its ramdisk boots, whether anyone is watching or not.
- * With a state directory it saves each machine, with its action history, to {@code machines/<name>.json} after
- * each change of that machine (one atomic rename), so a test can kill the controller, restart it and check that no
- * deploy ran twice ({@link #readMachines}). Reads that change nothing write nothing, and each machine has its own
- * lock: one file for all machines, rewritten on every call under one lock, kept 15 of 16 workers waiting at 10,000
- * nodes.
+ * With a state directory it saves each machine, with its action history, after each change of that machine, so a
+ * test can kill the controller, restart it and check that no deploy ran twice ({@link #readMachines}). Reads that
+ * change nothing write nothing, and each machine has its own lock.
+ *
+ * <p>The saves go to one append-only log ({@link MachineLog}): a change is one {@code write} on a file kept open,
+ * which the kernel keeps when the process is killed. One file per machine, created and renamed on every change, kept
+ * 16 workers queued on the directory's lock at 10,000 nodes (2.8 times slower than in memory); one file for all
+ * machines, rewritten on every call under one lock, kept them waiting on that lock before.
  */
 public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, AutoCloseable {
     private static final long IMAGE_BYTES = 1L << 30;
@@ -48,6 +47,7 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
 
     private final FakeDriverConfig config;
     private final Path stateDir;
+    private final MachineLog log;
     private final NodeWaker waker;
     private final Clock clock;
     private final Map<String, FakeMachine> machines = new ConcurrentHashMap<>();
@@ -63,9 +63,7 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
         this.stateDir = stateDir;
         this.waker = waker;
         this.clock = clock;
-        if (stateDir != null) {
-            load();
-        }
+        this.log = stateDir == null ? null : load();
     }
 
     // --- power ------------------------------------------------------------------------------------------------
@@ -373,64 +371,33 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
         return Optional.ofNullable(machines.get(name));
     }
 
-    /** Writes one machine (the caller holds its lock): its own file, replaced atomically. */
+    /** Saves one machine (the caller holds its lock): one line appended to the log. */
     private void save(String name, FakeMachine m) {
-        if (stateDir == null) {
-            return;
-        }
-        try {
-            Path dir = stateDir.resolve(MACHINES);
-            Path tmp = dir.resolve(name + ".json.tmp");
-            Files.writeString(tmp, Json.write(m));
-            Files.move(tmp, dir.resolve(name + ".json"), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (log != null) {
+            log.append(name, m);
         }
     }
-
-    private static final String MACHINES = "machines";
-    /** Where earlier versions kept every machine in one file; read once and replaced by {@link #MACHINES}. */
-    private static final String LEGACY = "machines.json";
 
     /** The machines a FAKE driver with state directory {@code stateDir} saved, by node name (for tests). */
     public static Map<String, FakeMachine> readMachines(Path stateDir) throws IOException {
-        Map<String, FakeMachine> out = new java.util.TreeMap<>();
-        Path legacy = stateDir.resolve(LEGACY);
-        if (Files.exists(legacy)) {
-            out.putAll(Json.MAPPER.readValue(Files.readString(legacy), new TypeReference<Map<String, FakeMachine>>() { }));
-        }
-        Path dir = stateDir.resolve(MACHINES);
-        if (Files.isDirectory(dir)) {
-            try (var files = Files.list(dir)) {
-                for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
-                    String name = f.getFileName().toString();
-                    out.put(name.substring(0, name.length() - ".json".length()),
-                            Json.MAPPER.readValue(Files.readString(f), FakeMachine.class));
-                }
-            }
-        }
-        return out;
+        return MachineLog.read(stateDir);
     }
 
-    private void load() {
+    private MachineLog load() {
+        MachineLog opened;
         try {
-            Files.createDirectories(stateDir.resolve(MACHINES));
-            machines.putAll(readMachines(stateDir));
-            Path legacy = stateDir.resolve(LEGACY);
-            if (Files.exists(legacy)) {
-                machines.forEach(this::save);
-                Files.delete(legacy);
-            }
+            opened = MachineLog.open(stateDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load fake machines from " + stateDir, e);
         }
+        machines.putAll(opened.loaded());
         // machines kept running while we were away: make sure someone looks when they finish
         machines.forEach((name, m) -> {
             if (m.runningDeploy != null || m.osBootedAt > 0) {
                 wakeLater(name, config.deployDuration().plus(config.bootDuration()));
             }
         });
+        return opened;
     }
 
     private static void sleep(Duration d) {
@@ -446,5 +413,8 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
     @Override
     public void close() {
         timers.shutdownNow();
+        if (log != null) {
+            log.close();
+        }
     }
 }

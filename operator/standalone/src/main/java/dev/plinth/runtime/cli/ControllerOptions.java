@@ -2,6 +2,7 @@ package dev.plinth.runtime.cli;
 
 
 import dev.plinth.core.LifecycleConfig;
+import dev.plinth.core.fleet.HealLimit;
 import dev.plinth.diff.RemovalGuard;
 import dev.plinth.driver.fake.FakeDriverConfig;
 import dev.plinth.runtime.MetalOptions;
@@ -102,6 +103,14 @@ final class ControllerOptions {
             description = "... or more than P%% of the machines in force, counting 2 or more (default: ${DEFAULT-VALUE}).")
     int holdRemovalsOverPercent;
 
+    @Option(names = "--max-image-heals", defaultValue = "10", paramLabel = "N",
+            description = "Re-images that heal image drift running at once, fleet-wide (default: ${DEFAULT-VALUE}).")
+    int maxImageHeals;
+
+    @Option(names = "--max-image-heals-per-minute", defaultValue = "10", paramLabel = "N",
+            description = "... and started within any minute, fleet-wide (default: ${DEFAULT-VALUE}).")
+    int maxImageHealsPerMinute;
+
     @Option(names = "--fake-call-ms", defaultValue = "20", description = "Fake driver: BMC call latency.")
     long fakeCallMs;
 
@@ -133,7 +142,8 @@ final class ControllerOptions {
                 secrets != null ? secrets : DEFAULT_SECRETS, driver, fake, !fakeInMemory,
                 new HttpOptions(apiListen, provisioningListen, provisioningTls(), apiTokenFile, HttpLimits.DEFAULT), workers, webhookSecret,
                 durable, LifecycleConfig.DEFAULT, new MetalOptions(advertisedUrl(), ramdiskKernel, ramdiskInitrd,
-                        kernelArgs, imageRoots, bmcCaFile), new RemovalGuard(holdRemovalsOver, holdRemovalsOverPercent));
+                        kernelArgs, imageRoots, bmcCaFile), new RemovalGuard(holdRemovalsOver, holdRemovalsOverPercent),
+                new HealLimit(maxImageHeals, maxImageHealsPerMinute));
     }
 
     /** Where the agent and image routes listen over HTTPS; null: plain HTTP (asked for, or no machine to serve). */

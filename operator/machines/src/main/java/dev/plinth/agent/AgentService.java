@@ -59,10 +59,12 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
      *     deploy script may be claimed; after that, or after the first claim, the MAC gets no credential
      * @param tls where the agent and the installed OS reach the agent and image routes over HTTPS, and the CA they
      *     trust; null: those routes are plain HTTP on {@code advertisedBaseUrl} (tests, or a trusted network)
+     * @param mediaBaseUrl how BMCs reach the plain provisioning listener to fetch deploy ISOs (virtual media), when
+     *     not as the machines do (a BMC on a management network); null: {@code advertisedBaseUrl}
      */
     public record Config(String advertisedBaseUrl, Path ramdiskKernel, Path ramdiskInitramfs, String extraKernelArgs,
             NodeWaker waker, ImageCache images, DeployRegistryStore store, Path keyFile, Duration bootWindow,
-            Tls tls) {
+            Tls tls, String mediaBaseUrl) {
         /**
          * Default boot window: the lifecycle's default {@code bootTimeout} (5 min) plus time for the reboot's own
          * retries (up to 5, backing off to 60 s) before the machine even starts its firmware.
@@ -75,9 +77,22 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
                     DEFAULT_BOOT_WINDOW, null);
         }
 
+        public Config(String advertisedBaseUrl, Path ramdiskKernel, Path ramdiskInitramfs, String extraKernelArgs,
+                NodeWaker waker, ImageCache images, DeployRegistryStore store, Path keyFile, Duration bootWindow,
+                Tls tls) {
+            this(advertisedBaseUrl, ramdiskKernel, ramdiskInitramfs, extraKernelArgs, waker, images, store, keyFile,
+                    bootWindow, tls, null);
+        }
+
         public Config withTls(Tls t) {
             return new Config(advertisedBaseUrl, ramdiskKernel, ramdiskInitramfs, extraKernelArgs, waker, images,
-                    store, keyFile, bootWindow, t);
+                    store, keyFile, bootWindow, t, mediaBaseUrl);
+        }
+
+        /** With BMCs fetching deploy ISOs from {@code url} (null: the advertised URL). */
+        public Config withMediaBaseUrl(String url) {
+            return new Config(advertisedBaseUrl, ramdiskKernel, ramdiskInitramfs, extraKernelArgs, waker, images,
+                    store, keyFile, bootWindow, tls, url);
         }
 
         /** Where token-bearing requests and image downloads go: the HTTPS endpoint when there is one. */
@@ -95,6 +110,11 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
                         + advertisedBaseUrl);
             }
             advertisedBaseUrl = advertisedBaseUrl.replaceAll("/+$", "");
+            if (mediaBaseUrl != null && !mediaBaseUrl.matches("http://[^\\s/]+(/[^\\s]*)?")) {
+                throw new IllegalArgumentException("the URL BMCs fetch deploy ISOs from must be http://HOST[:PORT]"
+                        + " (the plain provisioning listener), not " + mediaBaseUrl);
+            }
+            mediaBaseUrl = mediaBaseUrl == null ? advertisedBaseUrl : mediaBaseUrl.replaceAll("/+$", "");
             extraKernelArgs = extraKernelArgs == null ? "" : extraKernelArgs.trim();
             waker = waker == null ? NodeWaker.NONE : waker;
         }
@@ -247,7 +267,7 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
     }
 
     /**
-     * The ISO of the boot whose window was just opened, published at {@code <advertised URL>/v1/media/<random>.iso}
+     * The ISO of the boot whose window was just opened, published at {@code <media URL>/v1/media/<random>.iso}
      * on the plain provisioning listener for the node's BMC. It holds the boot's tokens (as the iPXE script does), so
      * publishing it is this boot's one hand-out: an iPXE request for the node's script in the same boot is refused.
      */
@@ -281,7 +301,7 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
             String name = media.publish(node.name(), deployId, boot, config.ramdiskKernel(),
                     config.ramdiskInitramfs(), DeployIso.isolinuxConfig(config.extraKernelArgs()),
                     DeployIso.deployInitrd(parameters));
-            return config.advertisedBaseUrl() + "/v1/media/" + name;
+            return config.mediaBaseUrl() + "/v1/media/" + name;
         } catch (java.io.IOException e) {
             throw new DriverException(FailureKind.DEPLOY_FAILED, "node " + node.name() + ": " + e.getMessage());
         }

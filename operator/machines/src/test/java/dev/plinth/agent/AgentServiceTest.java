@@ -248,6 +248,10 @@ class AgentServiceTest {
         assertThat(part.statusCode()).isEqualTo(206);
         assertThat(new String(part.body(), java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("CD001");
         assertThat(fetch(url, "bytes=999999999-").statusCode()).isEqualTo(416);
+        HttpResponse<Void> head = http.send(HttpRequest.newBuilder(URI.create(url))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValueAsLong("Content-Length")).hasValue(iso.body().length);
         // a guess is answered as a missing ISO is
         assertThat(fetch(base + "/v1/media/" + "0".repeat(64) + ".iso", null).statusCode()).isEqualTo(404);
         assertThat(fetch(url.replace(".iso", ""), null).statusCode()).isEqualTo(404);
@@ -269,6 +273,25 @@ class AgentServiceTest {
         agent.finish(n, "d-vm");
         assertThat(fetch(url2, null).statusCode()).isEqualTo(404);
         assertThat(agent.publishedMedia()).isZero();
+    }
+
+    @Test
+    void bmcsMayFetchTheIsoFromAnotherAddressThanTheMachinesUse() throws Exception {
+        AgentService.Config c = new AgentService.Config(base, tmp.resolve("vmlinuz"), tmp.resolve("initramfs.cpio.gz"),
+                "", woken::add, cache, store, tmp.resolve("keys/agent.key")).withMediaBaseUrl("http://127.0.0.9:8081/");
+        assertThat(c.mediaBaseUrl()).isEqualTo("http://127.0.0.9:8081");
+        assertThat(c.withTls(null).mediaBaseUrl()).isEqualTo("http://127.0.0.9:8081");
+        try (AgentService a = new AgentService(c)) {
+            NodeTarget n = mediaNode("vm-5", MAC1);
+            a.start(n, deploy("d-vm5"));
+            a.prepareDeployBoot(n, deploy("d-vm5"));
+            a.openDeployBootWindow(n);
+            String url = a.publishDeployMedia(n);
+            seenTokens.add(url.substring(url.lastIndexOf('/') + 1).replace(".iso", ""));
+            assertThat(url).startsWith("http://127.0.0.9:8081/v1/media/");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.withMediaBaseUrl("https://bmc-net:8443"))
+                .hasMessageContaining("must be http://HOST[:PORT]");
     }
 
     @Test

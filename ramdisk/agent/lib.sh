@@ -21,10 +21,18 @@ api_trust() {
     return 0
 }
 
+# A deploy booted from virtual media has its parameters in /etc/plinth/boot.conf (one NAME=value a line, from the
+# per-deploy initrd on the ISO) rather than on the kernel command line: the command line is world-readable in
+# /proc/cmdline and shown by firmware menus, the file is not. The command line is read first, the file second.
 cmdline_get() {
     for w in $(cat "${PLINTH_AGENT_ROOT:-}/proc/cmdline"); do
         case "$w" in "$1="*) echo "${w#*=}"; return 0 ;; esac
     done
+    f="${PLINTH_AGENT_ROOT:-}/etc/plinth/boot.conf"
+    [ -r "$f" ] || return 0
+    while IFS= read -r line; do
+        case "$line" in "$1="*) echo "${line#*=}"; return 0 ;; esac
+    done < "$f"
     return 0
 }
 
@@ -39,8 +47,10 @@ urlencode() {
     done
 }
 
-# net_up [BOOTIF]: DHCP on the interface whose MAC matches BOOTIF (01-aa-bb-..., or aa:bb:..),
-# else on the first non-loopback interface that gets a lease. Sets NET_IF and NET_IP.
+# net_up [BOOTIF [ADDRESS/PREFIX [GATEWAY]]]: with an ADDRESS (a node booted from virtual media, where no DHCP is
+# needed), that static address on the interface whose MAC matches BOOTIF (else the first NIC) and a default route
+# via GATEWAY; without, DHCP on the BOOTIF interface, else on the first non-loopback interface that gets a lease.
+# Sets NET_IF and NET_IP.
 net_up() {
     want=$(echo "${1:-}" | tr 'A-F-' 'a-f:')
     case "$want" in 01:??:??:??:??:??:??) want=${want#01:} ;; esac
@@ -57,6 +67,14 @@ net_up() {
         if [ -n "$want" ] && [ "$mac" = "$want" ]; then cands="$i"; break; fi
         cands="$cands $i"
     done
+    if [ -n "${2:-}" ]; then
+        i=$(echo $cands | cut -d' ' -f1)
+        [ -n "$i" ] || return 1
+        ip link set "$i" up && ip addr add "$2" dev "$i" || return 1
+        [ -z "${3:-}" ] || ip route add default via "$3" dev "$i" || return 1
+        NET_IF=$i; NET_IP=${2%/*}
+        return 0
+    fi
     for i in $cands; do
         ip link set "$i" up
         if udhcpc -i "$i" -s /etc/udhcpc.script -n -q -f -t 5 -T 1 >/dev/null 2>&1; then

@@ -21,6 +21,9 @@ TOKEN=$(cmdline_get plinth.token)
 NODE=$(cmdline_get plinth.node)
 CHECKIN=$(cmdline_get plinth.checkin)
 BOOTIF=$(cmdline_get BOOTIF)
+# a static address (virtual media boot: no DHCP), ADDRESS/PREFIX, and its gateway (optional)
+NET_ADDRESS=$(cmdline_get plinth.ip)
+NET_GATEWAY=$(cmdline_get plinth.gateway)
 BENCH=$(cmdline_get plinth.bench)
 ONFAIL=$(cmdline_get plinth.onfail)
 CONFIG_SIZE=1048576
@@ -61,7 +64,7 @@ case "$API" in https://*) say "HTTPS to $API, verified against the controller CA
 
 # 1. network
 t=$(now_cs)
-if [ -n "$R" ]; then NET_IF=lo; NET_IP=127.0.0.1; else net_up "$BOOTIF" || fail "DHCP failed on all interfaces"; fi
+if [ -n "$R" ]; then NET_IF=lo; NET_IP=127.0.0.1; else net_up "$BOOTIF" "$NET_ADDRESS" "$NET_GATEWAY" || fail "${NET_ADDRESS:+static address $NET_ADDRESS: }network setup failed (DHCP on all interfaces, or the static address)"; fi
 say "network: $NET_IF $NET_IP ($(since "$t")s)"
 event phase=booted "ip=$NET_IP" "interface=$NET_IF" "uptime=$(since 0)" || true
 

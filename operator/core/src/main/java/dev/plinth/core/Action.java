@@ -29,12 +29,31 @@ public sealed interface Action {
 
     record ObserveDeploy(String deployId) implements Action {}
 
-    /** Network boot hands over to the local disk, and the BMC boots from disk persistently. */
-    record SwitchToLocalBoot() implements Action {}
+    /**
+     * For a node that boots from virtual media, what {@link SetBootDevice} PXE is for one that network-boots: a boot
+     * window opens, the boot's deploy ISO is published, the BMC attaches it as the virtual CD and boots from it next
+     * (once). The URL is the driver's business: it is a credential, so it is in no action, record or event.
+     */
+    record BootFromMedia() implements Action {}
+
+    /**
+     * Network boot hands over to the local disk, and the BMC boots from disk persistently; with {@code ejectMedia}
+     * the deploy ISO is ejected from the virtual CD first (a node that boots from virtual media).
+     */
+    record SwitchToLocalBoot(boolean ejectMedia) implements Action {
+        public SwitchToLocalBoot() {
+            this(false);
+        }
+    }
 
     record ObserveCheckIn(String deployId) implements Action {}
 
-    record FinishDeploy(String deployId) implements Action {}
+    /** The deploy is over; with {@code ejectMedia} its ISO is ejected from the virtual CD too (a wipe's end). */
+    record FinishDeploy(String deployId, boolean ejectMedia) implements Action {
+        public FinishDeploy(String deployId) {
+            this(deployId, false);
+        }
+    }
 
     /**
      * Read back what an interrupted call left behind ({@link InFlight}): the power state, and the deploy's progress

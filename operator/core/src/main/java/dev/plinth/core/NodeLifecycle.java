@@ -17,6 +17,7 @@ import dev.plinth.core.Action.PowerOff;
 import dev.plinth.core.Action.PowerOn;
 import dev.plinth.core.Action.PrepareDeploy;
 import dev.plinth.core.Action.Reboot;
+import dev.plinth.core.Action.BootFromMedia;
 import dev.plinth.core.Action.SetBootDevice;
 import dev.plinth.core.Action.SwitchToLocalBoot;
 import dev.plinth.core.Action.Verify;
@@ -176,15 +177,28 @@ public final class NodeLifecycle {
         }
         return switch (rec.operation().step()) {
             case PREPARE_CLEAN -> new Act(new PrepareDeploy(DeployRequest.wipe(rec.deploy().id())));
-            case CLEAN_BOOT_PXE -> new Act(new SetBootDevice(BootDevice.PXE, false));
+            case CLEAN_BOOT_PXE -> new Act(bootIntoRamdisk(rec));
             case BOOT_CLEAN_RAMDISK -> reboot(rec, now);
             case WIPE_DISKS -> overdue(rec, now, config.writeTimeout())
                     ? new Persist(failOperation(rec, FailureKind.TIMEOUT,
                             "disks not wiped within " + config.writeTimeout(), now))
                     : new Act(new ObserveDeploy(rec.deploy().id()));
-            case FINISH_CLEAN -> new Act(new FinishDeploy(rec.deploy().id()));
+            // the ramdisk powered the machine off: its ISO can go now
+            case FINISH_CLEAN -> new Act(new FinishDeploy(rec.deploy().id(), bootsFromMedia(rec)));
             default -> throw new IllegalStateException("step " + rec.operation().step() + " in CLEANING");
         };
+    }
+
+    /**
+     * What the step before every boot into the deploy ramdisk does, by the node's boot method ({@code spec.bmc}): the
+     * BMC boots from the network next (PXE), or from the boot's deploy ISO as its virtual CD (virtual media).
+     */
+    private static Action bootIntoRamdisk(NodeRecord rec) {
+        return bootsFromMedia(rec) ? new BootFromMedia() : new SetBootDevice(BootDevice.PXE, false);
+    }
+
+    private static boolean bootsFromMedia(NodeRecord rec) {
+        return rec.bmc() != null && rec.bmc().virtualMedia();
     }
 
     /** The message of a node whose disks were wiped. */
@@ -328,13 +342,13 @@ public final class NodeLifecycle {
         return switch (rec.operation().step()) {
             case PREPARE_DEPLOY -> new Act(new PrepareDeploy(new DeployRequest(rec.deploy().id(), in.image().name(),
                     in.image().spec(), in.node().spec().rootDeviceHints())));
-            case SET_BOOT_PXE -> new Act(new SetBootDevice(BootDevice.PXE, false));
+            case SET_BOOT_PXE -> new Act(bootIntoRamdisk(rec));
             case BOOT_DEPLOY_RAMDISK -> reboot(rec, now);
             case WRITE_IMAGE -> overdue(rec, now, config.writeTimeout())
                     ? new Persist(failOperation(rec, FailureKind.TIMEOUT,
                             "no verified image within " + config.writeTimeout(), now))
                     : new Act(new ObserveDeploy(rec.deploy().id()));
-            case SET_BOOT_DISK -> new Act(new SwitchToLocalBoot());
+            case SET_BOOT_DISK -> new Act(new SwitchToLocalBoot(bootsFromMedia(rec)));
             case BOOT_IMAGE -> in.online() ? reboot(rec, now) : new Act(new PowerOff());
             // the role's health gate waits only for its probes: the deploy is done once the disk was booted
             case AWAIT_CHECK_IN -> !in.checkIn() ? new Persist(next(rec.toBuilder(), rec, Step.FINISH_DEPLOY, now)
@@ -647,8 +661,8 @@ public final class NodeLifecycle {
             }
             return Transition.now(next(b, rec, Step.AWAIT_CHECK_IN, now).build());
         }
-        if (action instanceof SetBootDevice s) {
-            b.bootDevice(s.device());
+        if (action instanceof SetBootDevice || action instanceof BootFromMedia) {
+            b.bootDevice(action instanceof SetBootDevice s ? s.device() : BootDevice.CD);
             if (rec.operation().step() == Step.CLEAN_BOOT_PXE) {
                 return Transition.now(next(b, rec, Step.BOOT_CLEAN_RAMDISK, now).build());
             }

@@ -110,6 +110,8 @@ public record Plan(List<Change> changes) {
         field(f, "spec.bmc.credentialsName", a.spec().bmc().credentialsName(), b.spec().bmc().credentialsName());
         field(f, "spec.bmc.disableCertificateVerification", a.spec().bmc().disableCertificateVerification(),
                 b.spec().bmc().disableCertificateVerification());
+        field(f, "spec.bmc.bootMethod", a.spec().bmc().bootMethod(), b.spec().bmc().bootMethod());
+        field(f, "spec.bmc.deployNetwork", a.spec().bmc().deployNetwork(), b.spec().bmc().deployNetwork());
         field(f, "spec.bootMACAddress", a.spec().bootMACAddress(), b.spec().bootMACAddress());
         field(f, "spec.online", a.spec().online(), b.spec().online());
         field(f, "spec.image", name(a.spec().image()), name(b.spec().image()));

@@ -22,4 +22,9 @@ public interface BmcAddressRules {
      * words with what is expected; empty when the family can drive it.
      */
     List<String> problems(BmcAddress address);
+
+    /** Whether this family can boot a machine from virtual media (an ISO the BMC attaches as a CD). */
+    default boolean virtualMedia() {
+        return false;
+    }
 }

@@ -46,4 +46,24 @@ public final class BmcSupport {
         }
         return family.problems(address);
     }
+
+    /**
+     * Why a node at {@code address} cannot boot from virtual media ({@code spec.bmc.bootMethod: virtualMedia}), or
+     * null when it can: only a family with virtual media (Redfish) can attach the deploy ISO.
+     */
+    public String virtualMediaProblem(BmcAddress address) {
+        BmcAddressRules family = byScheme.get(address.scheme());
+        if (family == null || family.virtualMedia()) {
+            return null; // an unsupported scheme is reported by problems() already
+        }
+        List<String> able = new ArrayList<>();
+        byScheme.forEach((scheme, f) -> {
+            if (f.virtualMedia()) {
+                able.add(scheme + "://");
+            }
+        });
+        return "bootMethod virtualMedia needs a BMC with virtual media, and " + address.scheme()
+                + ":// has none: use a Redfish address (" + (able.isEmpty() ? "none in this build" : String.join(" or ", able))
+                + ") or bootMethod pxe";
+    }
 }

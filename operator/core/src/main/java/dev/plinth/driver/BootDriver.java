@@ -14,6 +14,16 @@ public interface BootDriver {
     default void openDeployBootWindow(NodeTarget node) throws DriverException {
     }
 
+    /**
+     * For a node that boots from virtual media, right after {@link #openDeployBootWindow}: the ISO of this boot
+     * (the deploy ramdisk with the boot's credential in it), published at an unguessable URL for its BMC to fetch.
+     * It stops being served when the boot is superseded or the deploy ends. The URL is a credential: never log it.
+     */
+    default String publishDeployMedia(NodeTarget node) throws DriverException {
+        throw new DriverException(FailureKind.UNSUPPORTED, "this controller cannot build a deploy ISO for node "
+                + node.name() + " (virtual media boot)");
+    }
+
     /** From now on, a network boot of this node hands over to its local disk. */
     void prepareLocalBoot(NodeTarget node) throws DriverException;
 

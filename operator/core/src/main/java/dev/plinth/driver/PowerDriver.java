@@ -20,4 +20,19 @@ public interface PowerDriver {
     default java.util.Optional<BootDevice> bootDevice(NodeTarget node) throws DriverException {
         return java.util.Optional.empty();
     }
+
+    /**
+     * Attaches the ISO at {@code imageUrl} (which the BMC fetches itself) as the machine's virtual CD, replacing
+     * what is in it. The URL may be a credential: never put it in a log or a message.
+     */
+    default void insertMedia(NodeTarget node, String imageUrl) throws DriverException {
+        throw new DriverException(FailureKind.UNSUPPORTED, "the BMC of node " + node.name() + " ("
+                + node.bmc().address().scheme() + "://) has no virtual media");
+    }
+
+    /** Empties the machine's virtual CD drive; nothing to do when it is empty. */
+    default void ejectMedia(NodeTarget node) throws DriverException {
+        throw new DriverException(FailureKind.UNSUPPORTED, "the BMC of node " + node.name() + " ("
+                + node.bmc().address().scheme() + "://) has no virtual media");
+    }
 }

@@ -55,4 +55,14 @@ public final class SchemePowerDriver implements PowerDriver {
     public Optional<BootDevice> bootDevice(NodeTarget node) throws DriverException {
         return of(node).bootDevice(node);
     }
+
+    @Override
+    public void insertMedia(NodeTarget node, String imageUrl) throws DriverException {
+        of(node).insertMedia(node, imageUrl);
+    }
+
+    @Override
+    public void ejectMedia(NodeTarget node) throws DriverException {
+        of(node).ejectMedia(node);
+    }
 }

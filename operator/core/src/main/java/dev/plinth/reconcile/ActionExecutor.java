@@ -54,17 +54,34 @@ public final class ActionExecutor {
                 drivers.boot().openDeployBootWindow(node);
             }
             power.setBootDevice(node, s.device(), s.persistent());
+        } else if (action instanceof Action.BootFromMedia) {
+            // as SET_BOOT_PXE: a fresh window (fresh tokens), whose ISO the BMC then fetches and boots once
+            drivers.boot().openDeployBootWindow(node);
+            String url = drivers.boot().publishDeployMedia(node);
+            try {
+                power.insertMedia(node, url);
+            } catch (DriverException e) {
+                // a BMC may quote the URL it failed to fetch; it carries the boot's credential
+                throw new DriverException(e.kind(), redact(e.getMessage(), url));
+            }
+            power.setBootDevice(node, dev.plinth.driver.BootDevice.CD, false);
         } else if (action instanceof Action.PrepareDeploy p) {
             drivers.deploy().start(node, p.request());
             drivers.boot().prepareDeployBoot(node, p.request());
         } else if (action instanceof Action.ObserveDeploy o) {
             return new Outcome.Progress(drivers.deploy().observe(node, o.deployId()));
-        } else if (action instanceof Action.SwitchToLocalBoot) {
+        } else if (action instanceof Action.SwitchToLocalBoot l) {
+            if (l.ejectMedia()) {
+                power.ejectMedia(node);
+            }
             drivers.boot().prepareLocalBoot(node);
             power.setBootDevice(node, dev.plinth.driver.BootDevice.DISK, true);
         } else if (action instanceof Action.ObserveCheckIn o) {
             return new Outcome.CheckIn(drivers.deploy().checkedIn(node, o.deployId()));
         } else if (action instanceof Action.FinishDeploy f) {
+            if (f.ejectMedia()) {
+                power.ejectMedia(node);
+            }
             drivers.deploy().finish(node, f.deployId());
         } else if (action instanceof Action.CleanUp) {
             drivers.boot().cleanUp(node);
@@ -72,5 +89,15 @@ public final class ActionExecutor {
             throw new IllegalArgumentException("no driver call for " + action.label());
         }
         return Outcome.DONE;
+    }
+
+    /** The message without the URL in it, nor its last path segment (the unguessable part), should a BMC quote it. */
+    static String redact(String message, String url) {
+        if (message == null || url == null || url.isEmpty()) {
+            return message;
+        }
+        String name = url.substring(url.lastIndexOf('/') + 1);
+        String m = message.replace(url, "<the deploy ISO's URL>");
+        return name.length() < 16 ? m : m.replace(name, "<the deploy ISO>");
     }
 }

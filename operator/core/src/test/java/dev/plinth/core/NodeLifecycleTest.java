@@ -247,6 +247,57 @@ class NodeLifecycleTest {
         return actions;
     }
 
+    private BareMetalNode mediaNode() {
+        var spec = node.spec();
+        var bmc = dev.plinth.api.BmcSpec.of("redfish+https://10.0.0.1/redfish/v1/Systems/1", "bmc-compute-0", false)
+                .withVirtualMedia(new dev.plinth.api.DeployNetwork("192.0.2.10/24", null));
+        return new BareMetalNode(node.metadata(), new dev.plinth.api.BareMetalNodeSpec(bmc, spec.bootMACAddress(),
+                spec.online(), spec.image(), spec.rootDeviceHints()));
+    }
+
+    @Test
+    void aVirtualMediaNodeBootsItsRamdiskFromTheIsoAndEjectsItBeforeTheDiskBoots() {
+        NodeInput in = input(mediaNode(), centos);
+        NodeRecord[] rec = {registered(in)};
+        List<String> actions = provision(in, rec);
+        assertThat(actions).containsExactly("PrepareDeploy", "BootFromMedia", "Reboot", "ObserveDeploy",
+                "SwitchToLocalBoot", "Reboot", "ObserveCheckIn", "FinishDeploy");
+        assertThat(rec[0].state()).isEqualTo(ProvisioningState.PROVISIONED);
+        assertThat(rec[0].power().bootDevice()).isEqualTo(BootDevice.DISK);
+
+        // step by step: the CD once before the ramdisk, ejected at the switch to the disk
+        Step prepare = settle(in, registered(in));
+        assertThat(((Act) prepare.decision()).action()).isInstanceOf(Action.PrepareDeploy.class);
+        NodeRecord setBoot = act(prepare.record(), prepare.decision(), Outcome.DONE);
+        assertThat(setBoot.operation().step()).isEqualTo(dev.plinth.core.Step.SET_BOOT_PXE);
+        Decision boot = lifecycle.decide(in, setBoot, now);
+        assertThat(boot).isEqualTo(new Act(new Action.BootFromMedia()));
+        NodeRecord booted = act(setBoot, boot, Outcome.DONE);
+        assertThat(booted.power().bootDevice()).isEqualTo(BootDevice.CD);
+        assertThat(booted.operation().step()).isEqualTo(dev.plinth.core.Step.BOOT_DEPLOY_RAMDISK);
+        NodeRecord toDisk = booted.toBuilder().step(dev.plinth.core.Step.SET_BOOT_DISK).build();
+        assertThat(lifecycle.decide(in, toDisk, now)).isEqualTo(new Act(new Action.SwitchToLocalBoot(true)));
+        // a network-booting node ejects nothing
+        NodeInput pxe = input(node, centos);
+        NodeRecord pxeToDisk = toDisk.toBuilder().bmc(node.spec().bmc()).build();
+        assertThat(lifecycle.decide(pxe, pxeToDisk, now)).isEqualTo(new Act(new Action.SwitchToLocalBoot(false)));
+    }
+
+    @Test
+    void aVirtualMediaNodeRemovedFromGitIsWipedFromTheIsoWhichIsEjectedAtTheEnd() {
+        NodeInput in = input(mediaNode(), centos);
+        NodeRecord[] rec = {registered(in)};
+        provision(in, rec);
+        NodeInput gone = NodeInput.removed(node.name());
+        // the record remembers how the machine boots: the spec is gone
+        assertThat(wipe(gone, rec)).containsExactly("PrepareDeploy wipe=true", "BootFromMedia", "Reboot",
+                "ObserveDeploy", "FinishDeploy");
+        NodeRecord finishing = rec[0].toBuilder().state(ProvisioningState.CLEANING)
+                .step(dev.plinth.core.Step.FINISH_CLEAN).build();
+        Action finish = ((Act) lifecycle.decide(gone, finishing, now)).action();
+        assertThat(finish).isEqualTo(new Action.FinishDeploy(finishing.deploy().id(), true));
+    }
+
     @Test
     void aNodeRemovedFromGitIsWipedPoweredOffCleanedUpAndForgotten() {
         NodeInput in = input(node, centos);

@@ -4,6 +4,8 @@ import dev.plinth.api.BareMetalNode;
 import dev.plinth.api.BareMetalNodeSpec;
 import dev.plinth.api.BmcAddress;
 import dev.plinth.api.BmcSpec;
+import dev.plinth.api.BootMethod;
+import dev.plinth.api.DeployNetwork;
 import dev.plinth.api.Cloud;
 import dev.plinth.api.CloudRole;
 import dev.plinth.api.CloudSpec;
@@ -56,8 +58,20 @@ public final class Translate {
         RootDeviceHints hints = h == null ? RootDeviceHints.NONE
                 : new RootDeviceHints(h.deviceName, h.model, h.vendor, h.serialNumber, h.wwn, h.minSizeGigabytes,
                         h.rotational);
+        BootMethod method = s.bmc.bootMethod == dev.plinth.kubernetes.crd.BmcSpec.BootMethod.VIRTUAL_MEDIA
+                ? BootMethod.VIRTUAL_MEDIA : BootMethod.PXE;
+        DeployNetwork network = null;
+        if (s.bmc.deployNetwork != null) {
+            // the API server checked the form; the ranges and the subnet are checked here, as the loader does
+            List<String> problems = DeployNetwork.problems(s.bmc.deployNetwork.address, s.bmc.deployNetwork.gateway);
+            if (!problems.isEmpty()) {
+                throw new Invalid("spec.bmc.deployNetwork: " + String.join("; ", problems));
+            }
+            network = new DeployNetwork(s.bmc.deployNetwork.address, s.bmc.deployNetwork.gateway);
+        }
         return new BareMetalNode(meta(r, NodeKey.of(r)), new BareMetalNodeSpec(
-                new BmcSpec(address, s.bmc.credentialsName, Boolean.TRUE.equals(s.bmc.disableCertificateVerification)),
+                new BmcSpec(address, s.bmc.credentialsName, Boolean.TRUE.equals(s.bmc.disableCertificateVerification),
+                        method, network),
                 s.bootMACAddress, !Boolean.FALSE.equals(s.online),
                 s.image == null ? null : new ResourceRef(s.image.name), hints));
     }

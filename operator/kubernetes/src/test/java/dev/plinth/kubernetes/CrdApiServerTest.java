@@ -58,6 +58,27 @@ class CrdApiServerTest {
     }
 
     @Test
+    void virtualMediaNeedsARedfishAddressAndDeployNetworkNeedsVirtualMedia(@TempDir Path dir) throws IOException {
+        var ipmi = apply(dir, node("vm-ipmi", "ipmi://10.9.0.5", "52:54:00:aa:00:05", "\n    bootMethod: virtualMedia"));
+        assertThat(ipmi.exitCode()).isNotZero();
+        assertThat(ipmi.output()).contains("bootMethod virtualMedia needs a BMC with virtual media");
+
+        var pxe = apply(dir, node("vm-pxe", "ipmi://10.9.0.6", "52:54:00:aa:00:06",
+                "\n    deployNetwork: {address: 192.0.2.10/24}"));
+        assertThat(pxe.exitCode()).isNotZero();
+        assertThat(pxe.output()).contains("deployNetwork is used only with bootMethod virtualMedia");
+
+        var badAddress = apply(dir, node("vm-bad", "redfish+https://10.9.0.7/redfish/v1/Systems/1",
+                "52:54:00:aa:00:07", "\n    bootMethod: virtualMedia\n    deployNetwork: {address: 192.0.2.10}"));
+        assertThat(badAddress.exitCode()).isNotZero();
+        assertThat(badAddress.output()).contains("spec.bmc.deployNetwork.address", "should match");
+
+        var ok = apply(dir, node("vm-ok", "redfish+https://10.9.0.8/redfish/v1/Systems/1", "52:54:00:aa:00:08",
+                "\n    bootMethod: virtualMedia\n    deployNetwork: {address: 192.0.2.10/24, gateway: 192.0.2.1}"));
+        assertThat(ok.exitCode()).as(ok.output()).isZero();
+    }
+
+    @Test
     void malformedMacAndMissingFieldsAreRefused(@TempDir Path dir) throws IOException {
         var r = apply(dir, node("badmac", "ipmi://10.9.0.2", "52:54:00:zz:00:01", ""));
         assertThat(r.exitCode()).isNotZero();

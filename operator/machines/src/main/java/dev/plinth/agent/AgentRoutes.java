@@ -36,12 +36,15 @@ final class AgentRoutes {
     private final AgentService.Config config;
     private final DeployRegistry registry;
     private final IpxeScripts scripts;
+    private final DeployMedia media;
     private final Clock clock;
 
-    AgentRoutes(AgentService.Config config, DeployRegistry registry, IpxeScripts scripts, Clock clock) {
+    AgentRoutes(AgentService.Config config, DeployRegistry registry, IpxeScripts scripts, DeployMedia media,
+            Clock clock) {
         this.config = config;
         this.registry = registry;
         this.scripts = scripts;
+        this.media = media;
         this.clock = clock;
     }
 
@@ -52,6 +55,10 @@ final class AgentRoutes {
         router.get("/v1/boot/:file").blockingHandler(this::bootScript);
         router.get("/v1/ramdisk/vmlinuz").handler(ctx -> ramdisk(ctx, config.ramdiskKernel()));
         router.get("/v1/ramdisk/initramfs.cpio.gz").handler(ctx -> ramdisk(ctx, config.ramdiskInitramfs()));
+        // the deploy ISOs of virtual media boot, for the BMCs (plain HTTP: what every BMC can fetch from). Blocking:
+        // it waits for the registry's monitor
+        router.get("/v1/media/:file").blockingHandler(this::deployIso);
+        router.head("/v1/media/:file").blockingHandler(this::deployIso);
         if (config.tls() != null) {
             Buffer ca = Buffer.buffer(CaInitrd.of(config.tls().caPem()));
             router.get("/v1/ramdisk/ca.cpio").handler(ctx -> ctx.response()
@@ -82,6 +89,76 @@ final class AgentRoutes {
         // a node must never boot a stale script: it carries tokens, or local boot instead of a deploy
         ctx.response().putHeader("Cache-Control", "no-store");
         text(ctx, 200, script);
+    }
+
+    /**
+     * A deploy ISO, while its boot is its deploy's current one and the deploy is open and unfinished; 404 for anything
+     * else, the same for a wrong guess as for an ISO that is gone. Logged without the path: the name is the secret.
+     * One byte range is served as asked ({@code Range: bytes=a-b}): BMCs that mount the ISO read it in pieces.
+     */
+    private void deployIso(RoutingContext ctx) {
+        Path iso;
+        synchronized (registry) {
+            iso = media.lookup(ctx.pathParam("file"), p -> {
+                Deploy d = registry.get(p.deployId());
+                return d != null && !d.closed && !d.phase.terminal() && d.boot == p.boot();
+            });
+        }
+        ctx.response().putHeader("Cache-Control", "no-store");
+        if (iso == null) {
+            text(ctx, 404, "not found\n");
+            return;
+        }
+        long size;
+        try {
+            size = Files.size(iso);
+        } catch (java.io.IOException e) {
+            text(ctx, 404, "not found\n");
+            return;
+        }
+        var resp = ctx.response().putHeader("Content-Type", "application/x-iso9660-image")
+                .putHeader("Accept-Ranges", "bytes");
+        long[] range = range(ctx.request().getHeader("Range"), size);
+        if (range == null) {
+            resp.putHeader("Content-Range", "bytes */" + size);
+            text(ctx, 416, "range not satisfiable\n");
+            return;
+        }
+        boolean partial = range[0] != 0 || range[1] != size - 1;
+        if (partial) {
+            resp.setStatusCode(206).putHeader("Content-Range", "bytes " + range[0] + "-" + range[1] + "/" + size);
+        }
+        if (ctx.request().method() == io.vertx.core.http.HttpMethod.HEAD) {
+            resp.putHeader("Content-Length", String.valueOf(range[1] - range[0] + 1)).end();
+            return;
+        }
+        resp.sendFile(iso.toString(), range[0], range[1] - range[0] + 1);
+    }
+
+    /**
+     * The first and last byte of a {@code Range} header's single range within {@code size} bytes; the whole file
+     * when there is no header (or one this does not understand, which HTTP allows to be ignored); null when the
+     * range lies outside the file (416).
+     */
+    static long[] range(String header, long size) {
+        long[] whole = {0, size - 1};
+        if (header == null || !header.matches("bytes=(\\d*)-(\\d*)") || header.equals("bytes=-")) {
+            return whole;
+        }
+        String spec = header.substring("bytes=".length());
+        String a = spec.substring(0, spec.indexOf('-'));
+        String b = spec.substring(spec.indexOf('-') + 1);
+        try {
+            if (a.isEmpty()) { // the last b bytes
+                long n = Long.parseLong(b);
+                return n == 0 ? null : new long[] {Math.max(0, size - n), size - 1};
+            }
+            long first = Long.parseLong(a);
+            long last = b.isEmpty() ? size - 1 : Math.min(Long.parseLong(b), size - 1);
+            return first >= size || last < first ? null : new long[] {first, last};
+        } catch (NumberFormatException e) {
+            return whole;
+        }
     }
 
     private void ramdisk(RoutingContext ctx, Path file) {

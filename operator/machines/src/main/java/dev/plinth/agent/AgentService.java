@@ -59,10 +59,12 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
      *     deploy script may be claimed; after that, or after the first claim, the MAC gets no credential
      * @param tls where the agent and the installed OS reach the agent and image routes over HTTPS, and the CA they
      *     trust; null: those routes are plain HTTP on {@code advertisedBaseUrl} (tests, or a trusted network)
+     * @param mediaBaseUrl how BMCs reach the plain provisioning listener to fetch deploy ISOs (virtual media), when
+     *     not as the machines do (a BMC on a management network); null: {@code advertisedBaseUrl}
      */
     public record Config(String advertisedBaseUrl, Path ramdiskKernel, Path ramdiskInitramfs, String extraKernelArgs,
             NodeWaker waker, ImageCache images, DeployRegistryStore store, Path keyFile, Duration bootWindow,
-            Tls tls) {
+            Tls tls, String mediaBaseUrl) {
         /**
          * Default boot window: the lifecycle's default {@code bootTimeout} (5 min) plus time for the reboot's own
          * retries (up to 5, backing off to 60 s) before the machine even starts its firmware.
@@ -75,9 +77,22 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
                     DEFAULT_BOOT_WINDOW, null);
         }
 
+        public Config(String advertisedBaseUrl, Path ramdiskKernel, Path ramdiskInitramfs, String extraKernelArgs,
+                NodeWaker waker, ImageCache images, DeployRegistryStore store, Path keyFile, Duration bootWindow,
+                Tls tls) {
+            this(advertisedBaseUrl, ramdiskKernel, ramdiskInitramfs, extraKernelArgs, waker, images, store, keyFile,
+                    bootWindow, tls, null);
+        }
+
         public Config withTls(Tls t) {
             return new Config(advertisedBaseUrl, ramdiskKernel, ramdiskInitramfs, extraKernelArgs, waker, images,
-                    store, keyFile, bootWindow, t);
+                    store, keyFile, bootWindow, t, mediaBaseUrl);
+        }
+
+        /** With BMCs fetching deploy ISOs from {@code url} (null: the advertised URL). */
+        public Config withMediaBaseUrl(String url) {
+            return new Config(advertisedBaseUrl, ramdiskKernel, ramdiskInitramfs, extraKernelArgs, waker, images,
+                    store, keyFile, bootWindow, tls, url);
         }
 
         /** Where token-bearing requests and image downloads go: the HTTPS endpoint when there is one. */
@@ -95,6 +110,11 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
                         + advertisedBaseUrl);
             }
             advertisedBaseUrl = advertisedBaseUrl.replaceAll("/+$", "");
+            if (mediaBaseUrl != null && !mediaBaseUrl.matches("http://[^\\s/]+(/[^\\s]*)?")) {
+                throw new IllegalArgumentException("the URL BMCs fetch deploy ISOs from must be http://HOST[:PORT]"
+                        + " (the plain provisioning listener), not " + mediaBaseUrl);
+            }
+            mediaBaseUrl = mediaBaseUrl == null ? advertisedBaseUrl : mediaBaseUrl.replaceAll("/+$", "");
             extraKernelArgs = extraKernelArgs == null ? "" : extraKernelArgs.trim();
             waker = waker == null ? NodeWaker.NONE : waker;
         }
@@ -114,6 +134,7 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
     private final Config config;
     private final DeployRegistry registry;
     private final IpxeScripts scripts;
+    private final DeployMedia media;
     private final AgentRoutes routes;
 
     public AgentService(Config config) {
@@ -121,11 +142,17 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
     }
 
     public AgentService(Config config, Clock clock) {
+        this(config, clock, new XorrisoIsoBuilder());
+    }
+
+    /** @param isos builds the deploy ISOs of nodes that boot from virtual media */
+    public AgentService(Config config, Clock clock, IsoBuilder isos) {
         this.config = config;
         AgentTokens tokens = AgentTokens.fromKeyFile(config.keyFile());
         this.registry = new DeployRegistry(config.store(), tokens, clock);
         this.scripts = new IpxeScripts(config, registry, clock);
-        this.routes = new AgentRoutes(config, registry, scripts, clock);
+        this.media = new DeployMedia(isos);
+        this.routes = new AgentRoutes(config, registry, scripts, media, clock);
         if (config.ramdiskKernel() == null || config.ramdiskInitramfs() == null) {
             LOG.warn("no deploy ramdisk configured (kernel and initramfs): nodes cannot be deployed");
         } else {
@@ -196,6 +223,7 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
     @Override
     public void finish(NodeTarget node, String deployId) {
         registry.close(deployId);
+        media.retire(p -> p.deployId().equals(deployId));
     }
 
     /** The latest hardware inventory the node's deploy ramdisk reported (persisted with the registry). */
@@ -232,13 +260,56 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
      */
     @Override
     public void openDeployBootWindow(NodeTarget node) {
+        media.retire(p -> p.node().equals(node.name())); // the previous boot's credential is void now
         if (registry.openWindow(node.name())) {
             LOG.info("node {}: boot window for the deploy ramdisk open for {}", node.name(), config.bootWindow());
         }
     }
 
+    /**
+     * The ISO of the boot whose window was just opened, published at {@code <media URL>/v1/media/<random>.iso}
+     * on the plain provisioning listener for the node's BMC. It holds the boot's tokens (as the iPXE script does), so
+     * publishing it is this boot's one hand-out: an iPXE request for the node's script in the same boot is refused.
+     */
+    @Override
+    public String publishDeployMedia(NodeTarget node) throws DriverException {
+        if (config.ramdiskKernel() == null || config.ramdiskInitramfs() == null) {
+            throw new DriverException(FailureKind.DEPLOY_FAILED, "cannot build the deploy ISO of node " + node.name()
+                    + ": the deploy ramdisk is not configured on the controller (ramdisk kernel and initramfs)");
+        }
+        String mac = normalizeMac(node.bootMACAddress());
+        String deployId;
+        int boot;
+        DeployIso.Boot parameters;
+        synchronized (registry) {
+            Deploy d = registry.pendingDeployOf(mac);
+            if (d == null || !d.node.equals(node.name()) || d.windowOpenedAt == null) {
+                throw new DriverException(FailureKind.PROTOCOL, "node " + node.name()
+                        + " has no deploy with an open boot window: nothing to put on a deploy ISO");
+            }
+            d.claimed = true;
+            registry.persist();
+            deployId = d.deployId;
+            boot = d.boot;
+            List<String> api = List.of((config.tls() == null ? "plinth.api=" + config.advertisedBaseUrl()
+                    : config.tls().endpoint().kernelArgs()).split(" "));
+            parameters = new DeployIso.Boot(api, d.deployId, registry.deployToken(d), d.node,
+                    registry.checkinToken(d), mac, node.bmc() == null ? null : node.bmc().deployNetwork(),
+                    config.tls() == null ? null : config.tls().caPem());
+        }
+        try {
+            String name = media.publish(node.name(), deployId, boot, config.ramdiskKernel(),
+                    config.ramdiskInitramfs(), DeployIso.isolinuxConfig(config.extraKernelArgs()),
+                    DeployIso.deployInitrd(parameters));
+            return config.mediaBaseUrl() + "/v1/media/" + name;
+        } catch (java.io.IOException e) {
+            throw new DriverException(FailureKind.DEPLOY_FAILED, "node " + node.name() + ": " + e.getMessage());
+        }
+    }
+
     @Override
     public void cleanUp(NodeTarget node) {
+        media.retire(p -> p.node().equals(node.name()));
         registry.forget(node.name());
     }
 
@@ -288,9 +359,15 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         return IpxeScripts.normalizeMac(mac);
     }
 
+    /** Deploy ISOs published and not retired yet (tests). */
+    int publishedMedia() {
+        return media.count();
+    }
+
     @Override
     public void close() {
-        // nothing to release: the registry is persisted on every change; the router belongs to the caller
+        // the registry is persisted on every change; the router belongs to the caller; the ISOs go
+        media.close();
     }
 
     @Override

@@ -204,6 +204,128 @@ class AgentServiceTest {
 
     // --- tests ---
 
+    // --- virtual media ---
+
+    private static NodeTarget mediaNode(String name, String mac) {
+        return new NodeTarget(name, dev.plinth.api.BmcSpec.of("redfish+http://127.0.0.1:8000/redfish/v1/Systems/1",
+                "bmc", false).withVirtualMedia(new dev.plinth.api.DeployNetwork("192.0.2.10/24", "192.0.2.1")),
+                null, mac);
+    }
+
+    private HttpResponse<byte[]> fetch(String url, String range) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+        if (range != null) {
+            b.header("Range", range);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    @Test
+    void aVirtualMediaBootGetsItsOwnIsoAtAnUnguessableUrlUntilTheBootOrTheDeployEnds() throws Exception {
+        NodeTarget n = mediaNode("vm-1", MAC1);
+        deployTo(n, "d-vm");
+        String url = agent.publishDeployMedia(n);
+        String name = url.substring(url.lastIndexOf('/') + 1);
+        seenTokens.add(name.replace(".iso", ""));
+        assertThat(url).matches(Pattern.quote(base) + "/v1/media/[0-9a-f]{64}\\.iso");
+
+        HttpResponse<byte[]> iso = fetch(url, null);
+        assertThat(iso.statusCode()).isEqualTo(200);
+        assertThat(iso.headers().firstValue("Cache-Control")).contains("no-store");
+        // ISO 9660: the primary volume descriptor's identifier at 0x8001
+        assertThat(new String(iso.body(), 0x8001, 5, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("CD001");
+        // the files go in uncompressed: the generic ramdisk, isolinux's config and the boot's own parameters
+        String text = new String(iso.body(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(text).contains("kernel bytes").contains("initramfs bytes")
+                .contains("APPEND initrd=/plinth/initrd.gz,/plinth/deploy.img console=ttyS0 quiet")
+                .contains("plinth.api=" + base + "\nplinth.deploy=d-vm\n")
+                .contains("BOOTIF=01-52-54-00-aa-bb-01\nplinth.ip=192.0.2.10/24\nplinth.gateway=192.0.2.1\n");
+        Tokens t = tokensFrom(text);
+        assertThat(get("/v1/agent/deploys/d-vm", t.deploy()).statusCode()).isEqualTo(200);
+
+        // one range, as a BMC that mounts the ISO reads it
+        HttpResponse<byte[]> part = fetch(url, "bytes=32769-32773");
+        assertThat(part.statusCode()).isEqualTo(206);
+        assertThat(new String(part.body(), java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("CD001");
+        assertThat(fetch(url, "bytes=999999999-").statusCode()).isEqualTo(416);
+        HttpResponse<Void> head = http.send(HttpRequest.newBuilder(URI.create(url))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValueAsLong("Content-Length")).hasValue(iso.body().length);
+        // a guess is answered as a missing ISO is
+        assertThat(fetch(base + "/v1/media/" + "0".repeat(64) + ".iso", null).statusCode()).isEqualTo(404);
+        assertThat(fetch(url.replace(".iso", ""), null).statusCode()).isEqualTo(404);
+        // the ISO was this boot's hand-out of its credential: a network boot in the same boot gets none
+        assertThat(script(MAC1)).doesNotContain("plinth.token").contains("handed out already");
+
+        // the next boot: a new ISO with new tokens; the last one is gone, and its tokens are void
+        agent.openDeployBootWindow(n);
+        assertThat(fetch(url, null).statusCode()).isEqualTo(404);
+        String url2 = agent.publishDeployMedia(n);
+        seenTokens.add(url2.substring(url2.lastIndexOf('/') + 1).replace(".iso", ""));
+        assertThat(url2).isNotEqualTo(url);
+        assertThat(get("/v1/agent/deploys/d-vm", t.deploy()).statusCode()).isEqualTo(401);
+        Tokens t2 = tokensFrom(new String(fetch(url2, null).body(), java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(get("/v1/agent/deploys/d-vm", t2.deploy()).statusCode()).isEqualTo(200);
+        assertThat(agent.publishedMedia()).isEqualTo(1);
+
+        // the deploy ends: the ISO is gone, from the web and from the disk
+        agent.finish(n, "d-vm");
+        assertThat(fetch(url2, null).statusCode()).isEqualTo(404);
+        assertThat(agent.publishedMedia()).isZero();
+    }
+
+    @Test
+    void bmcsMayFetchTheIsoFromAnotherAddressThanTheMachinesUse() throws Exception {
+        AgentService.Config c = new AgentService.Config(base, tmp.resolve("vmlinuz"), tmp.resolve("initramfs.cpio.gz"),
+                "", woken::add, cache, store, tmp.resolve("keys/agent.key")).withMediaBaseUrl("http://127.0.0.9:8081/");
+        assertThat(c.mediaBaseUrl()).isEqualTo("http://127.0.0.9:8081");
+        assertThat(c.withTls(null).mediaBaseUrl()).isEqualTo("http://127.0.0.9:8081");
+        try (AgentService a = new AgentService(c)) {
+            NodeTarget n = mediaNode("vm-5", MAC1);
+            a.start(n, deploy("d-vm5"));
+            a.prepareDeployBoot(n, deploy("d-vm5"));
+            a.openDeployBootWindow(n);
+            String url = a.publishDeployMedia(n);
+            seenTokens.add(url.substring(url.lastIndexOf('/') + 1).replace(".iso", ""));
+            assertThat(url).startsWith("http://127.0.0.9:8081/v1/media/");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.withMediaBaseUrl("https://bmc-net:8443"))
+                .hasMessageContaining("must be http://HOST[:PORT]");
+    }
+
+    @Test
+    void aWrittenDeploysIsoIsNoLongerServed() throws Exception {
+        NodeTarget n = mediaNode("vm-2", MAC2);
+        deployTo(n, "d-vm2");
+        String url = agent.publishDeployMedia(n);
+        seenTokens.add(url.substring(url.lastIndexOf('/') + 1).replace(".iso", ""));
+        Tokens t = tokensFrom(new String(fetch(url, null).body(), java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(post("/v1/agent/deploys/d-vm2/events", t.deploy(), "phase=failed&message=disk+on+fire")
+                .statusCode()).isBetween(200, 204);
+        assertThat(fetch(url, null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void withoutXorrisoTheDeployIsoFailsSayingWhatToInstall() throws Exception {
+        AgentService a = new AgentService(new AgentService.Config(base, tmp.resolve("vmlinuz"),
+                tmp.resolve("initramfs.cpio.gz"), "", woken::add, cache, store, tmp.resolve("keys/agent.key")),
+                Clock.systemUTC(), new XorrisoIsoBuilder("/nonexistent/xorriso"));
+        NodeTarget n = mediaNode("vm-3", MAC2);
+        a.start(n, deploy("d-vm3"));
+        a.prepareDeployBoot(n, deploy("d-vm3"));
+        a.openDeployBootWindow(n);
+        dev.plinth.driver.DriverException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+                dev.plinth.driver.DriverException.class, () -> a.publishDeployMedia(n));
+        assertThat(e.kind()).isEqualTo(dev.plinth.driver.FailureKind.DEPLOY_FAILED);
+        assertThat(e.getMessage()).contains("vm-3").contains("/nonexistent/xorriso is not installed")
+                .contains("Debian package xorriso");
+        // and a node without a boot window open has nothing to put on an ISO
+        NodeTarget idle = mediaNode("vm-4", "52:54:00:aa:bb:09");
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(dev.plinth.driver.DriverException.class,
+                () -> a.publishDeployMedia(idle)).getMessage()).contains("no deploy with an open boot window");
+    }
+
     @Test
     void perMacScriptOfAPendingDeployCarriesKernelTokensAndInitrd() throws Exception {
         NodeTarget n1 = node("web-0", MAC1);

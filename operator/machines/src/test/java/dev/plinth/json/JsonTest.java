@@ -21,4 +21,16 @@ class JsonTest {
         assertThat(Json.read("{\"address\":null,\"credentialsName\":\"x\"}", BmcSpec.class).address()).isNull();
         assertThat(Json.read("\"ipmi://h\"", BmcAddress.class).port()).isEqualTo(623);
     }
+
+    @Test
+    void aVirtualMediaBmcKeepsItsBootMethodAndDeployNetwork() {
+        BmcSpec spec = BmcSpec.of("redfish+https://10.0.0.1/redfish/v1/Systems/1", "bmc-a", false)
+                .withVirtualMedia(new dev.plinth.api.DeployNetwork("192.0.2.10/24", null));
+        String json = Json.write(spec);
+        assertThat(json).contains("\"bootMethod\":\"VIRTUAL_MEDIA\"", "\"address\":\"192.0.2.10/24\"");
+        assertThat(Json.read(json, BmcSpec.class)).isEqualTo(spec);
+        // written before virtual media: network boot
+        assertThat(Json.read("{\"address\":\"ipmi://h\",\"credentialsName\":\"x\"}", BmcSpec.class).bootMethod())
+                .isEqualTo(dev.plinth.api.BootMethod.PXE);
+    }
 }

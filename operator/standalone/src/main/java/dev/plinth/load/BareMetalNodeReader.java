@@ -3,6 +3,8 @@ package dev.plinth.load;
 import dev.plinth.api.BareMetalNodeSpec;
 import dev.plinth.api.BmcAddress;
 import dev.plinth.api.BmcSpec;
+import dev.plinth.api.BootMethod;
+import dev.plinth.api.DeployNetwork;
 import dev.plinth.api.ResourceRef;
 import dev.plinth.api.RootDeviceHints;
 import dev.plinth.driver.BmcSupport;
@@ -14,7 +16,10 @@ final class BareMetalNodeReader {
     private BareMetalNodeReader() {}
 
     static final List<String> FIELDS = List.of("bmc", "bootMACAddress", "online", "image", "rootDeviceHints");
-    static final List<String> BMC_FIELDS = List.of("address", "credentialsName", "disableCertificateVerification");
+    static final List<String> BMC_FIELDS = List.of("address", "credentialsName", "disableCertificateVerification",
+            "bootMethod", "deployNetwork");
+    static final List<String> DEPLOY_NETWORK_FIELDS = List.of("address", "gateway");
+    static final String BOOT_METHODS = "pxe (the default) or virtualMedia";
     /** Recognised only to be refused with a pointed message; never suggested for a typo. */
     static final List<String> INLINE_CREDENTIALS = List.of("username", "password");
     static final List<String> HINT_FIELDS =
@@ -42,7 +47,37 @@ final class BareMetalNodeReader {
         String credentials = bmc.string("credentialsName", true,
                 "the name of the secret holding the BMC username and password", Formats::name);
         boolean insecure = bmc.bool("disableCertificateVerification", false);
-        return new BmcSpec(address, credentials, insecure);
+        String methodName = bmc.string("bootMethod", false, BOOT_METHODS,
+                m -> BootMethod.ofYaml(m) == null ? "unknown bootMethod \"" + m + "\": expected " + BOOT_METHODS : null);
+        BootMethod method = methodName == null ? BootMethod.PXE : BootMethod.ofYaml(methodName);
+        if (method == BootMethod.VIRTUAL_MEDIA && address != null) {
+            String problem = support.virtualMediaProblem(address);
+            if (problem != null) {
+                bmc.report("bootMethod", problem);
+            }
+        }
+        DeployNetwork network = deployNetwork(bmc.mapping("deployNetwork", false, DEPLOY_NETWORK_FIELDS,
+                "a mapping with address (like 192.0.2.10/24) and optionally gateway"));
+        if (network != null && method != BootMethod.VIRTUAL_MEDIA) {
+            bmc.report("deployNetwork", "deployNetwork is used only with bootMethod virtualMedia (a node that"
+                    + " network-boots gets its address by DHCP): set bootMethod: virtualMedia or remove it");
+        }
+        return new BmcSpec(address, credentials, insecure, method, network);
+    }
+
+    /** The static address of the deploy ramdisk booted from virtual media; null when none (or a problem). */
+    private static DeployNetwork deployNetwork(Fields n) {
+        if (!n.present()) {
+            return null;
+        }
+        String address = n.string("address", true, "an IPv4 address with its prefix length, like 192.0.2.10/24");
+        String gateway = n.string("gateway", false, "an IPv4 address, like 192.0.2.1");
+        if (address == null) {
+            return null;
+        }
+        List<String> problems = DeployNetwork.problems(address, gateway);
+        problems.forEach(p -> n.report(p.startsWith("gateway") ? "gateway" : "address", p));
+        return problems.isEmpty() ? new DeployNetwork(address, gateway) : null;
     }
 
     /**

@@ -12,15 +12,21 @@ import java.util.List;
  * @param kernelArgs extra kernel arguments for the ramdisk, e.g. {@code console=ttyS0}
  * @param imageRoots the directories {@code file://} DiskImages may be read from; empty: none may
  * @param bmcCaFile  PEM certificates trusted for Redfish BMCs over https besides the JDK's CAs; null: only those
+ * @param mediaUrl how BMCs reach the plain provisioning listener for deploy ISOs (virtual media); null: advertisedUrl
  */
 public record MetalOptions(String advertisedUrl, Path ramdiskKernel, Path ramdiskInitrd, String kernelArgs,
-        List<Path> imageRoots, Path bmcCaFile) {
+        List<Path> imageRoots, Path bmcCaFile, String mediaUrl) {
     public MetalOptions {
         imageRoots = imageRoots == null ? List.of() : List.copyOf(imageRoots);
     }
 
     public MetalOptions(String advertisedUrl, Path ramdiskKernel, Path ramdiskInitrd, String kernelArgs,
             List<Path> imageRoots) {
-        this(advertisedUrl, ramdiskKernel, ramdiskInitrd, kernelArgs, imageRoots, null);
+        this(advertisedUrl, ramdiskKernel, ramdiskInitrd, kernelArgs, imageRoots, null, null);
+    }
+
+    public MetalOptions(String advertisedUrl, Path ramdiskKernel, Path ramdiskInitrd, String kernelArgs,
+            List<Path> imageRoots, Path bmcCaFile) {
+        this(advertisedUrl, ramdiskKernel, ramdiskInitrd, kernelArgs, imageRoots, bmcCaFile, null);
     }
 }

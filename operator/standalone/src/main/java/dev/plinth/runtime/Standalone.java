@@ -135,7 +135,7 @@ public final class Standalone implements AutoCloseable {
                     closeables.add(0, cache);
                     AgentService.Config agentConfig = new AgentService.Config(o.metal().advertisedUrl(),
                             o.metal().ramdiskKernel(), o.metal().ramdiskInitrd(), o.metal().kernelArgs(), waker, cache,
-                            store, o.stateDir().resolve("agent.key"));
+                            store, o.stateDir().resolve("agent.key")).withMediaBaseUrl(o.metal().mediaUrl());
                     if (o.http().provisioningTls() != null) {
                         ProvisioningTls t = ProvisioningTls.create(o.metal().advertisedUrl(),
                                 o.http().provisioningTls().port(), o.stateDir().resolve("tls"), clock);

@@ -125,6 +125,38 @@ class DesiredStateLoaderTest {
     }
 
     @Test
+    void aRedfishNodeMayBootFromVirtualMediaWithAStaticDeployAddress() {
+        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi")).load("r", List.of(
+                new SourceFile("n.yaml", """
+                        apiVersion: plinth.dev/v1alpha1
+                        kind: BareMetalNode
+                        metadata: {name: node-0}
+                        spec:
+                          bmc:
+                            address: "redfish+https://10.0.0.10/redfish/v1/Systems/1"
+                            credentialsName: s0
+                            bootMethod: virtualMedia
+                            deployNetwork: {address: 192.0.2.10/24, gateway: 192.0.2.1}
+                          bootMACAddress: "52:54:00:00:00:01"
+                        ---
+                        apiVersion: plinth.dev/v1alpha1
+                        kind: BareMetalNode
+                        metadata: {name: node-1}
+                        spec:
+                          bmc: {address: "ipmi://10.0.0.11", credentialsName: s1}
+                          bootMACAddress: "52:54:00:00:00:02"
+                        """)));
+        assertThat(result.problems()).isEmpty();
+        BmcSpec bmc = result.state().nodes().get("node-0").spec().bmc();
+        assertThat(bmc.bootMethod()).isEqualTo(dev.plinth.api.BootMethod.VIRTUAL_MEDIA);
+        assertThat(bmc.deployNetwork()).isEqualTo(new dev.plinth.api.DeployNetwork("192.0.2.10/24", "192.0.2.1"));
+        // the default: network boot, no static address
+        BmcSpec pxe = result.state().nodes().get("node-1").spec().bmc();
+        assertThat(pxe.bootMethod()).isEqualTo(dev.plinth.api.BootMethod.PXE);
+        assertThat(pxe.deployNetwork()).isNull();
+    }
+
+    @Test
     void theSameFleetIsValidForRealMachinesNowThatTheyDriveRedfish() throws Exception {
         LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi"))
                 .load("abc123", DesiredStateLoader.readDirectory(fleet()));

@@ -13,6 +13,9 @@ public final class Crds {
     public static final String SHA256 = "^sha256:[0-9A-Fa-f]{64}$";
     /** scheme://host[:port][/path][?options]; no user:password@ (credentials live in a Secret). */
     public static final String BMC_ADDRESS = "^[a-zA-Z][a-zA-Z0-9+.-]*://[^@\\s/?]+(/[^@\\s?]*)?(\\?[^@\\s]*)?$";
+    /** Dotted quad; ranges and subnets are checked by the operator (dev.plinth.api.DeployNetwork). */
+    public static final String IPV4 = "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$";
+    public static final String IPV4_CIDR = "^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$";
     public static final String IMAGE_URL = "^(https?://[^\\s]+|file:///[^\\s]*)$";
 
     private Crds() {}

@@ -119,6 +119,28 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
         });
     }
 
+    /** The fake ISO holds the boot's credential only in name: the history shows that a medium went in. */
+    @Override
+    public void insertMedia(NodeTarget node, String imageUrl) throws DriverException {
+        bmc(node, "media.insert", m -> {
+            m.media = imageUrl;
+            return null;
+        });
+    }
+
+    @Override
+    public void ejectMedia(NodeTarget node) throws DriverException {
+        bmc(node, "media.eject", m -> {
+            m.media = null;
+            return null;
+        });
+    }
+
+    @Override
+    public String publishDeployMedia(NodeTarget node) throws DriverException {
+        return local(node, "media.publish", m -> "fake://media/" + m.netbootDeploy + ".iso");
+    }
+
     // --- network boot -----------------------------------------------------------------------------------------
 
     @Override
@@ -208,7 +230,9 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
     private void boot(String name, FakeMachine m) {
         m.runningDeploy = null;
         m.osBootedAt = 0;
-        boolean claims = m.bootDevice == BootDevice.PXE && m.netbootDeploy != null && m.bootWindowOpen;
+        // the deploy ramdisk comes from the network, or from the deploy ISO in the virtual CD drive
+        boolean claims = (m.bootDevice == BootDevice.PXE || (m.bootDevice == BootDevice.CD && m.media != null))
+                && m.netbootDeploy != null && m.bootWindowOpen;
         if (m.bootDevice == BootDevice.PXE && m.netbootDeploy != null && !claims) {
             // as the agent serves it: outside a boot window the MAC gets local boot
             record(m, "netboot.nowindow " + m.netbootDeploy);

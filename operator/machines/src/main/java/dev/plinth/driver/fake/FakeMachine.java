@@ -19,6 +19,8 @@ public final class FakeMachine {
      * claims it, as the agent's per-boot credential is claimed; a network boot without one gets local boot.
      */
     public boolean bootWindowOpen;
+    /** What is in the virtual CD drive (the deploy ISO's name); null when empty. */
+    public String media;
     /** Deploy whose ramdisk is running, and when it started (epoch ms). */
     public String runningDeploy;
     public long runningSince;

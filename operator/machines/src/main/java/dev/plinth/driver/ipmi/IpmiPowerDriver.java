@@ -58,6 +58,8 @@ public final class IpmiPowerDriver implements PowerDriver, AutoCloseable {
         BootFlags.Selector selector = switch (device) {
             case PXE -> BootFlags.Selector.PXE;
             case DISK -> BootFlags.Selector.DISK;
+            // not used by the lifecycle (virtual media is Redfish only); the IPMI selector for a CD
+            case CD -> BootFlags.Selector.CDROM;
         };
         boolean efi = ep.efi() != null ? ep.efi() : efiByDefault;
         client(node).setBootFlags(BootFlags.of(selector, persistent, efi));

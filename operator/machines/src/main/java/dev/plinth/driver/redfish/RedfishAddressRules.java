@@ -27,6 +27,12 @@ public final class RedfishAddressRules implements BmcAddressRules {
         return SCHEMES;
     }
 
+    /** The VirtualMedia resource: InsertMedia, boot once from CD, EjectMedia ({@link RedfishPowerDriver}). */
+    @Override
+    public boolean virtualMedia() {
+        return true;
+    }
+
     @Override
     public List<String> forms() {
         return List.of(FORM_HTTP, FORM_HTTPS);

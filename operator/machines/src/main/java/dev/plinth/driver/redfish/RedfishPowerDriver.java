@@ -132,6 +132,7 @@ public final class RedfishPowerDriver implements PowerDriver, AutoCloseable {
         setBootSource(node, switch (device) {
             case PXE -> BootSource.PXE;
             case DISK -> BootSource.DISK;
+            case CD -> BootSource.CD;
         }, persistent);
     }
 
@@ -174,7 +175,10 @@ public final class RedfishPowerDriver implements PowerDriver, AutoCloseable {
         }
     }
 
-    /** PXE or DISK when an override to one of them is active; empty for anything else (no drift to heal). */
+    /**
+     * PXE or DISK when an override to one of them is active; empty for anything else (no drift to heal; a CD
+     * override is the lifecycle's own, once, during a virtual media boot).
+     */
     @Override
     public Optional<BootDevice> bootDevice(NodeTarget node) throws DriverException {
         JsonNode boot = system(node).body().path("Boot");
@@ -209,6 +213,7 @@ public final class RedfishPowerDriver implements PowerDriver, AutoCloseable {
      * system's virtual CD drive, write-protected; another image in the drive is ejected first, and the same image
      * already inserted is left alone.
      */
+    @Override
     public void insertMedia(NodeTarget node, String imageUrl) throws DriverException {
         SystemView s = system(node);
         Media m = read(s, cdDrive(s));
@@ -223,6 +228,7 @@ public final class RedfishPowerDriver implements PowerDriver, AutoCloseable {
     }
 
     /** Ejects whatever is in the system's virtual CD drive; nothing to do when it is empty. */
+    @Override
     public void ejectMedia(NodeTarget node) throws DriverException {
         SystemView s = system(node);
         Media m = read(s, cdDrive(s));

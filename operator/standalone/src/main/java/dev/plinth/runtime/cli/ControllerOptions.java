@@ -43,6 +43,11 @@ final class ControllerOptions {
             description = "How machines reach the provisioning listener, e.g. http://192.0.2.1:8081 (default: http://PROVISIONING_LISTEN unless it is 0.0.0.0 or ::).")
     String advertiseUrl;
 
+    @Option(names = "--media-url", paramLabel = "URL", description = "How BMCs reach the plain provisioning listener"
+            + " to fetch deploy ISOs (spec.bmc.bootMethod virtualMedia), when not at --advertise-url: e.g."
+            + " http://10.1.0.5:8081 on the BMCs' network (default: the advertise URL).")
+    String mediaUrl;
+
     @Option(names = "--ramdisk-kernel", description = "Deploy ramdisk kernel (ramdisk/build.sh builds it).")
     Path ramdiskKernel;
 
@@ -142,7 +147,8 @@ final class ControllerOptions {
                 secrets != null ? secrets : DEFAULT_SECRETS, driver, fake, !fakeInMemory,
                 new HttpOptions(apiListen, provisioningListen, provisioningTls(), apiTokenFile, HttpLimits.DEFAULT), workers, webhookSecret,
                 durable, LifecycleConfig.DEFAULT, new MetalOptions(advertisedUrl(), ramdiskKernel, ramdiskInitrd,
-                        kernelArgs, imageRoots, bmcCaFile), new RemovalGuard(holdRemovalsOver, holdRemovalsOverPercent),
+                        kernelArgs, imageRoots, bmcCaFile, mediaUrl),
+                new RemovalGuard(holdRemovalsOver, holdRemovalsOverPercent),
                 new HealLimit(maxImageHeals, maxImageHealsPerMinute));
     }
 

@@ -5,11 +5,9 @@ import dev.plinth.api.Cloud;
 import dev.plinth.api.CloudRole;
 import dev.plinth.api.DesiredState;
 import dev.plinth.api.DiskImage;
-import dev.plinth.api.HealthCheck;
 import dev.plinth.core.NodeRecord;
 import dev.plinth.core.fleet.FleetPlanner;
 import dev.plinth.core.fleet.FleetPlanner.FleetPlan;
-import dev.plinth.core.fleet.ProbeResult;
 import dev.plinth.core.fleet.RoleResolver;
 import dev.plinth.core.fleet.RolloutPlanner;
 import dev.plinth.core.fleet.RolloutState;
@@ -34,8 +32,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -58,7 +54,6 @@ import org.slf4j.LoggerFactory;
 public final class FleetPass implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetPass.class);
     static final String EVENT = "Rollout";
-    private static final Duration PROBE_AGAIN = Duration.ofSeconds(1);
     private static final Duration ROLLING_TICK = Duration.ofSeconds(1);
     private static final Duration MIN_GAP = Duration.ofMillis(200);
 
@@ -85,7 +80,6 @@ public final class FleetPass implements AutoCloseable {
 
     private final KubernetesClient client;
     private final Clock clock;
-    private final HealthProber prober;
     private final Function<String, String> probeName;
     private final NodeEventRecorder events;
     private volatile View view;
@@ -96,18 +90,12 @@ public final class FleetPass implements AutoCloseable {
     private final Map<String, Map<String, RolloutState>> states = new ConcurrentHashMap<>();
     /** The status this operator last wrote per Cloud uid: the informer's copy may lag our own writes. */
     private final Map<String, String> writtenStatus = new ConcurrentHashMap<>();
-    private final Map<String, ProbeResult> probes = new ConcurrentHashMap<>();
-    private final Set<String> probing = ConcurrentHashMap.newKeySet();
+    private final dev.plinth.reconcile.ProbeRunner probes;
     /** Namespaces whose pass is due: a node changed, or a probe answered. */
     private final Set<String> due = ConcurrentHashMap.newKeySet();
     private final Object signal = new Object();
     private volatile boolean running = true;
     private final Thread loop = new Thread(this::loop, "plinth-fleet");
-    private final ExecutorService probePool = Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "plinth-probe");
-        t.setDaemon(true);
-        return t;
-    });
 
     /**
      * @param probeName the name a probe's {@code {node}} stands for, from the node's key (namespace/name): the
@@ -116,7 +104,7 @@ public final class FleetPass implements AutoCloseable {
     public FleetPass(KubernetesClient client, Clock clock, HealthProber prober, Function<String, String> probeName) {
         this.client = client;
         this.clock = clock;
-        this.prober = prober;
+        this.probes = new dev.plinth.reconcile.ProbeRunner(prober, clock);
         this.probeName = probeName;
         this.events = new NodeEventRecorder(client, "plinth-operator");
         loop.setDaemon(true);
@@ -265,7 +253,7 @@ public final class FleetPass implements AutoCloseable {
         }
         Map<String, RolloutState> previous = states.computeIfAbsent(ns, k -> loadStates(cloudResources));
         DesiredState desired = new DesiredState("", images, nodes, clouds);
-        FleetPlan plan = FleetPlanner.plan(desired, records, Map.copyOf(probes), previous, clock.instant(),
+        FleetPlan plan = FleetPlanner.plan(desired, records, probes.results(), previous, clock.instant(),
                 c -> revisions.get(c.name()));
         Map<String, RolloutState> next = new LinkedHashMap<>(plan.states());
         // a cloud left out (unknown image) keeps its roles' states for when it is planned again
@@ -310,7 +298,8 @@ public final class FleetPass implements AutoCloseable {
                             clock.instant());
                 }
             }
-            probe(ns, e.getValue().toProbe(), healthCheckOf(e.getKey(), clouds));
+            probes.probe(e.getValue().toProbe(), dev.plinth.reconcile.ProbeRunner.healthCheckOf(e.getKey(),
+                    clouds.values()), probeName::apply, () -> signal(ns));
         }
         FleetPlan before = previousPlan == null ? FleetPlan.empty() : previousPlan.plan();
         for (String node : nodes.keySet()) {
@@ -370,41 +359,6 @@ public final class FleetPass implements AutoCloseable {
         writtenStatus.put(uid, json);
     }
 
-    private void probe(String ns, Set<String> nodes, HealthCheck check) {
-        for (String node : nodes) {
-            ProbeResult last = probes.get(node);
-            if (last != null && !last.ok() && last.at().isAfter(clock.instant().minus(PROBE_AGAIN))) {
-                continue; // a failing node is probed again after a pause, not in a tight loop
-            }
-            if (check == null || !probing.add(node)) {
-                continue;
-            }
-            probePool.execute(() -> {
-                try {
-                    String failure = prober.probe(check.hostOf(probeName.apply(node)), check);
-                    probes.put(node, new ProbeResult(failure == null, failure == null ? "ok" : failure,
-                            clock.instant()));
-                } catch (RuntimeException e) {
-                    probes.put(node, new ProbeResult(false, e.toString(), clock.instant()));
-                } finally {
-                    probing.remove(node);
-                    signal(ns);
-                }
-            });
-        }
-    }
-
-    private static HealthCheck healthCheckOf(String role, Map<String, Cloud> clouds) {
-        for (Cloud c : clouds.values()) {
-            for (CloudRole r : c.spec().roles()) {
-                if ((c.name() + "/" + r.name()).equals(role)) {
-                    return r.healthCheck() == null ? HealthCheck.DEFAULT : r.healthCheck();
-                }
-            }
-        }
-        return null;
-    }
-
     /** The Cloud's revision: the GitSource commit that applied it, else its generation. */
     static String revisionOf(CloudResource cloud) {
         Map<String, String> a = cloud.getMetadata().getAnnotations();
@@ -434,6 +388,6 @@ public final class FleetPass implements AutoCloseable {
     public void close() {
         running = false;
         loop.interrupt();
-        probePool.shutdownNow();
+        probes.close();
     }
 }

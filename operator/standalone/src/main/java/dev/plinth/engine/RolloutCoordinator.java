@@ -1,15 +1,11 @@
 package dev.plinth.engine;
 
 import dev.plinth.api.BareMetalNode;
-import dev.plinth.api.Cloud;
-import dev.plinth.api.CloudRole;
 import dev.plinth.api.DesiredState;
 import dev.plinth.api.DiskImage;
-import dev.plinth.api.HealthCheck;
 import dev.plinth.core.NodeRecord;
 import dev.plinth.core.fleet.FleetPlanner;
 import dev.plinth.core.fleet.FleetPlanner.FleetPlan;
-import dev.plinth.core.fleet.ProbeResult;
 import dev.plinth.core.fleet.RolloutPlanner;
 import dev.plinth.core.fleet.RolloutState;
 import dev.plinth.driver.HealthProber;
@@ -22,9 +18,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -54,22 +47,14 @@ final class RolloutCoordinator implements AutoCloseable {
     static final int GAP_PER_PASS = 4;
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory
             .getThreadMXBean();
-    private static final Duration PROBE_AGAIN = Duration.ofSeconds(1);
 
     private final StateStore store;
-    private final HealthProber prober;
     private final Clock clock;
     private final Supplier<DesiredState> desired;
     private final Supplier<Map<String, NodeRecord>> records;
     private final Consumer<String> wake;
     private final dev.plinth.core.fleet.HealLimit healLimit;
-    private final Map<String, ProbeResult> probes = new ConcurrentHashMap<>();
-    private final Set<String> probing = ConcurrentHashMap.newKeySet();
-    private final ExecutorService probePool = Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "plinth-probe");
-        t.setDaemon(true);
-        return t;
-    });
+    private final dev.plinth.reconcile.ProbeRunner probes;
     private final Object signal = new Object();
     private Map<String, RolloutState> states;
     private volatile FleetPlan plan = FleetPlan.empty();
@@ -81,7 +66,7 @@ final class RolloutCoordinator implements AutoCloseable {
             Supplier<Map<String, NodeRecord>> records, Consumer<String> wake, dev.plinth.core.fleet.HealLimit healLimit) {
         this.healLimit = healLimit;
         this.store = store;
-        this.prober = prober;
+        this.probes = new dev.plinth.reconcile.ProbeRunner(prober, clock);
         this.clock = clock;
         this.desired = desired;
         this.records = records;
@@ -149,7 +134,7 @@ final class RolloutCoordinator implements AutoCloseable {
     synchronized FleetPlan replan() {
         DesiredState d = desired.get();
         FleetPlan previous = plan;
-        FleetPlan next = FleetPlanner.plan(d, records.get(), Map.copyOf(probes), states, clock.instant(),
+        FleetPlan next = FleetPlanner.plan(d, records.get(), probes.results(), states, clock.instant(),
                 healLimit);
         for (Map.Entry<String, RolloutState> e : next.states().entrySet()) {
             if (!e.getValue().equals(states.get(e.getKey()))) {
@@ -172,7 +157,8 @@ final class RolloutCoordinator implements AutoCloseable {
                     LOG.warn("role {}: event not stored: {}", e.getKey(), ex.toString()); // history is best-effort
                 }
             }
-            probe(e.getKey(), e.getValue().toProbe(), d);
+            probes.probe(e.getValue().toProbe(), dev.plinth.reconcile.ProbeRunner.healthCheckOf(e.getKey(),
+                    d.clouds().values()), node -> node, this::signal);
         }
         Set<String> changed = new HashSet<>(d.nodes().keySet());
         // a node told another image, or whose move or drift heal is held or let go, decides again now
@@ -180,40 +166,6 @@ final class RolloutCoordinator implements AutoCloseable {
                 && Objects.equals(previous.gateFor(n), next.gateFor(n)));
         changed.forEach(wake);
         return next;
-    }
-
-    private void probe(String role, Set<String> nodes, DesiredState d) {
-        HealthCheck check = healthCheckOf(role, d);
-        for (String node : nodes) {
-            ProbeResult last = probes.get(node);
-            if (last != null && !last.ok() && last.at().isAfter(clock.instant().minus(PROBE_AGAIN))) {
-                continue; // a failing node is probed again after a pause, not in a tight loop
-            }
-            if (check == null || !probing.add(node)) {
-                continue;
-            }
-            probePool.execute(() -> {
-                try {
-                    String failure = prober.probe(check.hostOf(node), check);
-                    probes.put(node, new ProbeResult(failure == null, failure == null ? "ok" : failure,
-                            clock.instant()));
-                } finally {
-                    probing.remove(node);
-                    signal();
-                }
-            });
-        }
-    }
-
-    private static HealthCheck healthCheckOf(String role, DesiredState d) {
-        for (Cloud c : d.clouds().values()) {
-            for (CloudRole r : c.spec().roles()) {
-                if ((c.name() + "/" + r.name()).equals(role)) {
-                    return r.healthCheck() == null ? HealthCheck.DEFAULT : r.healthCheck();
-                }
-            }
-        }
-        return null;
     }
 
     /** The image the plan tells {@code node} to run (for waking the users of an image). */
@@ -225,7 +177,7 @@ final class RolloutCoordinator implements AutoCloseable {
     public void close() {
         running = false;
         signal();
-        probePool.shutdownNow();
+        probes.close();
         if (thread != null) {
             thread.interrupt();
         }

@@ -172,14 +172,29 @@ public final class FleetPass implements AutoCloseable {
      */
     FleetPlan planFor(BareMetalNodeResource node) {
         String ns = node.getMetadata().getNamespace();
-        Planned p = plans.get(ns);
-        View v = view;
-        if (p != null && fingerprint(node).equals(p.seen().get(NodeKey.of(node)))
-                && (v == null || inputs(v.clouds(ns), v.images(ns)).equals(p.inputs()))) {
+        Planned p = freshFor(node);
+        if (p != null) {
             return p.plan();
         }
-        Planned made = run(node.getMetadata().getNamespace());
-        return made == null ? null : made.plan();
+        View v = view;
+        if (v == null || !v.synced()) {
+            return null;
+        }
+        synchronized (locks.computeIfAbsent(ns, k -> new Object())) {
+            // the workers that waited here for one pass are served by it: it counted every node cached then,
+            // so a burst of new role members costs a pass per burst, not one per member
+            p = freshFor(node);
+            return (p != null ? p : runLocked(ns)).plan();
+        }
+    }
+
+    /** The namespace's plan if it saw this node, and the Clouds and DiskImages, as they are now; else null. */
+    private Planned freshFor(BareMetalNodeResource node) {
+        String ns = node.getMetadata().getNamespace();
+        Planned p = plans.get(ns);
+        View v = view;
+        return p != null && fingerprint(node).equals(p.seen().get(NodeKey.of(node)))
+                && (v == null || inputs(v.clouds(ns), v.images(ns)).equals(p.inputs())) ? p : null;
     }
 
     /**

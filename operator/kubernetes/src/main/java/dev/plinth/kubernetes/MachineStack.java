@@ -30,30 +30,37 @@ import org.slf4j.LoggerFactory;
  * The real-machine drivers of the operator, as standalone's {@code --driver ipmi} wires them: power by the BMC
  * address's scheme (IPMI, Redfish), network boot and deploy through the {@link AgentService}, images through the
  * {@link ImageCache}; and the two machine-facing listeners: plain HTTP for what iPXE fetches (script, kernel,
- * ramdisk, the CA), HTTPS under the controller CA for everything that carries a token or an image.
+ * ramdisk, the CA), HTTPS under the controller CA for everything that carries a token or an image. Both answer
+ * 503 until this replica leads ({@link LeaderAgent}).
  */
 final class MachineStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MachineStack.class);
     final Drivers drivers;
     final ImageCache images;
-    final AgentService agent;
+    final LeaderAgent agent;
     final BmcAddressRules rules;
     private final List<AutoCloseable> closeables = new ArrayList<>(); // closed in reverse order of opening
     private Listener plain;
     private Listener secure;
 
-    private MachineStack(Drivers drivers, ImageCache images, AgentService agent, BmcAddressRules rules) {
+    private MachineStack(Drivers drivers, ImageCache images, LeaderAgent agent, BmcAddressRules rules) {
         this.drivers = drivers;
         this.images = images;
         this.agent = agent;
         this.rules = rules;
     }
 
-    /** Opens the drivers and binds both listeners; nothing acts on a machine until the operator starts. */
+    /**
+     * Opens the drivers and binds both listeners; nothing acts on a machine until the operator starts. The controller
+     * CA and the agent key come from the Secret {@link MetalConfig#keysSecret} (shared by the replicas), the registry
+     * of open deploys from the Secret {@link MetalConfig#registrySecret}, read when this replica leads.
+     */
     static MachineStack open(MetalConfig c, KubernetesClient client, NodeWaker waker) {
+        ProvisioningKeys.install(client, c.registryNamespace(), c.keysSecret(), c.stateDir());
         return open(c, new SecretDeployRegistryStore(client, c.registryNamespace(), c.registrySecret()), waker);
     }
 
+    /** As above, with the CA and key of the state directory (made there when missing) and the given registry. */
     static MachineStack open(MetalConfig c, DeployRegistryStore registry, NodeWaker waker) {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
@@ -62,9 +69,20 @@ final class MachineStack implements AutoCloseable {
             opened.add(cache);
             ProvisioningTls tls = ProvisioningTls.create(c.advertisedUrl(), c.tlsPort(), c.stateDir().resolve("tls"),
                     Clock.systemUTC());
-            AgentService agent = new AgentService(new AgentService.Config(c.advertisedUrl(), c.ramdiskKernel(),
+            AgentService.Config agentConfig = new AgentService.Config(c.advertisedUrl(), c.ramdiskKernel(),
                     c.ramdiskInitrd(), c.kernelArgs(), waker, cache, registry, c.stateDir().resolve("agent.key"))
-                    .withTls(tls.agent()));
+                    .withTls(tls.agent());
+            Vertx vertx = Vertx.vertx();
+            opened.add(() -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+            Router boot = Router.router(vertx);
+            Router secure = Router.router(vertx);
+            // made (and its registry loaded) when this replica leads; its routes go behind the gate then
+            LeaderAgent agent = new LeaderAgent(() -> new AgentService(agentConfig), made -> {
+                made.mountBoot(boot);
+                made.mountAgent(secure);
+            });
+            agent.guard(boot);
+            agent.guard(secure);
             opened.add(agent);
             IpmiPowerDriver ipmi = new IpmiPowerDriver();
             opened.add(ipmi);
@@ -73,19 +91,12 @@ final class MachineStack implements AutoCloseable {
             MachineStack stack = new MachineStack(new Drivers(BmcPowerDrivers.bySchemes(ipmi, redfish), agent, agent),
                     cache, agent, anyOf(BmcPowerDrivers.rules()));
             stack.closeables.addAll(opened);
-            Vertx vertx = Vertx.vertx();
-            stack.closeables.add(() -> vertx.close().toCompletionStage().toCompletableFuture()
-                    .get(10, TimeUnit.SECONDS));
             opened.clear();
             try {
-                Router boot = Router.router(vertx);
-                agent.mountBoot(boot);
                 stack.plain = Listener.start(vertx, "provisioning", c.listenHost(), c.listenPort(), c.limits(), boot);
                 stack.closeables.add(stack.plain);
                 // what carries a token or an image is only on the TLS listener
-                Router secure = Router.router(vertx);
                 cache.mount(secure, agent::mayFetchImage);
-                agent.mountAgent(secure);
                 stack.secure = Listener.start(vertx, "provisioning-tls", c.listenHost(), c.tlsPort(), c.limits(), secure,
                         tls.certificate());
                 stack.closeables.add(stack.secure);
@@ -94,8 +105,8 @@ final class MachineStack implements AutoCloseable {
                 throw e;
             }
             LOG.info("provisioning routes (iPXE, ramdisk, CA) on http://{}:{}; agent and image routes on https port"
-                    + " {}; machines are told {}", c.listenHost(), stack.plain.port(), stack.secure.port(),
-                    c.advertisedUrl());
+                    + " {}; machines are told {}; served while this replica leads", c.listenHost(), stack.plain.port(),
+                    stack.secure.port(), c.advertisedUrl());
             return stack;
         } catch (RuntimeException e) {
             java.util.Collections.reverse(opened);

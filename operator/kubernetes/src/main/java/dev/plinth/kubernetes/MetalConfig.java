@@ -21,17 +21,21 @@ import java.util.Map;
  * <li>{@code PLINTH_RAMDISK_KERNEL}, {@code PLINTH_RAMDISK_INITRD}: the deploy ramdisk's files; required.
  * <li>{@code PLINTH_KERNEL_ARGS}: extra kernel arguments for the ramdisk.
  * <li>{@code PLINTH_IMAGE_ROOTS}: directories (':'-separated) a DiskImage's {@code file://} URL may name.
- * <li>{@code PLINTH_STATE_DIR} ({@code /var/lib/plinth}): the controller CA ({@code tls/}), the agent's token key
- *     ({@code agent.key}) and the image cache ({@code images/}); a PersistentVolume in the chart, so that a
- *     restarted pod keeps its CA (installed machines trust it) and the tokens of running deploys stay valid.
+ * <li>{@code PLINTH_STATE_DIR} ({@code /var/lib/plinth}): the image cache ({@code images/}), and the files the
+ *     machines module reads the controller CA ({@code tls/}) and the agent's token key ({@code agent.key}) from,
+ *     written from the keys Secret at start.
  * <li>{@code PLINTH_AGENT_REGISTRY_SECRET} ({@code plinth-agent-registry}): the Secret in {@code POD_NAMESPACE}
  *     holding the agent service's registry of open deploys.
+ * <li>{@code PLINTH_PROVISIONING_SECRET} ({@code plinth-provisioning-keys}): the Secret in {@code POD_NAMESPACE}
+ *     holding the controller CA and the agent's token key, the same for every replica ({@link ProvisioningKeys}).
  * </ul>
  * Both listeners hold each client to {@link #LIMITS}, as standalone's provisioning listeners do.
  */
 public record MetalConfig(String advertisedUrl, String listenHost, int listenPort, int tlsPort, Path ramdiskKernel,
         Path ramdiskInitrd, String kernelArgs, List<Path> imageRoots, Path stateDir, String registryNamespace,
-        String registrySecret, HttpLimits limits) {
+        String registrySecret, HttpLimits limits, String keysSecret) {
+    static final String KEYS_SECRET = "plinth-provisioning-keys";
+
     /**
      * Requests from machines are small (iPXE, the agent's reports); images are responses, bounded by the idle
      * timeout only: 10 s for a request's headers and for its body, 60 s idle, 256 connections.
@@ -43,13 +47,26 @@ public record MetalConfig(String advertisedUrl, String listenHost, int listenPor
             Path ramdiskInitrd, String kernelArgs, List<Path> imageRoots, Path stateDir, String registryNamespace,
             String registrySecret) {
         this(advertisedUrl, listenHost, listenPort, tlsPort, ramdiskKernel, ramdiskInitrd, kernelArgs, imageRoots,
-                stateDir, registryNamespace, registrySecret, LIMITS);
+                stateDir, registryNamespace, registrySecret, LIMITS, KEYS_SECRET);
+    }
+
+    public MetalConfig(String advertisedUrl, String listenHost, int listenPort, int tlsPort, Path ramdiskKernel,
+            Path ramdiskInitrd, String kernelArgs, List<Path> imageRoots, Path stateDir, String registryNamespace,
+            String registrySecret, HttpLimits limits) {
+        this(advertisedUrl, listenHost, listenPort, tlsPort, ramdiskKernel, ramdiskInitrd, kernelArgs, imageRoots,
+                stateDir, registryNamespace, registrySecret, limits, KEYS_SECRET);
     }
 
     /** The same with other limits (tests: short timeouts). */
     public MetalConfig withLimits(HttpLimits l) {
         return new MetalConfig(advertisedUrl, listenHost, listenPort, tlsPort, ramdiskKernel, ramdiskInitrd,
-                kernelArgs, imageRoots, stateDir, registryNamespace, registrySecret, l);
+                kernelArgs, imageRoots, stateDir, registryNamespace, registrySecret, l, keysSecret);
+    }
+
+    /** The same with the CA and agent key in Secret {@code name} (tests: one per operator pair). */
+    public MetalConfig withKeysSecret(String name) {
+        return new MetalConfig(advertisedUrl, listenHost, listenPort, tlsPort, ramdiskKernel, ramdiskInitrd,
+                kernelArgs, imageRoots, stateDir, registryNamespace, registrySecret, limits, name);
     }
 
     public static MetalConfig fromEnv(Map<String, String> env) {
@@ -82,7 +99,8 @@ public record MetalConfig(String advertisedUrl, String listenHost, int listenPor
         return new MetalConfig(url, listen.substring(0, colon).replaceAll("^\\[|]$", ""), port, tls, kernel, initrd,
                 env.getOrDefault("PLINTH_KERNEL_ARGS", ""), List.copyOf(roots),
                 Path.of(env.getOrDefault("PLINTH_STATE_DIR", "/var/lib/plinth")), ns,
-                env.getOrDefault("PLINTH_AGENT_REGISTRY_SECRET", "plinth-agent-registry"));
+                env.getOrDefault("PLINTH_AGENT_REGISTRY_SECRET", "plinth-agent-registry"), LIMITS,
+                env.getOrDefault("PLINTH_PROVISIONING_SECRET", KEYS_SECRET));
     }
 
     private static String required(Map<String, String> env, String name) {

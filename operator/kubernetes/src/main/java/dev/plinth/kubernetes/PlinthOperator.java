@@ -30,6 +30,8 @@ public final class PlinthOperator implements AutoCloseable {
     private final BareMetalNodeReconciler nodes;
     private final AutoCloseable driver;
     private final KubernetesClient client;
+    private final Leadership leadership;
+    private final boolean elected;
     private MachineStack machines;
     private WebhookServer webhooks;
 
@@ -72,11 +74,13 @@ public final class PlinthOperator implements AutoCloseable {
     }
 
     private PlinthOperator(Operator operator, BareMetalNodeReconciler nodes, AutoCloseable driver,
-            KubernetesClient client) {
+            KubernetesClient client, Leadership leadership, boolean elected) {
         this.operator = operator;
         this.nodes = nodes;
         this.driver = driver;
         this.client = client;
+        this.leadership = leadership;
+        this.elected = elected;
     }
 
     /**
@@ -127,6 +131,13 @@ public final class PlinthOperator implements AutoCloseable {
             operator.nodes.useInventories(stack.agent::inventory);
             stack.images.setListener(image -> operator.nodes.wakeAll());
             operator.machines = stack;
+            // the agent service first: the routes serve before the label sends machines here
+            operator.leadership.add(stack.agent);
+            if (options.leaseNamespace() != null && options.identity() != null) {
+                LeaderPodLabel label = new LeaderPodLabel(client, options.leaseNamespace(), options.identity());
+                label.standBy();
+                operator.leadership.add(label);
+            }
             return operator;
         } catch (RuntimeException e) {
             stack.close();
@@ -167,6 +178,7 @@ public final class PlinthOperator implements AutoCloseable {
         BareMetalNodeReconciler reconciler = new BareMetalNodeReconciler(client, new NodeLifecycle(lifecycle),
                 drivers, rules, Clock.systemUTC(), options.maxSteps(), options.maxWait());
         self.set(reconciler);
+        Leadership leadership = new Leadership(options.identity());
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withConcurrentReconciliationThreads(options.workers())
@@ -183,7 +195,9 @@ public final class PlinthOperator implements AutoCloseable {
                         .withLeaseDuration(options.leaseDuration())
                         .withRenewDeadline(options.leaseDuration().multipliedBy(2).dividedBy(3))
                         .withRetryPeriod(options.leaseDuration().dividedBy(5))
-                        .withExitOnStopLeading(options.exitOnLostLease());
+                        .withExitOnStopLeading(options.exitOnLostLease())
+                        // run before JOSDK starts reconciling on the Lease: the agent service loads its registry
+                        .withLeaderCallbacks(leadership.callbacks());
                 if (options.identity() != null) {
                     election.withIdentity(options.identity());
                 }
@@ -220,16 +234,24 @@ public final class PlinthOperator implements AutoCloseable {
         return new PlinthOperator(operator, reconciler, () -> {
             fleet.close();
             driver.close();
-        }, client);
+        }, client, leadership, options.leaseNamespace() != null);
     }
 
     public PlinthOperator start() {
+        if (!elected) {
+            leadership.start(); // one replica: it leads from the start
+        }
         operator.start();
         return this;
     }
 
     public BareMetalNodeReconciler nodes() {
         return nodes;
+    }
+
+    /** Whether this replica leads (always, without leader election, once started). */
+    public boolean leading() {
+        return leadership.leading();
     }
 
     @Override

@@ -52,6 +52,10 @@ class HelmChartTest {
                 .allMatch(r -> r.getVerbs().equals(List.of("get", "list", "watch")));
         // no Service unless the machine-facing routes are asked for
         assertThat(objects).noneMatch(o -> o.getKind().equals("Service"));
+        // pods are patched (the leader label) only with real machines
+        assertThat(objects).filteredOn(o -> o instanceof io.fabric8.kubernetes.api.model.rbac.Role)
+                .flatExtracting(o -> ((io.fabric8.kubernetes.api.model.rbac.Role) o).getRules())
+                .noneMatch(r -> r.getResources().contains("pods"));
         // the webhook listens on every replica; it may annotate GitSources (a sync request), nothing more
         assertThat(env).anyMatch(e -> e.getName().equals("PLINTH_WEBHOOK_LISTEN")
                 && e.getValue().equals("0.0.0.0:8082"));
@@ -103,13 +107,14 @@ class HelmChartTest {
         String yaml = new Helm(CHART).template().withName("plinth").withNamespace("metal")
                 .withKubeVersion(KubeApi.VERSION)
                 .set("operator.driver", "ipmi").set("provisioning.advertisedUrl", "http://10.0.0.2:8081")
-                .set("replicas", "1").set("provisioning.ramdisk.volume.hostPath.path", "/srv/plinth-ramdisk")
+                .set("provisioning.ramdisk.volume.hostPath.path", "/srv/plinth-ramdisk")
                 .set("provisioning.state.existingClaim", "plinth-state")
                 .set("provisioning.service.enabled", "true").call();
         List<HasMetadata> objects = parse(yaml);
         Deployment deployment = only(objects, Deployment.class);
-        assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
-        assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+        // two replicas, rolled as any Deployment: the leader alone serves machines, through the Service below
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+        assertThat(deployment.getSpec().getStrategy()).isNull();
         var pod = deployment.getSpec().getTemplate().getSpec();
         var env = pod.getContainers().get(0).getEnv();
         assertThat(env).anyMatch(e -> e.getName().equals("PLINTH_DRIVER") && e.getValue().equals("ipmi"));
@@ -126,11 +131,32 @@ class HelmChartTest {
                 .map(io.fabric8.kubernetes.api.model.Service.class::cast).findFirst().orElseThrow();
         assertThat(service.getSpec().getPorts()).extracting(p -> p.getName() + ":" + p.getPort())
                 .containsExactly("provisioning:8081", "provision-tls:8443");
-        // the registry Secret is the only one it may write
-        assertThat(objects).filteredOn(o -> o instanceof io.fabric8.kubernetes.api.model.rbac.Role)
-                .flatExtracting(o -> ((io.fabric8.kubernetes.api.model.rbac.Role) o).getRules())
-                .filteredOn(r -> r.getResources().contains("secrets") && r.getVerbs().contains("patch"))
-                .allMatch(r -> r.getResourceNames().equals(List.of("plinth-agent-registry")));
+        // machines reach the leader only: the pod it labels
+        assertThat(service.getSpec().getSelector()).containsEntry("plinth.dev/leader", "true")
+                .containsEntry("app.kubernetes.io/instance", "plinth");
+        var roleRules = objects.stream().filter(io.fabric8.kubernetes.api.model.rbac.Role.class::isInstance)
+                .flatMap(o -> ((io.fabric8.kubernetes.api.model.rbac.Role) o).getRules().stream()).toList();
+        // the registry Secret is the only one it may write; the keys' it creates and then only reads
+        assertThat(roleRules).filteredOn(r -> r.getResources().contains("secrets") && r.getVerbs().contains("patch"))
+                .singleElement().satisfies(r -> assertThat(r.getResourceNames()).containsExactly("plinth-agent-registry"));
+        assertThat(roleRules).filteredOn(r -> r.getResourceNames() != null
+                        && r.getResourceNames().contains("plinth-provisioning-keys"))
+                .singleElement().satisfies(r -> assertThat(r.getVerbs()).containsExactly("get"));
+        // the leader label: a patch of pods in the release namespace, nothing more
+        assertThat(roleRules).filteredOn(r -> r.getResources().contains("pods")).singleElement().satisfies(r -> {
+            assertThat(r.getResources()).containsExactly("pods");
+            assertThat(r.getApiGroups()).containsExactly("");
+            assertThat(r.getVerbs()).containsExactly("patch");
+        });
+        assertThat(env).anyMatch(e -> e.getName().equals("PLINTH_PROVISIONING_SECRET")
+                && e.getValue().equals("plinth-provisioning-keys"));
+
+        // one replica on the host network needs no Service
+        Deployment hostNet = only(parse(new Helm(CHART).template().withName("plinth").withNamespace("metal")
+                .withKubeVersion(KubeApi.VERSION).set("operator.driver", "ipmi").set("replicas", "1")
+                .set("provisioning.advertisedUrl", "http://10.0.0.2:8081").set("provisioning.hostNetwork", "true")
+                .set("provisioning.ramdisk.volume.hostPath.path", "/srv").call()), Deployment.class);
+        assertThat(hostNet.getSpec().getReplicas()).isEqualTo(1);
 
         // without what it needs, the chart says what is missing
         assertThatThrownBy(() -> new Helm(CHART).template().withName("plinth").withNamespace("metal")
@@ -139,8 +165,10 @@ class HelmChartTest {
                 .hasMessageContaining("provisioning.advertisedUrl");
         assertThatThrownBy(() -> new Helm(CHART).template().withName("plinth").withNamespace("metal")
                 .withKubeVersion(KubeApi.VERSION).set("operator.driver", "ipmi")
-                .set("provisioning.advertisedUrl", "http://10.0.0.2:8081").call())
-                .hasMessageContaining("replicas: 1");
+                .set("provisioning.advertisedUrl", "http://10.0.0.2:8081")
+                .set("provisioning.ramdisk.volume.hostPath.path", "/srv").call())
+                .as("two replicas, and nothing to route machines to the leader")
+                .hasMessageContaining("provisioning.service.enabled");
         assertThatThrownBy(() -> new Helm(CHART).template().withName("plinth").withNamespace("metal")
                 .withKubeVersion(KubeApi.VERSION).set("operator.driver", "ipmi").set("replicas", "1")
                 .set("provisioning.advertisedUrl", "http://10.0.0.2:8081").call())

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * The agent service of the replica that leads. Its registry of open deploys is read from the Secret once, when the
  * service is made, and kept in memory after; a standby's copy would be stale the moment the leader changes it. So
  * the service is made when this replica takes the Lease (before its first reconcile), and until then the
- * machine-facing routes answer 503 with {@code Retry-After}: a machine that reached a standby tries again rather than
- * being told "local boot" from an old registry. The drivers the reconciler holds are this class, which hands each
+ * machine-facing routes answer 503 with {@code Retry-After}: a machine that reached a standby sees what it would
+ * with no controller, rather than being told "local boot" from an old registry. The drivers the reconciler holds are this class, which hands each
  * call to the service (only the leader reconciles, so the service exists by then; made on first use otherwise).
  */
 final class LeaderAgent implements BootDriver, DeployDriver, Leadership.Listener, AutoCloseable {

@@ -36,6 +36,9 @@ class MetalConfigTest {
         assertThat(c.imageRoots()).containsExactly(Path.of("/srv/a"), Path.of("/srv/b"));
         assertThat(c.registryNamespace()).isEqualTo("plinth");
         assertThat(c.registrySecret()).isEqualTo("plinth-agent-registry");
+        assertThat(c.keysSecret()).isEqualTo("plinth-provisioning-keys");
+        env.put("PLINTH_PROVISIONING_SECRET", "keys");
+        assertThat(MetalConfig.fromEnv(env).keysSecret()).isEqualTo("keys");
     }
 
     @Test

@@ -32,7 +32,8 @@ final class LeaderAgent implements BootDriver, DeployDriver, Leadership.Listener
     private final Supplier<AgentService> factory;
     private final Consumer<AgentService> mount;
     private AgentService agent; // guarded by this
-    private volatile boolean serving;
+    private volatile boolean made;
+    private volatile boolean leading;
 
     /**
      * @param factory makes the agent service (loading the registry); called once
@@ -45,7 +46,7 @@ final class LeaderAgent implements BootDriver, DeployDriver, Leadership.Listener
 
     /** First on every machine-facing router: passes requests on only while this replica leads with its service. */
     void gate(RoutingContext ctx) {
-        if (serving) {
+        if (serving()) {
             ctx.next();
         } else {
             ctx.response().setStatusCode(503).putHeader("Retry-After", RETRY_AFTER)
@@ -58,29 +59,31 @@ final class LeaderAgent implements BootDriver, DeployDriver, Leadership.Listener
         router.route().handler(this::gate);
     }
 
+    /** While this replica leads and its service is made (if making it failed here, the first reconcile retries). */
     boolean serving() {
-        return serving;
+        return leading && made;
     }
 
     @Override
     public void startedLeading(String previous) {
+        leading = true;
         service();
-        serving = true;
         LOG.info("agent routes served by this replica");
     }
 
     @Override
     public void stoppedLeading() {
-        serving = false;
+        leading = false;
         LOG.info("agent routes answer 503: this replica no longer leads");
     }
 
     /** The service, made (the registry loaded, its routes mounted) on first use. */
     synchronized AgentService service() {
         if (agent == null) {
-            AgentService made = factory.get();
-            mount.accept(made);
-            agent = made;
+            AgentService fresh = factory.get();
+            mount.accept(fresh);
+            agent = fresh;
+            made = true;
         }
         return agent;
     }
@@ -157,7 +160,7 @@ final class LeaderAgent implements BootDriver, DeployDriver, Leadership.Listener
 
     @Override
     public synchronized void close() {
-        serving = false;
+        leading = false;
         if (agent != null) {
             agent.close();
         }

@@ -173,7 +173,8 @@ class ReplicatedMachinesTest {
                 assertThat(https.send(form(tls(b) + "/v1/agent/deploys/" + deployId + "/events", token,
                         "phase=written&bytes=" + disk.length + "&sha256=" + sha + "&disk=%2Fdev%2Fvda"), text())
                         .statusCode()).isBetween(200, 204);
-                bmc.ipmitool("chassis", "power", "off"); // the ramdisk powers itself off after "written"
+                // (a real ramdisk powers itself off now; left on here, so that the controller's power cycle into
+                // the disk does not race this test's power-off)
 
                 // the installed OS checks in once the node was booted into its disk
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
@@ -198,6 +199,8 @@ class ReplicatedMachinesTest {
                 List<String> sets = bmc.calls().stream().filter(c -> c.startsWith("set")).toList();
                 System.out.println("BMC settings over the deploy: " + sets);
                 assertThat(sets).as(String.join("\n", sets)).filteredOn(c -> c.contains("boot pxe")).hasSize(1);
+                assertThat(sets).as(String.join("\n", sets)).filteredOn(c -> c.startsWith("set boot"))
+                        .containsExactly("set boot pxe", "set boot default");
                 assertThat(Json.write(done)).doesNotContain(token).doesNotContain(checkin);
             } finally {
                 b.close();

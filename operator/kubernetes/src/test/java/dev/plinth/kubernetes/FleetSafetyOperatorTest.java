@@ -142,13 +142,12 @@ class FleetSafetyOperatorTest {
         // n3, the other storage node, was not touched
         assertThat(stalled(ns, "n3")).isNull();
 
-        // someone puts it right: the drift is over, the node Ready again
-        fake.tamper(ns + "/n2", "power on", m -> {
-            m.power = PowerState.ON;
-            m.osBootedAt = System.currentTimeMillis();
-        });
+        // the Cloud's policy switched to heal: the operator powers n2 back on, the drift is over, the node Ready
+        editCloud(ns, "c", cl -> cl.getSpec().drift = CloudSpec.Drift.HEAL);
         await().atMost(CONVERGE).until(() -> notReady(ns).isEmpty());
-        assertThat(events(ns, "n2")).anyMatch(e -> e.startsWith("DriftResolved: no longer seen: power"));
+        assertThat(fake.machine(ns + "/n2").orElseThrow().power).isEqualTo(PowerState.ON);
+        assertThat(events(ns, "n2")).contains("Drift: drift: power: expected ON, observed OFF; healing")
+                .anyMatch(e -> e.startsWith("DriftResolved: no longer seen: power"));
     }
 
     @Test

@@ -48,6 +48,14 @@ public record RemovalGuard(int maxCount, int maxPercent) {
 
     /** The hold the new revision needs, or empty when it may be applied at once. Nothing in force: never held. */
     public Optional<Hold> check(DesiredState current, DesiredState next) {
+        return check(current, next, "plinth approve " + next.revision());
+    }
+
+    /**
+     * As {@link #check(DesiredState, DesiredState)}, the reason naming {@code approveWith}, the one command that
+     * approves the revision where the host is not the standalone controller (the operator: a kubectl annotate).
+     */
+    public Optional<Hold> check(DesiredState current, DesiredState next, String approveWith) {
         if (current == null || current.nodes().isEmpty()) {
             return Optional.empty();
         }
@@ -61,7 +69,7 @@ public record RemovalGuard(int maxCount, int maxPercent) {
         }
         String reason = "would take " + out.size() + " of " + total + " machines out of service at once (limit: "
                 + (maxCount == Integer.MAX_VALUE ? "" : maxCount + " machines and ") + maxPercent
-                + "%); approve it with `plinth approve " + next.revision() + "`";
+                + "%); approve it with `" + approveWith + "`";
         return Optional.of(new Hold(reason, out));
     }
 

@@ -77,11 +77,14 @@ public final class GitSourceReconciler implements Reconciler<GitSourceResource> 
         } catch (Exception e) {
             // the revision in force stays; the fetch is tried again at the next interval
             writeStatus(source, before.lastAppliedRevision, before.lastAttemptedRevision, before.problems,
-                    generation, "FetchFailed", "fetch of " + spec.url + " failed: " + e.getMessage());
+                    generation, "FetchFailed", "fetch of " + spec.url + " failed: " + e.getMessage(), before.held);
             return UpdateControl.<GitSourceResource>noUpdate().rescheduleAfter(interval.toMillis());
         }
         // applied again every interval, as Flux does: an object deleted or edited by hand is restored, and a
         // revision rejected for a conflict is tried again once the other manager lets go of the field
+        if (held(source, revision, before, generation)) {
+            return UpdateControl.<GitSourceResource>noUpdate().rescheduleAfter(interval.toMillis());
+        }
         List<String> problems = apply(source, revision);
         if (problems.isEmpty()) {
             if (!revision.commit().equals(before.lastAppliedRevision)) {
@@ -98,17 +101,50 @@ public final class GitSourceReconciler implements Reconciler<GitSourceResource> 
     }
 
     /**
+     * Whether the revision takes too many machines out of service at once to be applied unless approved
+     * ({@link RemovalHold}); if so, the status says so, naming the machines. The revision in force is never checked
+     * again (applying it again restores what was edited by hand, it removes nothing).
+     */
+    private boolean held(GitSourceResource source, GitRevisions.Revision revision, GitSourceStatus before,
+            long generation) {
+        String commit = revision.commit();
+        if (commit.equals(before.lastAppliedRevision) || RemovalHold.approved(source, commit)) {
+            return false;
+        }
+        String ns = source.getMetadata().getNamespace();
+        var parsed = RevisionDocuments.parse(revision.files(), ns);
+        if (!parsed.problems().isEmpty()) {
+            return false; // rejected by apply, with its problems
+        }
+        var hold = RemovalHold.check(RemovalHold.guard(source), RemovalHold.InForce.list(client, ns),
+                source.getMetadata().getName(), parsed.docs(), commit, RemovalHold.approveCommand(source, commit));
+        if (hold.isEmpty()) {
+            return false;
+        }
+        if (before.held == null || !commit.equals(before.held.revision)) {
+            LOG.warn("GitSource {}: revision {} held for approval: {}: {}", NodeKey.of(source), commit,
+                    hold.get().reason(), hold.get().machines());
+        }
+        writeStatus(source, before.lastAppliedRevision, commit, null, generation, "Held", "revision " + commit
+                + " held: " + hold.get().reason(), new GitSourceStatus.Held(commit, hold.get().reason(),
+                        hold.get().machines()));
+        return true;
+    }
+
+    /**
      * Whether an update of a GitSource calls for a sync now: a spec change, or a webhook's request
      * ({@link GitSourceHooks#SYNC_REQUESTED}); not the status writes of its own syncs.
      */
     public static boolean worthReconciling(GitSourceResource now, GitSourceResource before) {
         return !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
-                || !Objects.equals(syncRequested(now), syncRequested(before));
+                || !Objects.equals(annotation(now, GitSourceHooks.SYNC_REQUESTED),
+                        annotation(before, GitSourceHooks.SYNC_REQUESTED))
+                || !Objects.equals(annotation(now, RemovalHold.APPROVE), annotation(before, RemovalHold.APPROVE));
     }
 
-    private static String syncRequested(GitSourceResource s) {
+    private static String annotation(GitSourceResource s, String key) {
         Map<String, String> a = s.getMetadata().getAnnotations();
-        return a == null ? null : a.get(GitSourceHooks.SYNC_REQUESTED);
+        return a == null ? null : a.get(key);
     }
 
     /** Applies the revision whole; returns its problems (nothing was applied) or an empty list. */
@@ -193,7 +229,13 @@ public final class GitSourceReconciler implements Reconciler<GitSourceResource> 
 
     private void writeStatus(GitSourceResource source, String applied, String attempted, List<String> problems,
             long generation, String stalledReason, String stalledMessage) {
+        writeStatus(source, applied, attempted, problems, generation, stalledReason, stalledMessage, null);
+    }
+
+    private void writeStatus(GitSourceResource source, String applied, String attempted, List<String> problems,
+            long generation, String stalledReason, String stalledMessage, GitSourceStatus.Held held) {
         GitSourceStatus s = new GitSourceStatus();
+        s.held = held;
         s.observedGeneration = generation;
         s.lastAppliedRevision = applied;
         s.lastAttemptedRevision = attempted;

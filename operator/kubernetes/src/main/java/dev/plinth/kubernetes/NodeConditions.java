@@ -15,6 +15,8 @@ public final class NodeConditions {
     public static final String RECONCILING = "Reconciling";
     public static final String STALLED = "Stalled";
 
+    private static final String REPORTED = NodeRecord.Drift.REPORTED;
+
     private NodeConditions() {}
 
     /**
@@ -33,6 +35,13 @@ public final class NodeConditions {
         if (rec.state() == ProvisioningState.ERROR) {
             String kind = rec.error().kind() == null ? "Error" : camel(rec.error().kind().name());
             return three(generation, STALLED, kind, rec.error().message() + retry(rec));
+        }
+        NodeRecord.Drift drift = rec.drift();
+        if (drift.seen() && !NodeRecord.Drift.HEALING.equals(drift.action()) && drift.action() != null) {
+            // reported (policy report) or held (heal rate limit): the operator will not put it right, a person
+            // must; Reconciling would read as "wait, it is coming"
+            return three(generation, STALLED, REPORTED.equals(drift.action()) ? "DriftReported" : "DriftHeld",
+                    rec.message().isEmpty() ? "drift: " + drift : rec.message());
         }
         if (settled) {
             String what = rec.image() == null ? "available, no image to run"

@@ -12,6 +12,7 @@ import dev.plinth.api.CloudSpec;
 import dev.plinth.api.Compression;
 import dev.plinth.api.DiskImage;
 import dev.plinth.api.DiskImageSpec;
+import dev.plinth.api.DriftPolicy;
 import dev.plinth.api.HealthCheck;
 import dev.plinth.api.ImageFormat;
 import dev.plinth.api.LabelSelector;
@@ -99,10 +100,16 @@ public final class Translate {
                 roles.add(new CloudRole(role.name, role.count == null ? 0 : role.count,
                         role.nodeSelector == null ? null : new LabelSelector(role.nodeSelector.matchLabels),
                         role.image == null ? null : new ResourceRef(role.image.name), rollout(role.rollout), health,
-                        role.failureDomainLabel, null));
+                        role.failureDomainLabel, drift(role.drift)));
             }
         }
-        return new Cloud(meta(r, r.getMetadata().getName()), new CloudSpec(roles));
+        return new Cloud(meta(r, r.getMetadata().getName()), new CloudSpec(roles, spec == null ? null
+                : drift(spec.drift)));
+    }
+
+    /** Null (absent) stays null: the core's RoleResolver falls back from the role to the cloud to heal. */
+    private static DriftPolicy drift(dev.plinth.kubernetes.crd.CloudSpec.Drift d) {
+        return d == null ? null : DriftPolicy.valueOf(d.name());
     }
 
     private static final java.util.regex.Pattern PERCENT = java.util.regex.Pattern.compile("0*([1-9][0-9]?|100)%");

@@ -131,7 +131,7 @@ class CrdApiServerTest {
     }
 
     @Test
-    void aNegativePauseIsRefusedAndTheRolloutFieldsOfGitAreAccepted(@TempDir Path dir)
+    void aNegativePauseAndAnUnknownDriftPolicyAreRefusedAndTheRolloutFieldsOfGitAreAccepted(@TempDir Path dir)
             throws IOException {
         var bad = apply(dir, """
                 apiVersion: plinth.dev/v1alpha1
@@ -149,6 +149,7 @@ class CrdApiServerTest {
                 kind: Cloud
                 metadata: {name: full}
                 spec:
+                  drift: report
                   roles:
                     - name: compute
                       count: 4
@@ -157,8 +158,21 @@ class CrdApiServerTest {
                       rollout: {maxUnavailable: "25%", pauseSeconds: 30, partitionLabel: side, maxFailures: 1}
                       healthCheck: {checkIn: true, tcpPort: 22, httpPort: 8080, httpPath: /healthz,
                                     host: "{node}.lab.example", timeoutSeconds: 300}
+                      drift: heal
                 """);
         assertThat(good.exitCode()).as(good.output()).isZero();
+        var drift = apply(dir, """
+                apiVersion: plinth.dev/v1alpha1
+                kind: Cloud
+                metadata: {name: sometimes}
+                spec:
+                  drift: ignore
+                  roles:
+                    - {name: d, count: 2, image: {name: x}, drift: Heal}
+                """);
+        assertThat(drift.exitCode()).isNotZero();
+        assertThat(drift.output()).contains("spec.drift: Unsupported value: \"ignore\"",
+                "spec.roles[0].drift: Unsupported value: \"Heal\"");
     }
 
     private static String node(String name, String address, String mac, String extraBmc) {

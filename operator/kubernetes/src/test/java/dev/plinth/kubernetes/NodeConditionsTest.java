@@ -47,6 +47,26 @@ class NodeConditionsTest {
     }
 
     @Test
+    void aDriftTheOperatorWillNotHealIsStalledOneItHealsIsReconciling() {
+        NodeRecord provisioned = REGISTERING.toBuilder().state(ProvisioningState.PROVISIONED).step(null).build();
+        NodeRecord.Drift off = new NodeRecord.Drift("power", "ON", "OFF", T0, NodeRecord.Drift.REPORTED, 0, null);
+        var reported = NodeConditions.of(provisioned.toBuilder().drift(off)
+                .message("drift: power: expected ON, observed OFF; reported only (drift policy report)").build(),
+                false, null, null, 4);
+        assertThat(trueOnes(reported)).containsExactly("Stalled");
+        assertThat(reported.get(2).reason).isEqualTo("DriftReported");
+        assertThat(reported.get(2).message).contains("reported only");
+
+        NodeRecord.Drift held = new NodeRecord.Drift("power", "ON", "OFF", T0, NodeRecord.Drift.HELD, 3, T0);
+        assertThat(NodeConditions.of(provisioned.toBuilder().drift(held).build(), false, null, null, 4).get(2).reason)
+                .isEqualTo("DriftHeld");
+
+        NodeRecord.Drift healing = new NodeRecord.Drift("power", "ON", "OFF", T0, NodeRecord.Drift.HEALING, 1, T0);
+        assertThat(trueOnes(NodeConditions.of(provisioned.toBuilder().drift(healing).build(), false, null, null, 4)))
+                .containsExactly("Reconciling");
+    }
+
+    @Test
     void transitionTimesChangeOnlyWithTheStatus() {
         var before = NodeConditions.carryTransitionTimes(NodeConditions.of(REGISTERING, false, null, null, 1), null, T0);
         var same = NodeConditions.carryTransitionTimes(NodeConditions.of(REGISTERING, false, null, null, 2), before,

@@ -1,6 +1,7 @@
 package dev.plinth.kubernetes.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
@@ -21,6 +22,17 @@ public class CloudSpec {
     @ValidationRule(value = "self.all(r, self.exists_one(s, s.name == r.name))",
             message = "role names must be unique in a cloud")
     public List<Role> roles;
+
+    @JsonPropertyDescription("what the operator does when a member's machine differs from its spec (powered off,"
+            + " booting from the network, another image checked in): heal (the default) or report; a role's own"
+            + " drift wins")
+    public Drift drift;
+
+    /** The drift policy ({@code dev.plinth.api.DriftPolicy}); lower case as in Git. */
+    public enum Drift {
+        @JsonProperty("heal") HEAL,
+        @JsonProperty("report") REPORT
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Role {
@@ -47,6 +59,9 @@ public class CloudSpec {
         public Rollout rollout;
 
         public HealthCheck healthCheck;
+
+        @JsonPropertyDescription("this role's drift policy: heal or report; default the Cloud's")
+        public Drift drift;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

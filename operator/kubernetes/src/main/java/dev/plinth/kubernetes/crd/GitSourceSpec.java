@@ -3,6 +3,8 @@ package dev.plinth.kubernetes.crd;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -37,4 +39,16 @@ public class GitSourceSpec {
 
     @Default("false")
     public Boolean suspend;
+
+    @Min(0)
+    @JsonPropertyDescription("hold a revision that would take more than this many machines out of service at once"
+            + " (deprovision, wipe, power off, move between roles) until annotated"
+            + " plinth.dev/approve-revision=<commit>; default 10")
+    public Integer holdRemovalsOver;
+
+    @Min(0)
+    @Max(100)
+    @JsonPropertyDescription("hold it also when that is more than this share of the namespace's nodes (2 machines"
+            + " or more); default 50")
+    public Integer holdRemovalsOverPercent;
 }

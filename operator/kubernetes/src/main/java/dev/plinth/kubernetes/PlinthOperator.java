@@ -10,11 +10,15 @@ import dev.plinth.driver.fake.FakeAddressRules;
 import dev.plinth.driver.fake.FakeDriver;
 import dev.plinth.driver.fake.FakeDriverConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The operator process: JOSDK with the BareMetalNode reconciler on the shared core, leader election when asked
@@ -23,6 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class PlinthOperator implements AutoCloseable {
     /** Per probe connection, as standalone's. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    private static final Logger LOG = LoggerFactory.getLogger(PlinthOperator.class);
     /** How long stopping waits for the passes in flight to finish the driver call they are in. */
     public static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
@@ -30,6 +35,8 @@ public final class PlinthOperator implements AutoCloseable {
     private final BareMetalNodeReconciler nodes;
     private final AutoCloseable driver;
     private final KubernetesClient client;
+    /** Set by {@link #close}: the Lease given up then is no reason to exit. */
+    private final AtomicBoolean stopping;
     private MachineStack machines;
     private WebhookServer webhooks;
 
@@ -72,8 +79,9 @@ public final class PlinthOperator implements AutoCloseable {
     }
 
     private PlinthOperator(Operator operator, BareMetalNodeReconciler nodes, AutoCloseable driver,
-            KubernetesClient client) {
+            KubernetesClient client, AtomicBoolean stopping) {
         this.operator = operator;
+        this.stopping = stopping;
         this.nodes = nodes;
         this.driver = driver;
         this.client = client;
@@ -166,6 +174,7 @@ public final class PlinthOperator implements AutoCloseable {
             java.util.function.Function<String, String> probeName) {
         BareMetalNodeReconciler reconciler = new BareMetalNodeReconciler(client, new NodeLifecycle(lifecycle),
                 drivers, rules, Clock.systemUTC(), options.maxSteps(), options.maxWait());
+        AtomicBoolean stopping = new AtomicBoolean();
         self.set(reconciler);
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client)
@@ -183,7 +192,16 @@ public final class PlinthOperator implements AutoCloseable {
                         .withLeaseDuration(options.leaseDuration())
                         .withRenewDeadline(options.leaseDuration().multipliedBy(2).dividedBy(3))
                         .withRetryPeriod(options.leaseDuration().dividedBy(5))
-                        .withExitOnStopLeading(options.exitOnLostLease());
+                        // JOSDK's own exit would call System.exit also when this operator is being stopped, and
+                        // in a shutdown hook (SIGTERM, a pod deleted) that blocks forever: the pod then waits for
+                        // its SIGKILL. So the exit on a lost lease is ours, and skipped while stopping.
+                        .withExitOnStopLeading(false)
+                        .withLeaderCallbacks(new LeaderCallbacks(() -> { }, () -> {
+                            if (options.exitOnLostLease() && !stopping.get()) {
+                                LOG.error("lost the leader Lease: exiting, to restart as a standby");
+                                new Thread(() -> System.exit(1), "plinth-lost-lease").start();
+                            }
+                        }, leader -> { }));
                 if (options.identity() != null) {
                     election.withIdentity(options.identity());
                 }
@@ -220,7 +238,7 @@ public final class PlinthOperator implements AutoCloseable {
         return new PlinthOperator(operator, reconciler, () -> {
             fleet.close();
             driver.close();
-        }, client);
+        }, client, stopping);
     }
 
     public PlinthOperator start() {
@@ -237,6 +255,7 @@ public final class PlinthOperator implements AutoCloseable {
         if (webhooks != null) {
             webhooks.close();
         }
+        stopping.set(true);
         operator.stop();
         driver.close();
     }

@@ -1,6 +1,8 @@
 package dev.plinth.kubernetes;
 
+import dev.plinth.kubernetes.crd.BareMetalNodeResource;
 import dev.plinth.kubernetes.crd.Condition;
+import dev.plinth.kubernetes.crd.DiskImageResource;
 import dev.plinth.kubernetes.crd.GitSourceResource;
 import dev.plinth.kubernetes.crd.GitSourceStatus;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -31,9 +33,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a Git branch's documents to the GitSource's namespace. A revision is applied whole or not at all: every
- * document is first applied as a server-side dry run (schema, CEL rules, conflicts with other field managers);
- * any problem rejects the revision, with file:line, and the previous one stays in force. Then every document is
+ * Applies a Git branch's documents to the GitSource's namespace. A revision is applied whole or not at all: its
+ * documents are checked against each other and the rest of the namespace by standalone's rules
+ * ({@link RevisionCrossCheck}), then every document is applied as a server-side dry run (schema, CEL rules,
+ * conflicts with other field managers); any problem rejects the revision, with file:line, and the previous one
+ * stays in force. Then every document is
  * applied with field manager {@code plinth-gitsource}, and what the GitSource applied before but this revision
  * no longer declares is deleted (only objects carrying its label).
  */
@@ -154,6 +158,16 @@ public final class GitSourceReconciler implements Reconciler<GitSourceResource> 
         var parsed = RevisionDocuments.parse(revision.files(), ns);
         if (!parsed.problems().isEmpty()) {
             return parsed.problems();
+        }
+        // what the documents say about each other and the rest of the namespace (a duplicate MAC, an unknown
+        // image): rejected whole here, as standalone rejects such a revision, not left to stall nodes once applied
+        Set<String> ids = new HashSet<>();
+        parsed.docs().forEach(d -> ids.add(d.id()));
+        List<String> cross = RevisionCrossCheck.problems(revision.files(), ids, ns, owner,
+                client.resources(BareMetalNodeResource.class).inNamespace(ns).list().getItems(),
+                client.resources(DiskImageResource.class).inNamespace(ns).list().getItems());
+        if (!cross.isEmpty()) {
+            return cross;
         }
         List<String> problems = new ArrayList<>();
         for (var doc : parsed.docs()) {

@@ -14,7 +14,10 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The operator process: JOSDK with the BareMetalNode reconciler on the shared core, leader election when asked
@@ -23,6 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class PlinthOperator implements AutoCloseable {
     /** Per probe connection, as standalone's. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    private static final Logger LOG = LoggerFactory.getLogger(PlinthOperator.class);
     /** How long stopping waits for the passes in flight to finish the driver call they are in. */
     public static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
@@ -32,6 +36,8 @@ public final class PlinthOperator implements AutoCloseable {
     private final KubernetesClient client;
     private final Leadership leadership;
     private final boolean elected;
+    /** Set by {@link #close}: the Lease given up then is no reason to exit. */
+    private final AtomicBoolean stopping;
     private MachineStack machines;
     private WebhookServer webhooks;
 
@@ -74,8 +80,9 @@ public final class PlinthOperator implements AutoCloseable {
     }
 
     private PlinthOperator(Operator operator, BareMetalNodeReconciler nodes, AutoCloseable driver,
-            KubernetesClient client, Leadership leadership, boolean elected) {
+            KubernetesClient client, Leadership leadership, boolean elected, AtomicBoolean stopping) {
         this.operator = operator;
+        this.stopping = stopping;
         this.nodes = nodes;
         this.driver = driver;
         this.client = client;
@@ -177,8 +184,21 @@ public final class PlinthOperator implements AutoCloseable {
             java.util.function.Function<String, String> probeName) {
         BareMetalNodeReconciler reconciler = new BareMetalNodeReconciler(client, new NodeLifecycle(lifecycle),
                 drivers, rules, Clock.systemUTC(), options.maxSteps(), options.maxWait());
+        AtomicBoolean stopping = new AtomicBoolean();
         self.set(reconciler);
         Leadership leadership = new Leadership(options.identity());
+        leadership.add(new Leadership.Listener() {
+            @Override
+            public void startedLeading(String previous) {}
+
+            @Override
+            public void stoppedLeading() {
+                if (options.exitOnLostLease() && !stopping.get()) {
+                    LOG.error("lost the leader Lease: exiting, to restart as a standby");
+                    new Thread(() -> System.exit(1), "plinth-lost-lease").start();
+                }
+            }
+        });
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withConcurrentReconciliationThreads(options.workers())
@@ -195,8 +215,12 @@ public final class PlinthOperator implements AutoCloseable {
                         .withLeaseDuration(options.leaseDuration())
                         .withRenewDeadline(options.leaseDuration().multipliedBy(2).dividedBy(3))
                         .withRetryPeriod(options.leaseDuration().dividedBy(5))
-                        .withExitOnStopLeading(options.exitOnLostLease())
-                        // run before JOSDK starts reconciling on the Lease: the agent service loads its registry
+                        // run before JOSDK starts reconciling on the Lease: the agent service loads its registry.
+                        // JOSDK's own exit on a lost Lease would call System.exit also when this operator is being
+                        // stopped, and in a shutdown hook (SIGTERM, a pod deleted) that blocks forever: the pod
+                        // then waits for its SIGKILL. So the exit is ours (a Leadership listener), skipped while
+                        // stopping.
+                        .withExitOnStopLeading(false)
                         .withLeaderCallbacks(leadership.callbacks());
                 if (options.identity() != null) {
                     election.withIdentity(options.identity());
@@ -234,7 +258,7 @@ public final class PlinthOperator implements AutoCloseable {
         return new PlinthOperator(operator, reconciler, () -> {
             fleet.close();
             driver.close();
-        }, client, leadership, options.leaseNamespace() != null);
+        }, client, leadership, options.leaseNamespace() != null, stopping);
     }
 
     public PlinthOperator start() {
@@ -259,6 +283,7 @@ public final class PlinthOperator implements AutoCloseable {
         if (webhooks != null) {
             webhooks.close();
         }
+        stopping.set(true);
         operator.stop();
         driver.close();
     }

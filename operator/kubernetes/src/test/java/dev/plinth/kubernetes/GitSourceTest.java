@@ -111,6 +111,92 @@ class GitSourceTest {
         }
     }
 
+    /**
+     * Problems between documents, and with objects of the namespace the GitSource did not apply, reject the revision
+     * whole with the loader's file:line messages (the rules standalone rejects a commit by), before anything is
+     * applied: the previous revision's objects stay as they were, and the next good commit applies.
+     */
+    @Test
+    void rejectsRevisionsWithCrossObjectProblemsWhole() throws Exception {
+        KubeApi api = KubeApi.get();
+        try (GitDaemonFixture git = GitDaemonFixture.start(); KubernetesClient client = api.client()) {
+            api.installCrds(client);
+            String ns = api.newNamespace(client, "gitx");
+            client.resource(Fixtures.credentials(ns, "bmc", "admin", "pw")).create();
+            // applied by hand: never the GitSource's, but a revision must not take its MAC and may use its image
+            client.resource(Fixtures.node(ns, "handmade", 99, null)).create(); // boot MAC 52:54:00:00:00:63
+            client.resource(Fixtures.image(ns, "by-hand")).create();
+            String c1 = git.commit(Map.of("fleet/images.yaml", IMAGE,
+                    "fleet/nodes.yaml", node("a", "52:54:00:08:00:01", "")), "one node");
+            try (PlinthOperator operator = PlinthOperator.withFakeDriver(client, FakeDriverConfig.INSTANT,
+                    new PlinthOperator.Options(4, null, null, Duration.ofSeconds(30), 20),
+                    BareMetalNodeOperatorTest.LIFECYCLE).start()) {
+                GitSourceResource gs = new GitSourceResource();
+                gs.setMetadata(new ObjectMetaBuilder().withName("fleet").withNamespace(ns).build());
+                gs.setSpec(new GitSourceSpec());
+                gs.getSpec().url = git.url();
+                gs.getSpec().path = "fleet";
+                gs.getSpec().interval = "500ms";
+                client.resource(gs).create();
+                awaitApplied(client, ns, c1);
+                String aVersion = node(client, ns, "a").getMetadata().getAnnotations()
+                        .get(BareMetalNodeReconciler.REVISION);
+                assertThat(aVersion).isEqualTo(c1);
+
+                // (the loader reports at the later document in path order, pointing at the earlier: rack2 > nodes)
+                // c takes a's boot MAC (and so its BMC, which the template derives from the MAC); e names an image
+                // that exists nowhere; g is fine on its own and must not be applied either
+                String c2 = git.commit(Map.of("fleet/rack2.yaml", node("c", "52:54:00:08:00:01", "") + "---\n"
+                        + node("e", "52:54:00:08:00:05", "").replace("{name: centos}", "{name: centoss}") + "---\n"
+                        + node("g", "52:54:00:08:00:06", "")), "duplicate MAC, unknown image");
+                GitSourceResource rejected = awaitAttempted(client, ns, c2);
+                System.out.println("cross-object problems of " + c2 + ":\n  "
+                        + String.join("\n  ", rejected.getStatus().problems));
+                assertThat(rejected.getStatus().lastAppliedRevision).isEqualTo(c1);
+                assertThat(rejected.getStatus().problems).contains(
+                        "fleet/rack2.yaml:6: spec.bootMACAddress: boot MAC address 52:54:00:08:00:01 is already used"
+                                + " by node \"a\" at fleet/nodes.yaml:6: expected every node to have its own boot"
+                                + " MAC address",
+                        "fleet/rack2.yaml:15: spec.image.name: unknown DiskImage \"centoss\": expected the name of a"
+                                + " DiskImage in this revision or namespace \"" + ns + "\"; did you mean"
+                                + " \"centos\"?");
+                assertThat(rejected.getStatus().problems).anySatisfy(p -> assertThat(p)
+                        .startsWith("fleet/rack2.yaml:5: spec.bmc.address: ").contains("node \"a\""));
+                assertThat(rejected.getStatus().conditions).anyMatch(c -> c.type.equals("Stalled")
+                        && c.status.equals("True") && c.reason.equals("Rejected")
+                        && c.message.contains("fleet/rack2.yaml:"));
+                for (String name : new String[] {"c", "e", "g"}) {
+                    assertThat(node(client, ns, name)).as(name).isNull();
+                }
+                assertThat(node(client, ns, "a").getMetadata().getAnnotations())
+                        .containsEntry(BareMetalNodeReconciler.REVISION, c1);
+
+                // a MAC of a node applied by hand: rejected, naming that node
+                String c3 = git.commit(Map.of("fleet/rack2.yaml", node("f", "52:54:00:00:00:63", "")), "MAC taken");
+                GitSourceResource taken = awaitAttempted(client, ns, c3);
+                System.out.println("problems of " + c3 + ": " + taken.getStatus().problems);
+                assertThat(taken.getStatus().lastAppliedRevision).isEqualTo(c1);
+                assertThat(taken.getStatus().problems).containsExactly("fleet/rack2.yaml:6: spec.bootMACAddress:"
+                        + " boot MAC address 52:54:00:00:00:63 is already used by node \"handmade\" in namespace \""
+                        + ns + "\" (not declared by this revision): expected every node to have its own boot MAC"
+                        + " address");
+                assertThat(node(client, ns, "f")).isNull();
+                assertThat(node(client, ns, "handmade").getMetadata().getLabels())
+                        .doesNotContainKey(GitSourceReconciler.OWNER_LABEL);
+
+                // the next good commit applies, its node using the image applied by hand
+                String c4 = git.commit(Map.of("fleet/rack2.yaml", node("c", "52:54:00:08:00:03", "")
+                        .replace("{name: centos}", "{name: by-hand}")), "fixed");
+                awaitApplied(client, ns, c4);
+                GitSourceResource applied = source(client, ns);
+                assertThat(applied.getStatus().problems).isNull();
+                assertThat(node(client, ns, "c").getSpec().image.name).isEqualTo("by-hand");
+                assertThat(node(client, ns, "a").getMetadata().getAnnotations())
+                        .containsEntry(BareMetalNodeReconciler.REVISION, c4);
+            }
+        }
+    }
+
     static BareMetalNodeResource node(KubernetesClient client, String ns, String name) {
         return client.resources(BareMetalNodeResource.class).inNamespace(ns).withName(name).get();
     }

@@ -8,20 +8,23 @@ import dev.plinth.api.DiskImage;
 import dev.plinth.core.fleet.RoleResolver;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Rules that span documents: one namespace per revision, unique names per kind, unique boot MACs and BMC addresses across nodes, image
  * references that resolve, and no node selected by two roles. One hash map per rule keeps this linear in the number
- * of documents (the role rule: in nodes times roles).
+ * of documents (the role rule: in nodes times roles). {@link Neighbours} (operator mode) count for image references,
+ * boot MACs and BMCs; role selectors are checked within the revision only.
  */
 final class CrossChecker {
     private CrossChecker() {}
 
-    static void check(List<Parsed> parsed) {
+    static void check(List<Parsed> parsed, Neighbours neighbours) {
         oneNamespace(parsed);
         overlappingRoles(parsed);
         Map<String, Map<String, Parsed>> namesByKind = new HashMap<>();
@@ -30,17 +33,20 @@ final class CrossChecker {
         for (Parsed p : parsed) {
             uniqueName(namesByKind.computeIfAbsent(p.resource().kind(), k -> new HashMap<>()), p);
             if (p.resource() instanceof BareMetalNode node && node.spec() != null) {
-                uniqueMac(macs, p, node);
-                uniqueBmc(bmcs, p, node);
+                uniqueMac(macs, p, node, neighbours);
+                uniqueBmc(bmcs, p, node, neighbours);
             }
         }
-        Map<String, Parsed> images = namesByKind.getOrDefault(DiskImage.KIND, Map.of());
+        Set<String> images = new HashSet<>(namesByKind.getOrDefault(DiskImage.KIND, Map.of()).keySet());
+        images.addAll(neighbours.images());
+        String scope = neighbours == Neighbours.NONE ? "in this revision"
+                : "in this revision or " + neighbours.where();
         for (Parsed p : parsed) {
             for (Doc.Reference ref : p.doc().references()) {
-                if (!images.containsKey(ref.name())) {
+                if (!images.contains(ref.name())) {
                     p.doc().problem(ref.line(), ref.path(), "unknown DiskImage " + Fields.quote(ref.name())
-                            + ": expected the name of a DiskImage in this revision"
-                            + Suggestions.didYouMean(ref.name(), images.keySet()).replace(": did", "; did"));
+                            + ": expected the name of a DiskImage " + scope
+                            + Suggestions.didYouMean(ref.name(), images).replace(": did", "; did"));
                 }
             }
         }
@@ -133,27 +139,38 @@ final class CrossChecker {
         }
     }
 
-    private static void uniqueMac(Map<String, Parsed> macs, Parsed p, BareMetalNode node) {
+    private static void uniqueMac(Map<String, Parsed> macs, Parsed p, BareMetalNode node, Neighbours neighbours) {
         String mac = node.spec().bootMACAddress();
         if (mac == null) return;
-        Parsed first = macs.putIfAbsent(mac.toLowerCase(Locale.ROOT), p);
-        if (first != null) {
+        String key = mac.toLowerCase(Locale.ROOT);
+        Parsed first = macs.putIfAbsent(key, p);
+        String other = first != null ? nodeAt(first, "spec.bootMACAddress")
+                : neighbour(neighbours, neighbours.macs().get(key));
+        if (other != null) {
             String path = "spec.bootMACAddress";
             p.doc().problem(p.doc().lineOf(path), path, "boot MAC address " + mac + " is already used by "
-                    + nodeAt(first, path) + ": expected every node to have its own boot MAC address");
+                    + other + ": expected every node to have its own boot MAC address");
         }
     }
 
-    private static void uniqueBmc(Map<String, Parsed> bmcs, Parsed p, BareMetalNode node) {
+    private static void uniqueBmc(Map<String, Parsed> bmcs, Parsed p, BareMetalNode node, Neighbours neighbours) {
         if (node.spec().bmc() == null || node.spec().bmc().address() == null) return;
         BmcAddress address = node.spec().bmc().address();
         Parsed first = bmcs.putIfAbsent(address.key(), p);
-        if (first != null) {
+        String other = first != null ? nodeAt(first, "spec.bmc.address")
+                : neighbour(neighbours, neighbours.bmcs().get(address.key()));
+        if (other != null) {
             String path = "spec.bmc.address";
             p.doc().problem(p.doc().lineOf(path), path, "BMC address " + Fields.quote(address.text())
-                    + " reaches the same controller (" + address.key() + ") as " + nodeAt(first, path)
+                    + " reaches the same controller (" + address.key() + ") as " + other
                     + ": expected every node to have its own BMC");
         }
+    }
+
+    /** A node the revision lives beside, named so the user can find it; null for none. */
+    private static String neighbour(Neighbours neighbours, String name) {
+        return name == null ? null : "node " + Fields.quote(name) + " in " + neighbours.where()
+                + " (not declared by this revision)";
     }
 
     private static String nodeAt(Parsed p, String path) {

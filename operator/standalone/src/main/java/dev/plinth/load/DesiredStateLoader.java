@@ -35,6 +35,32 @@ public final class DesiredStateLoader {
      */
     public LoadResult load(String revision, List<SourceFile> files) {
         List<Problem> problems = new ArrayList<>();
+        List<Parsed> parsed = read(files, problems);
+        CrossChecker.check(parsed, Neighbours.NONE);
+        if (!problems.isEmpty()) {
+            return LoadResult.rejected(problems);
+        }
+        return LoadResult.ok(DesiredState.of(revision, parsed.stream().map(Parsed::resource).toList()));
+    }
+
+    /**
+     * Only the rules that span documents (unique boot MACs and BMCs, image references that resolve, roles that do
+     * not overlap), for a host that checks each document by its own schema: the operator, whose API server checks
+     * the CRDs' schema and CEL rules. The documents are read as {@link #load} reads them; a document read only in
+     * part takes part as far as it was read, and its own problems are not returned. {@code neighbours} are the
+     * objects the revision lives beside (operator mode: the rest of its namespace).
+     *
+     * @return the problems, sorted by file and line; empty when the documents agree with each other
+     */
+    public List<Problem> crossDocumentProblems(List<SourceFile> files, Neighbours neighbours) {
+        List<Problem> problems = new ArrayList<>();
+        List<Parsed> parsed = read(files, problems);
+        int ownProblems = problems.size(); // CrossChecker only appends
+        CrossChecker.check(parsed, neighbours);
+        return problems.subList(ownProblems, problems.size()).stream().sorted().toList();
+    }
+
+    private List<Parsed> read(List<SourceFile> files, List<Problem> problems) {
         List<Parsed> parsed = new ArrayList<>();
         for (SourceFile file : files) {
             if (!isYaml(file.path())) continue;
@@ -45,11 +71,7 @@ public final class DesiredStateLoader {
                 if (p != null) parsed.add(p);
             }
         }
-        CrossChecker.check(parsed);
-        if (!problems.isEmpty()) {
-            return LoadResult.rejected(problems);
-        }
-        return LoadResult.ok(DesiredState.of(revision, parsed.stream().map(Parsed::resource).toList()));
+        return parsed;
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.plinth.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.plinth.runtime.Standalone;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +10,7 @@ import org.junit.jupiter.api.Test;
  * documents, counting the objects the revision lives beside; a document's own problems are the API server's.
  */
 class CrossDocumentProblemsTest {
-    private final DesiredStateLoader loader = new DesiredStateLoader(Standalone.bmcSupport("fake"));
+    private final DesiredStateLoader loader = new DesiredStateLoader(BmcSupports.forDriver("fake"));
 
     private static String node(String name, String mac, String bmc, String image) {
         return """

@@ -4,7 +4,6 @@ import dev.plinth.core.Problem;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.plinth.runtime.Standalone;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -175,7 +174,7 @@ class InvalidCorpusTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void rejectsWithOneProblemAtTheOffendingNode(Case c) throws IOException {
-        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport(c.driver()))
+        LoadResult result = new DesiredStateLoader(BmcSupports.forDriver(c.driver()))
                 .load("test", List.of(source(c.file())));
 
         assertThat(result.isOk()).as("loaded although invalid").isFalse();
@@ -191,7 +190,7 @@ class InvalidCorpusTest {
     @Test
     void neverEchoesSecrets() throws IOException {
         for (String file : List.of("inline-password.yaml", "credentials-in-bmc-address.yaml")) {
-            LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi"))
+            LoadResult result = new DesiredStateLoader(BmcSupports.forDriver("ipmi"))
                     .load("test", List.of(source(file)));
             assertThat(result.problems()).isNotEmpty();
             assertThat(result.problems()).allSatisfy(p -> assertThat(p.toString())

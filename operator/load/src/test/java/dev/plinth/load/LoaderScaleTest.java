@@ -4,7 +4,6 @@ import dev.plinth.core.Problem;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.plinth.runtime.Standalone;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -43,7 +42,7 @@ class LoaderScaleTest {
         StringBuilder all = new StringBuilder();
         for (int i = 0; i < NODES; i++) all.append(node(i, i));
 
-        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi")).load("r", List.of(IMAGE, new SourceFile("nodes.yaml",
+        LoadResult result = new DesiredStateLoader(BmcSupports.forDriver("ipmi")).load("r", List.of(IMAGE, new SourceFile("nodes.yaml",
                 all.toString())));
 
         assertThat(result.problems()).isEmpty();
@@ -63,7 +62,7 @@ class LoaderScaleTest {
             }
         }
 
-        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi")).load("r", files);
+        LoadResult result = new DesiredStateLoader(BmcSupports.forDriver("ipmi")).load("r", files);
 
         assertThat(result.problems()).extracting(Problem::path)
                 .containsExactly("spec.bmc.address", "spec.bootMACAddress");

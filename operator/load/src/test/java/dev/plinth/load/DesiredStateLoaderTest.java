@@ -19,7 +19,6 @@ import dev.plinth.api.LabelSelector;
 import dev.plinth.api.ResourceRef;
 import dev.plinth.api.RolloutPolicy;
 import dev.plinth.api.RootDeviceHints;
-import dev.plinth.runtime.Standalone;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DesiredStateLoaderTest {
     private static final String SHA = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     /** The fleet mixes IPMI and Redfish BMCs. */
-    private final DesiredStateLoader loader = new DesiredStateLoader(Standalone.bmcSupport("fake"));
+    private final DesiredStateLoader loader = new DesiredStateLoader(BmcSupports.forDriver("fake"));
 
     private static Path fleet() throws URISyntaxException {
         return Path.of(Objects.requireNonNull(DesiredStateLoaderTest.class.getResource("/valid/fleet")).toURI());
@@ -106,7 +105,7 @@ class DesiredStateLoaderTest {
 
     @Test
     void theAddressIsParsedOnceHereWithTheSchemeInAnyCase() {
-        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi")).load("r", List.of(
+        LoadResult result = new DesiredStateLoader(BmcSupports.forDriver("ipmi")).load("r", List.of(
                 new SourceFile("n.yaml", """
                         apiVersion: plinth.dev/v1alpha1
                         kind: BareMetalNode
@@ -126,7 +125,7 @@ class DesiredStateLoaderTest {
 
     @Test
     void aRedfishNodeMayBootFromVirtualMediaWithAStaticDeployAddress() {
-        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi")).load("r", List.of(
+        LoadResult result = new DesiredStateLoader(BmcSupports.forDriver("ipmi")).load("r", List.of(
                 new SourceFile("n.yaml", """
                         apiVersion: plinth.dev/v1alpha1
                         kind: BareMetalNode
@@ -158,7 +157,7 @@ class DesiredStateLoaderTest {
 
     @Test
     void theSameFleetIsValidForRealMachinesNowThatTheyDriveRedfish() throws Exception {
-        LoadResult result = new DesiredStateLoader(Standalone.bmcSupport("ipmi"))
+        LoadResult result = new DesiredStateLoader(BmcSupports.forDriver("ipmi"))
                 .load("abc123", DesiredStateLoader.readDirectory(fleet()));
         assertThat(result.problems()).isEmpty();
         assertThat(result.state().nodes().get("compute-0").spec().bmc().address().scheme()).isEqualTo("redfish+https");

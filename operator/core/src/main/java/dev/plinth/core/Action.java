@@ -15,6 +15,12 @@ public sealed interface Action {
         }
     }
 
+    /**
+     * Read the machine's inventory from its BMC ({@link dev.plinth.driver.BmcInventory}): when the node is first
+     * seen, before its first deploy, and on demand. Reads only.
+     */
+    record ReadInventory() implements Action {}
+
     record PowerOn() implements Action {}
 
     record PowerOff() implements Action {}

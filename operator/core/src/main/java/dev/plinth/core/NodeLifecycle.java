@@ -14,6 +14,7 @@ import dev.plinth.core.Action.FinishDeploy;
 import dev.plinth.core.Action.ObserveCheckIn;
 import dev.plinth.core.Action.ObserveDeploy;
 import dev.plinth.core.Action.PowerOff;
+import dev.plinth.core.Action.ReadInventory;
 import dev.plinth.core.Action.PowerOn;
 import dev.plinth.core.Action.PrepareDeploy;
 import dev.plinth.core.Action.Reboot;
@@ -92,6 +93,9 @@ public final class NodeLifecycle {
             // the controller stopped during a call that must not be repeated blindly: read back what it did
             return new Act(new Verify(rec.deploy().id()));
         }
+        if (wantsInventory(rec)) {
+            return new Act(new ReadInventory());
+        }
         return switch (rec.state()) {
             // what an adopted node is taken to run, and for which role
             case REGISTERING -> Objects.equals(adoptable(in), rec.deploy().targetImage())
@@ -104,6 +108,33 @@ public final class NodeLifecycle {
             case CLEANING -> decideCleaning(in, rec, now);
             case DEPROVISIONING -> decideDeprovisioning(rec);
             case ERROR -> throw new IllegalStateException("handled above");
+        };
+    }
+
+    // --- the BMC's inventory -----------------------------------------------------------------------------------
+
+    /**
+     * Whether the BMC's description of the machine is read now: once, when the node is first seen (registering),
+     * or, for a record from before inventories were kept, before its first deploy (available) or while it runs
+     * (provisioned). Reads only, so it disturbs nothing; once read it is kept, and read again only on demand.
+     */
+    private static boolean wantsInventory(NodeRecord rec) {
+        return rec.bmcInventory() == null && switch (rec.state()) {
+            case REGISTERING, AVAILABLE, PROVISIONED -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * A failed inventory read: a BMC that does not answer or refuses the credentials fails as any call would (the
+     * power read would too); one that answers but cannot describe the machine does not hold the node up: the
+     * reason is kept as the inventory's, and the node goes on.
+     */
+    private Transition inventoryFailed(NodeRecord rec, Outcome.Failed f, Instant now) {
+        return switch (f.kind()) {
+            case UNREACHABLE, TIMEOUT, AUTHENTICATION, MISSING_CREDENTIALS -> fail(rec, f.kind(), f.message(), now);
+            default -> Transition.now(rec.toBuilder()
+                    .bmcInventory(dev.plinth.driver.BmcInventory.failed(now, "inventory: " + f.message())).build());
         };
     }
 
@@ -601,6 +632,9 @@ public final class NodeLifecycle {
     }
 
     private Transition applyUnchecked(NodeRecord rec, Action action, Outcome outcome, Instant now) {
+        if (action instanceof ReadInventory && outcome instanceof Outcome.Failed f) {
+            return inventoryFailed(rec, f, now);
+        }
         if (outcome instanceof Outcome.Failed f) {
             Transition t = fail(rec, f.kind(), f.message(), now);
             boolean unverified = action instanceof Verify
@@ -620,6 +654,11 @@ public final class NodeLifecycle {
         if (rec.operation().step() == null || rec.state() == PROVISIONED || rec.state() == AVAILABLE) {
             // an idle node's drift check or heal succeeded: the BMC answers again
             b.clearError();
+        }
+        if (action instanceof ReadInventory) {
+            var inv = ((Outcome.Inventoried) outcome).inventory();
+            return Transition.now(b.bmcInventory(inv == null ? dev.plinth.driver.BmcInventory.none(now)
+                    : inv.readAt(now)).build());
         }
         if (action instanceof CheckPower) {
             Outcome.Power p = (Outcome.Power) outcome;

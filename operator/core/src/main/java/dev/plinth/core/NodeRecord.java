@@ -29,6 +29,8 @@ import java.util.Map;
  * @param drift what was last seen to differ from the desired state on the provisioned node, and its heals
  * @param role the Cloud role ({@code cloud/role}, empty for none) the image on its disk was written for; null when
  *     not known (a record from before roles were kept, or an adopted node): then the current one is taken
+ * @param bmcInventory the machine as its BMC last described it; null when not read yet (it is read when the node
+ *     is first seen, before its first deploy, and on demand: not on every pass)
  */
 public record NodeRecord(
         String name,
@@ -45,7 +47,8 @@ public record NodeRecord(
         String message,
         Instant updatedAt,
         Drift drift,
-        String role) {
+        String role,
+        dev.plinth.driver.BmcInventory bmcInventory) {
 
     public NodeRecord {
         drift = drift == null ? Drift.NONE : drift;
@@ -214,6 +217,7 @@ public record NodeRecord(
         private ProvisioningState failedOperation;
         private Drift drift = Drift.NONE;
         private String role;
+        private dev.plinth.driver.BmcInventory bmcInventory;
 
         public Builder(String name) {
             this.name = name;
@@ -257,9 +261,12 @@ public record NodeRecord(
             failedOperation = r.error.failedOperation();
             drift = r.drift;
             role = r.role;
+            bmcInventory = r.bmcInventory;
         }
 
         public Builder role(String v) { role = v; return this; }
+
+        public Builder bmcInventory(dev.plinth.driver.BmcInventory v) { bmcInventory = v; return this; }
 
         public Builder drift(Drift v) { drift = v == null ? Drift.NONE : v; return this; }
 
@@ -314,7 +321,7 @@ public record NodeRecord(
                     new Deploy(deploySerial, deployId, targetImage, deployPhase, bytesWritten, bytesTotal,
                             deployMillis, deploySilentBoots),
                     new Failure(errorCount, errorKind, errorMessage, failedOperation),
-                    message, updatedAt, drift, role);
+                    message, updatedAt, drift, role, bmcInventory);
         }
     }
 }

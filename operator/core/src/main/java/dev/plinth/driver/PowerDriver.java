@@ -30,6 +30,14 @@ public interface PowerDriver {
                 + node.bmc().address().scheme() + "://) has no virtual media");
     }
 
+    /**
+     * The machine as the BMC describes it (model, serial, CPUs, memory, NICs, disks), read without disturbing it;
+     * empty for a driver whose protocol has none. Parts the BMC does not serve are left out, not failed.
+     */
+    default java.util.Optional<BmcInventory> inventory(NodeTarget node) throws DriverException {
+        return java.util.Optional.empty();
+    }
+
     /** Empties the machine's virtual CD drive; nothing to do when it is empty. */
     default void ejectMedia(NodeTarget node) throws DriverException {
         throw new DriverException(FailureKind.UNSUPPORTED, "the BMC of node " + node.name() + " ("

@@ -65,4 +65,9 @@ public final class SchemePowerDriver implements PowerDriver {
     public void ejectMedia(NodeTarget node) throws DriverException {
         of(node).ejectMedia(node);
     }
+
+    @Override
+    public Optional<BmcInventory> inventory(NodeTarget node) throws DriverException {
+        return of(node).inventory(node);
+    }
 }

@@ -32,6 +32,9 @@ public final class ActionExecutor {
             return new Outcome.Power(power.powerState(node), power.bootDevice(node).orElse(null),
                     c.provenImage() ? drivers.deploy().provenImage(node).orElse(null) : null);
         }
+        if (action instanceof Action.ReadInventory) {
+            return new Outcome.Inventoried(power.inventory(node).orElse(null));
+        }
         if (action instanceof Action.Verify v) {
             var state = power.powerState(node);
             var device = power.bootDevice(node).orElse(null);

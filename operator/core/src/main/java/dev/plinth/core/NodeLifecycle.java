@@ -81,7 +81,9 @@ public final class NodeLifecycle {
         var spec = in.node().spec();
         if (!spec.bmc().equals(rec.bmc()) || !spec.bootMACAddress().equals(rec.bootMACAddress())) {
             // remember how to reach the machine, for after it is removed from the desired state
-            return new Persist(rec.toBuilder().bmc(spec.bmc()).bootMACAddress(spec.bootMACAddress()).build());
+            // another BMC (or system) may be another machine: its inventory is read again
+            return new Persist(rec.toBuilder().bmc(spec.bmc()).bootMACAddress(spec.bootMACAddress())
+                    .bmcInventory(spec.bmc().equals(rec.bmc()) ? rec.bmcInventory() : null).build());
         }
         if (rec.state() == ERROR) {
             return decideError(in, rec, now);
@@ -267,6 +269,10 @@ public final class NodeLifecycle {
                     ? beginCleaning(rec, now) : idle(rec, AVAILABLE);
         };
         retry.clearError().specFingerprint(in.fingerprint());
+        if (retry.build().state() == REGISTERING) {
+            // registered again as if new: what its BMC says is read again too (the first read may have failed)
+            retry.bmcInventory(null);
+        }
         if (specChanged) {
             retry.errorCount(0);
         }

@@ -119,4 +119,18 @@ class InventoryLifecycleTest {
         assertThat(lifecycle.decide(in, deploying, now)).as("never in the middle of an operation")
                 .isNotEqualTo(new Act(new Action.ReadInventory()));
     }
+
+    @Test
+    void anotherBmcAddressIsReadAgain() {
+        NodeRecord read = lifecycle.apply(registering(), new Action.ReadInventory(), new Outcome.Inventoried(R650),
+                now).next();
+        BareMetalNode moved = new BareMetalNode(node.metadata(), new dev.plinth.api.BareMetalNodeSpec(
+                dev.plinth.api.BmcSpec.of("redfish+https://10.0.0.99/redfish/v1/Systems/1", "bmc-secret", false),
+                node.spec().bootMACAddress(), true, null, dev.plinth.api.RootDeviceHints.NONE));
+        NodeInput movedIn = new NodeInput(moved.name(), moved, centos, ImageAvailability.READY);
+        NodeRecord next = ((Persist) lifecycle.decide(movedIn, read, now)).next();
+        assertThat(next.bmc()).isEqualTo(moved.spec().bmc());
+        assertThat(next.bmcInventory()).isNull();
+        assertThat(lifecycle.decide(movedIn, next, now)).isEqualTo(new Act(new Action.ReadInventory()));
+    }
 }

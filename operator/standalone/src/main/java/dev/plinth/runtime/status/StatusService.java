@@ -118,22 +118,23 @@ public final class StatusService {
 
     public Optional<NodeView> node(String name, int events) {
         return controller.record(name).map(r -> view(controller.desired(), controller.plan(), r,
-                store.events(name, events), inventories.apply(name).orElse(null)));
+                store.events(name, events), inventories.apply(name).orElse(null), true));
     }
 
     private static NodeView view(DesiredState d, FleetPlanner.FleetPlan plan, NodeRecord r,
             List<dev.plinth.store.NodeEvent> events) {
-        return view(d, plan, r, events, null);
+        return view(d, plan, r, events, null, false);
     }
 
     /** {@code desiredImage}: what the fleet plan tells the node to run now (its own, or its role's rollout's). */
     private static NodeView view(DesiredState d, FleetPlanner.FleetPlan plan, NodeRecord r,
-            List<dev.plinth.store.NodeEvent> events, Inventory inventory) {
+            List<dev.plinth.store.NodeEvent> events, Inventory inventory, boolean detailed) {
         BareMetalNode n = d.nodes().get(r.name());
         DiskImage desiredImage = n == null ? null : plan.images().get(r.name());
         boolean settled = n != null && Settled.settled(r, desiredImage, n.spec().online());
-        return NodeView.of(r, n != null, n != null && n.spec().online(),
-                desiredImage == null ? null : desiredImage.name(), settled, events, inventory);
+        String image = desiredImage == null ? null : desiredImage.name();
+        return detailed ? NodeView.detailed(r, n != null, n != null && n.spec().online(), image, settled, events,
+                inventory) : NodeView.of(r, n != null, n != null && n.spec().online(), image, settled, events);
     }
 
     public record ImageView(String name, String url, String checksum, String format, String compression,

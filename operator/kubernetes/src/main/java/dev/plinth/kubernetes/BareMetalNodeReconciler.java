@@ -487,10 +487,11 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
                         inventories.apply(NodeKey.of(node)).map(i -> String.valueOf(i.at())).orElse(null));
     }
 
-    /** {@code status} with the node's latest hardware inventory. */
-    private BareMetalNodeStatus withInventory(BareMetalNodeResource node, BareMetalNodeStatus status) {
+    /** {@code status} with the node's latest hardware inventory: the ramdisk's, and the BMC's from the record. */
+    private BareMetalNodeStatus withInventory(BareMetalNodeResource node, NodeRecord rec,
+            BareMetalNodeStatus status) {
         status.inventory = dev.plinth.kubernetes.crd.InventoryStatus.of(
-                inventories.apply(NodeKey.of(node)).orElse(null));
+                inventories.apply(NodeKey.of(node)).orElse(null), rec == null ? null : rec.bmcInventory());
         return status;
     }
 
@@ -509,7 +510,7 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
                         before == null ? null : before.conditions, clock.instant()),
                 generation, before == null ? null : before.credentialsVersion, revisionOf(node));
         if (news) {
-            statusWriter.apply(node, withInventory(node, status));
+            statusWriter.apply(node, withInventory(node, rec, status));
             events.record(node, "Warning", reason, problem, clock.instant());
         }
         // cross-object problems heal when the other object changes, which wakes the node; the delay is a backstop
@@ -566,7 +567,7 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
             var conditions = NodeConditions.carryTransitionTimes(
                     NodeConditions.of(rec, settled, null, null, generation), previous, clock.instant());
             previous = conditions;
-            statusWriter.apply(node, withInventory(node, NodeStatusWriter.statusOf(rec, conditions, generation,
+            statusWriter.apply(node, withInventory(node, rec, NodeStatusWriter.statusOf(rec, conditions, generation,
                     credentialsVersion, revisionOf(node))));
             wrote = true;
         }

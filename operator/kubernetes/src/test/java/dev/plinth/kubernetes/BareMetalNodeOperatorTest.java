@@ -79,6 +79,15 @@ class BareMetalNodeOperatorTest {
         assertThat(s.state).isEqualTo("PROVISIONED");
         assertThat(s.image).isEqualTo("centos");
         assertThat(s.power).isEqualTo("ON");
+        // the BMC's inventory, read when the node was first seen, through the real API server's schema
+        assertThat(s.inventory.bmc.manufacturer).isEqualTo(dev.plinth.kubernetes.testing.CheckingPower.MANUFACTURER);
+        assertThat(s.inventory.bmc.memoryBytes).isEqualTo(1L << 30);
+        assertThat(s.inventory.bmc.nics).singleElement().satisfies(nic -> {
+            assertThat(nic.mac).isEqualTo(n.getSpec().bootMACAddress);
+            assertThat(nic.speedMbps).isEqualTo(1000);
+        });
+        assertThat(s.inventory.bmc.unavailable).containsExactly("Storage: not offered");
+        assertThat(s.inventory.deployId).as("no deploy ramdisk with the FAKE driver").isNull();
         assertThat(s.observedGeneration).isEqualTo(n.getMetadata().getGeneration());
         assertThat(n.getMetadata().getFinalizers()).contains(BareMetalNodeReconciler.FINALIZER);
         assertThat(n.getMetadata().getManagedFields())

@@ -23,7 +23,14 @@ public sealed interface Action {
 
     record PowerOn() implements Action {}
 
+    /** Forced off: the machine loses power at once. */
     record PowerOff() implements Action {}
+
+    /**
+     * Ask the running OS to shut down (Redfish GracefulShutdown, IPMI soft off: ACPI). The machine may take a while,
+     * or ignore it: the lifecycle reads the power back and forces it off after {@link LifecycleConfig#shutdownTimeout}.
+     */
+    record Shutdown() implements Action {}
 
     /** Boot afresh: power-cycle when on, power on when off. */
     record Reboot() implements Action {}

@@ -11,6 +11,15 @@ public interface PowerDriver {
 
     void powerOff(NodeTarget node) throws DriverException;
 
+    /**
+     * Asks the running OS to shut down (ACPI) and returns at once: the machine may take a while, or ignore it.
+     * Nothing to do when it is off. UNSUPPORTED where the BMC cannot ask.
+     */
+    default void shutdown(NodeTarget node) throws DriverException {
+        throw new DriverException(FailureKind.UNSUPPORTED, "the BMC of node " + node.name() + " ("
+                + node.bmc().address().scheme() + "://) cannot ask the OS to shut down");
+    }
+
     /** Power-cycles a running machine, or powers on a stopped one, so that it boots afresh. */
     void reboot(NodeTarget node) throws DriverException;
 

@@ -42,6 +42,11 @@ public final class SchemePowerDriver implements PowerDriver {
     }
 
     @Override
+    public void shutdown(NodeTarget node) throws DriverException {
+        of(node).shutdown(node);
+    }
+
+    @Override
     public void reboot(NodeTarget node) throws DriverException {
         of(node).reboot(node);
     }

@@ -49,6 +49,8 @@ public final class ActionExecutor {
             power.powerOn(node);
         } else if (action instanceof Action.PowerOff) {
             power.powerOff(node);
+        } else if (action instanceof Action.Shutdown) {
+            power.shutdown(node);
         } else if (action instanceof Action.Reboot) {
             power.reboot(node);
         } else if (action instanceof Action.SetBootDevice s) {

@@ -30,6 +30,9 @@ public final class NodeEvents {
     /** A drift no longer seen: healed, or put right by someone else. */
     public static final String DRIFT_RESOLVED = "DriftResolved";
 
+    /** A running OS was asked to shut down, and how it ended: shut down, or forced off. */
+    public static final String SHUTDOWN = "Shutdown";
+
     /** The machine's inventory was read from its BMC (what it says, and what the BMC did not serve). */
     public static final String INVENTORY = "Inventory";
 
@@ -63,6 +66,9 @@ public final class NodeEvents {
                 type = ERROR;
                 message += ": " + after.error().message() + " (" + after.error().kind() + ")";
             }
+        } else if ((before.shutdown() == null) != (after.shutdown() == null)) {
+            type = SHUTDOWN;
+            message = after.message();
         } else if (newDrift(before, after)) {
             type = DRIFT;
             message = after.message();

@@ -132,6 +132,8 @@ class LifecycleTableTest {
         if (action instanceof Action.ReadInventory) {
             // what the inventory says changes no move (InventoryLifecycleTest has the cases)
             successes = List.of(new Outcome.Inventoried(null));
+        } else if (action instanceof Action.Shutdown) {
+            successes = List.of(Outcome.DONE, Outcome.failed(FailureKind.UNSUPPORTED, "no GracefulShutdown"));
         } else if (action instanceof CheckPower) {
             successes = List.of(new Outcome.Power(PowerState.OFF, BootDevice.DISK),
                     new Outcome.Power(PowerState.ON, BootDevice.PXE),

@@ -65,6 +65,12 @@ public final class CheckingPower implements PowerDriver {
         return machines.bootDevice(node);
     }
 
+    @Override
+    public void shutdown(NodeTarget node) throws DriverException {
+        login(node);
+        machines.shutdown(node);
+    }
+
     /** What this BMC says made the machine. */
     public static final String MANUFACTURER = "Plinth test BMC (CheckingPower)";
 

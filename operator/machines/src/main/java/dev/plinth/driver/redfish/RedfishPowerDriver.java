@@ -79,7 +79,11 @@ public final class RedfishPowerDriver implements PowerDriver, AutoCloseable {
         }
     }
 
-    /** Asks the OS to shut down (ACPI); the machine may take a while, or ignore it. */
+    /**
+     * Asks the OS to shut down ({@code GracefulShutdown}: ACPI); the machine may take a while, or ignore it. A system
+     * that does not offer it fails as UNSUPPORTED (the lifecycle then forces it off).
+     */
+    @Override
     public void shutdown(NodeTarget node) throws DriverException {
         SystemView s = system(node);
         if (power(s.body()) != PowerState.OFF) {

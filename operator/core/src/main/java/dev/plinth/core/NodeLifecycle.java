@@ -100,7 +100,7 @@ public final class NodeLifecycle {
             // a graceful shutdown runs to its end (off, or forced off) before anything else is done
             return continueShutdown(rec, now);
         }
-        if (wantsInventory(rec)) {
+        if (wantsInventory(rec) || inspectionAsked(in, rec)) {
             return new Act(new ReadInventory());
         }
         return switch (rec.state()) {
@@ -162,6 +162,22 @@ public final class NodeLifecycle {
     private static boolean wantsInventory(NodeRecord rec) {
         return rec.bmcInventory() == null && switch (rec.state()) {
             case REGISTERING, AVAILABLE, PROVISIONED -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * An inspection asked for on demand after the last reading: the BMC is read again, in any state but in the
+     * middle of an operation (reads only, so a running machine is not disturbed). Served once: the reading it
+     * makes is newer than the request.
+     */
+    private static boolean inspectionAsked(NodeInput in, NodeRecord rec) {
+        Instant asked = in.inspectRequested();
+        if (asked == null || rec.bmcInventory() == null || !rec.bmcInventory().at().isBefore(asked)) {
+            return false;
+        }
+        return rec.operation().step() == null && switch (rec.state()) {
+            case AVAILABLE, PROVISIONED -> true;
             default -> false;
         };
     }

@@ -133,4 +133,36 @@ class InventoryLifecycleTest {
         assertThat(next.bmcInventory()).isNull();
         assertThat(lifecycle.decide(movedIn, next, now)).isEqualTo(new Act(new Action.ReadInventory()));
     }
+
+    @Test
+    void anInspectionAskedOnDemandReadsTheBmcAgainOnceWhenIdle() {
+        NodeRecord read = lifecycle.apply(registering(), new Action.ReadInventory(), new Outcome.Inventoried(R650),
+                now).next();
+        NodeRecord available = lifecycle.apply(read, new Action.CheckPower(),
+                new Outcome.Power(PowerState.OFF, BootDevice.DISK), now).next();
+        NodeInput bare = new NodeInput(node.name(), Resources.node("compute-0", 0, null, true), null,
+                ImageAvailability.READY);
+        NodeRecord idle = available.toBuilder().message(NodeLifecycle.NO_IMAGE).specFingerprint(bare.fingerprint())
+                .build();
+        assertThat(lifecycle.decide(bare, idle, now.plusSeconds(1))).isInstanceOf(Decision.Wait.class);
+
+        Instant asked = now.plusSeconds(30);
+        NodeInput inspect = bare.withInspectRequested(asked);
+        assertThat(lifecycle.decide(inspect, idle, asked)).isEqualTo(new Act(new Action.ReadInventory()));
+        NodeRecord again = lifecycle.apply(idle, new Action.ReadInventory(), new Outcome.Inventoried(R650),
+                asked.plusSeconds(1)).next();
+        assertThat(again.bmcInventory().at()).isEqualTo(asked.plusSeconds(1));
+        assertThat(lifecycle.decide(inspect, again, asked.plusSeconds(2))).as("served once")
+                .isNotEqualTo(new Act(new Action.ReadInventory()));
+
+        // in the middle of an operation it waits for the operation's end
+        NodeRecord deploying = idle.toBuilder().state(ProvisioningState.PROVISIONING).step(Step.WRITE_IMAGE)
+                .stepStartedAt(now).deployId("d-1").build();
+        assertThat(lifecycle.decide(input(centos).withInspectRequested(asked), deploying, asked))
+                .isNotEqualTo(new Act(new Action.ReadInventory()));
+    }
+
+    private NodeInput input(DiskImage image) {
+        return new NodeInput(node.name(), node, image, ImageAvailability.READY);
+    }
 }

@@ -236,6 +236,19 @@ class StatusServiceTest {
         assertThat(status.nodes()).allSatisfy(v -> assertThat(v.inventory()).isNull());
     }
 
+    @Test
+    void anInspectionSaysWhenItIsMadeAndThatARunningMachineIsNotRebooted() {
+        NodeRecord idle = new NodeRecord.Builder("n1").state(ProvisioningState.AVAILABLE).build();
+        assertThat(StatusService.inspectMessage(idle)).isEqualTo("the BMC's inventory of node n1 is read again at"
+                + " its next pass (now); the deploy ramdisk's hardware report comes with the node's next deploy (an"
+                + " inspection boot on demand is not built yet)");
+        NodeRecord running = idle.toBuilder().state(ProvisioningState.PROVISIONED).build();
+        assertThat(StatusService.inspectMessage(running)).contains("is not rebooted for an inspection");
+        NodeRecord deploying = idle.toBuilder().state(ProvisioningState.PROVISIONING)
+                .step(dev.plinth.core.Step.WRITE_IMAGE).build();
+        assertThat(StatusService.inspectMessage(deploying)).contains("once its PROVISIONING operation is over");
+    }
+
     private static String image(String name) {
         return """
                 apiVersion: plinth.dev/v1alpha1

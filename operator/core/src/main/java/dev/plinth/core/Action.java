@@ -15,9 +15,22 @@ public sealed interface Action {
         }
     }
 
+    /**
+     * Read the machine's inventory from its BMC ({@link dev.plinth.driver.BmcInventory}): when the node is first
+     * seen, before its first deploy, and on demand. Reads only.
+     */
+    record ReadInventory() implements Action {}
+
     record PowerOn() implements Action {}
 
+    /** Forced off: the machine loses power at once. */
     record PowerOff() implements Action {}
+
+    /**
+     * Ask the running OS to shut down (Redfish GracefulShutdown, IPMI soft off: ACPI). The machine may take a while,
+     * or ignore it: the lifecycle reads the power back and forces it off after {@link LifecycleConfig#shutdownTimeout}.
+     */
+    record Shutdown() implements Action {}
 
     /** Boot afresh: power-cycle when on, power on when off. */
     record Reboot() implements Action {}

@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param pollInterval how often a waiting step re-reads progress when no driver event wakes it
  * @param bootTimeout how long a boot into the deploy ramdisk may stay silent (no report from the ramdisk) before it
  *     is made again; far shorter than {@code writeTimeout}, so a lost boot costs minutes, not the whole write timeout
+ * @param shutdownTimeout how long a running OS asked to shut down (ACPI) may take before it is forced off
  */
 public record LifecycleConfig(
         int stepAttempts,
@@ -25,20 +26,38 @@ public record LifecycleConfig(
         Duration checkInTimeout,
         Duration driftInterval,
         Duration pollInterval,
-        Duration bootTimeout) {
+        Duration bootTimeout,
+        Duration shutdownTimeout) {
 
     /** The default boot timeout: firmware, iPXE, kernel and DHCP of a slow server take a few minutes at most. */
     public static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofMinutes(5);
 
+    /** The default shutdown timeout, as Ironic's soft power off: an OS that takes longer is forced off. */
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
+
     public static final LifecycleConfig DEFAULT = new LifecycleConfig(5, Duration.ofSeconds(2),
             Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMinutes(30), Duration.ofMinutes(30),
-            Duration.ofMinutes(15), Duration.ofSeconds(60), Duration.ofSeconds(5), DEFAULT_BOOT_TIMEOUT);
+            Duration.ofMinutes(15), Duration.ofSeconds(60), Duration.ofSeconds(5), DEFAULT_BOOT_TIMEOUT,
+            DEFAULT_SHUTDOWN_TIMEOUT);
 
     public LifecycleConfig {
         if (bootTimeout.compareTo(writeTimeout) > 0) {
             throw new IllegalArgumentException("bootTimeout " + bootTimeout + " is longer than writeTimeout "
                     + writeTimeout + ": a silent boot must be retried before the write times out");
         }
+    }
+
+    /** With the default shutdown timeout. */
+    public LifecycleConfig(int stepAttempts, Duration stepBackoff, Duration maxStepBackoff, Duration errorBackoff,
+            Duration maxErrorBackoff, Duration writeTimeout, Duration checkInTimeout, Duration driftInterval,
+            Duration pollInterval, Duration bootTimeout) {
+        this(stepAttempts, stepBackoff, maxStepBackoff, errorBackoff, maxErrorBackoff, writeTimeout, checkInTimeout,
+                driftInterval, pollInterval, bootTimeout, DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    public LifecycleConfig withShutdownTimeout(Duration timeout) {
+        return new LifecycleConfig(stepAttempts, stepBackoff, maxStepBackoff, errorBackoff, maxErrorBackoff,
+                writeTimeout, checkInTimeout, driftInterval, pollInterval, bootTimeout, timeout);
     }
 
     /** Without a boot timeout: the default one, or the write timeout when that is shorter. */

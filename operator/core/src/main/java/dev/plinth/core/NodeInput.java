@@ -18,14 +18,28 @@ import dev.plinth.api.DriftPolicy;
  * @param checkIn whether a deploy waits for the written OS to check in before it counts as done (its role's
  *     {@code healthCheck.checkIn}; true for a node in no role). False: the deploy is done once the machine was
  *     rebooted into its disk, and the role's health gate waits only for its probes
+ * @param inspectRequested when someone last asked for the node to be inspected on demand ({@code plinth inspect},
+ *     the {@code plinth.dev/inspect} annotation); null when nobody did. A request newer than the node's last
+ *     inventory reading has the BMC read again
  */
 public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
-        DriftPolicy drift, String role, DisruptionGate gate, boolean checkIn) {
+        DriftPolicy drift, String role, DisruptionGate gate, boolean checkIn, java.time.Instant inspectRequested) {
 
     public NodeInput {
         drift = drift == null ? DriftPolicy.HEAL : drift;
         role = role == null ? "" : role;
         gate = gate == null ? DisruptionGate.FREE : gate;
+    }
+
+    /** No inspection asked for. */
+    public NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
+            DriftPolicy drift, String role, DisruptionGate gate, boolean checkIn) {
+        this(name, node, image, imageAvailability, drift, role, gate, checkIn, null);
+    }
+
+    /** The same input, with an inspection asked for at {@code at} (null: none). */
+    public NodeInput withInspectRequested(java.time.Instant at) {
+        return new NodeInput(name, node, image, imageAvailability, drift, role, gate, checkIn, at);
     }
 
     /** Waiting for the check-in, as every node does unless its role says otherwise. */

@@ -14,6 +14,8 @@ import dev.plinth.core.Action.FinishDeploy;
 import dev.plinth.core.Action.ObserveCheckIn;
 import dev.plinth.core.Action.ObserveDeploy;
 import dev.plinth.core.Action.PowerOff;
+import dev.plinth.core.Action.ReadInventory;
+import dev.plinth.core.Action.Shutdown;
 import dev.plinth.core.Action.PowerOn;
 import dev.plinth.core.Action.PrepareDeploy;
 import dev.plinth.core.Action.Reboot;
@@ -80,7 +82,9 @@ public final class NodeLifecycle {
         var spec = in.node().spec();
         if (!spec.bmc().equals(rec.bmc()) || !spec.bootMACAddress().equals(rec.bootMACAddress())) {
             // remember how to reach the machine, for after it is removed from the desired state
-            return new Persist(rec.toBuilder().bmc(spec.bmc()).bootMACAddress(spec.bootMACAddress()).build());
+            // another BMC (or system) may be another machine: its inventory is read again
+            return new Persist(rec.toBuilder().bmc(spec.bmc()).bootMACAddress(spec.bootMACAddress())
+                    .bmcInventory(spec.bmc().equals(rec.bmc()) ? rec.bmcInventory() : null).build());
         }
         if (rec.state() == ERROR) {
             return decideError(in, rec, now);
@@ -91,6 +95,13 @@ public final class NodeLifecycle {
         if (rec.operation().inFlight() != null) {
             // the controller stopped during a call that must not be repeated blindly: read back what it did
             return new Act(new Verify(rec.deploy().id()));
+        }
+        if (rec.shutdown() != null) {
+            // a graceful shutdown runs to its end (off, or forced off) before anything else is done
+            return continueShutdown(rec, now);
+        }
+        if (wantsInventory(rec) || inspectionAsked(in, rec)) {
+            return new Act(new ReadInventory());
         }
         return switch (rec.state()) {
             // what an adopted node is taken to run, and for which role
@@ -107,9 +118,90 @@ public final class NodeLifecycle {
         };
     }
 
+    // --- graceful shutdown ---------------------------------------------------------------------------------------
+
+    /**
+     * Before a provisioned (or available) machine that is on is powered off or rebooted into the ramdisk, its OS
+     * is asked to shut down, as Ironic's soft power off: a clean shutdown keeps its filesystems (and whatever it
+     * serves) consistent. The operation begins once it is off. A machine already off, or not read as on, is not.
+     */
+    private static Decision shutDownFirst(NodeRecord rec, java.util.function.Supplier<Decision> then) {
+        boolean mayRunAnOs = (rec.state() == PROVISIONED || rec.state() == AVAILABLE)
+                && rec.power().state() == PowerState.ON;
+        return mayRunAnOs ? new Act(new Shutdown()) : then.get();
+    }
+
+    /** A shutdown asked for: the power is read every poll interval until off; past the deadline, forced off. */
+    private Decision continueShutdown(NodeRecord rec, Instant now) {
+        NodeRecord.Shutdown sd = rec.shutdown();
+        if (!now.isBefore(sd.deadline())) {
+            return new Act(new PowerOff());
+        }
+        Instant read = rec.power().checkedAt();
+        Instant due = read == null || !read.isAfter(sd.since()) ? now : read.plus(config.pollInterval());
+        if (now.isBefore(due)) {
+            return waitUntil(due.isAfter(sd.deadline()) ? sd.deadline() : due, now);
+        }
+        return new Act(new CheckPower());
+    }
+
+    /** The message of a machine whose OS was asked to shut down. */
+    public static final String SHUTTING_DOWN = "asked the OS to shut down (graceful); forced off if still on after ";
+    /** The message of a machine whose OS shut down when asked. */
+    public static final String SHUT_DOWN = "the OS shut down when asked (graceful), in ";
+    /** The message of a machine forced off after (or instead of) a graceful shutdown. */
+    public static final String FORCED_OFF = "forced off: ";
+
+    // --- the BMC's inventory -----------------------------------------------------------------------------------
+
+    /**
+     * Whether the BMC's description of the machine is read now: once, when the node is first seen (registering),
+     * or, for a record from before inventories were kept, before its first deploy (available) or while it runs
+     * (provisioned). Reads only, so it disturbs nothing; once read it is kept, and read again only on demand.
+     */
+    private static boolean wantsInventory(NodeRecord rec) {
+        return rec.bmcInventory() == null && switch (rec.state()) {
+            case REGISTERING, AVAILABLE, PROVISIONED -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * An inspection asked for on demand after the last reading: the BMC is read again, in any state but in the
+     * middle of an operation (reads only, so a running machine is not disturbed). Served once: the reading it
+     * makes is newer than the request.
+     */
+    private static boolean inspectionAsked(NodeInput in, NodeRecord rec) {
+        Instant asked = in.inspectRequested();
+        if (asked == null || rec.bmcInventory() == null || !rec.bmcInventory().at().isBefore(asked)) {
+            return false;
+        }
+        return rec.operation().step() == null && switch (rec.state()) {
+            case AVAILABLE, PROVISIONED -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * A failed inventory read: a BMC that does not answer or refuses the credentials fails as any call would (the
+     * power read would too); one that answers but cannot describe the machine does not hold the node up: the
+     * reason is kept as the inventory's, and the node goes on.
+     */
+    private Transition inventoryFailed(NodeRecord rec, Outcome.Failed f, Instant now) {
+        return switch (f.kind()) {
+            case UNREACHABLE, TIMEOUT, AUTHENTICATION, MISSING_CREDENTIALS -> fail(rec, f.kind(), f.message(), now);
+            default -> Transition.now(rec.toBuilder()
+                    .bmcInventory(dev.plinth.driver.BmcInventory.failed(now, "inventory: " + f.message())).build());
+        };
+    }
+
     // --- leaving the fleet -------------------------------------------------------------------------------------
 
     private Decision leave(NodeInput in, NodeRecord rec, Instant now) {
+        if (rec.shutdown() != null) {
+            return rec.operation().notBefore() != null && now.isBefore(rec.operation().notBefore())
+                    ? waitUntil(rec.operation().notBefore(), now) : continueShutdown(rec, now);
+        }
         boolean neverManaged = rec.state() == REGISTERING
                 || (rec.state() == ERROR && rec.error().failedOperation() == REGISTERING);
         if (neverManaged) {
@@ -130,7 +222,7 @@ public final class NodeLifecycle {
             return waitUntil(rec.operation().notBefore(), now);
         }
         if (holdsTenant(rec)) {
-            return new Persist(beginCleaning(rec, now).specFingerprint("").build());
+            return shutDownFirst(rec, () -> new Persist(beginCleaning(rec, now).specFingerprint("").build()));
         }
         return new Persist(begin(rec, DEPROVISIONING, now).specFingerprint("").build());
     }
@@ -236,6 +328,10 @@ public final class NodeLifecycle {
                     ? beginCleaning(rec, now) : idle(rec, AVAILABLE);
         };
         retry.clearError().specFingerprint(in.fingerprint());
+        if (retry.build().state() == REGISTERING) {
+            // registered again as if new: what its BMC says is read again too (the first read may have failed)
+            retry.bmcInventory(null);
+        }
         if (specChanged) {
             retry.errorCount(0);
         }
@@ -255,9 +351,10 @@ public final class NodeLifecycle {
         if (!rec.message().equals(NO_IMAGE)) {
             return new Persist(rec.toBuilder().message(NO_IMAGE).build());
         }
-        // A node with nothing to run stays off: it would only network-boot into nothing.
+        // A node with nothing to run stays off: it would only network-boot into nothing. Whatever runs on it (an OS
+        // found there) is asked to shut down first.
         if (rec.power().state() == PowerState.ON) {
-            return new Act(new PowerOff());
+            return new Act(new Shutdown());
         }
         return checkOrWait(rec, now);
     }
@@ -366,7 +463,7 @@ public final class NodeLifecycle {
 
     private Decision decideProvisioned(NodeInput in, NodeRecord rec, Instant now) {
         if (in.image() == null) {
-            return new Persist(beginCleaning(rec, now).build());
+            return shutDownFirst(rec, () -> new Persist(beginCleaning(rec, now).build()));
         }
         if (rec.role() == null) {
             // not known (a record from before roles were kept, an adopted node): what it is now is what it runs for
@@ -378,7 +475,8 @@ public final class NodeLifecycle {
                 return waitWithMessage(rec, "moving from " + roleName(rec.role()) + " to " + roleName(in.role())
                         + ": " + in.gate().blocked());
             }
-            return new Persist(beginCleaning(rec, now).message(movedMessage(in, rec)).build());
+            return shutDownFirst(rec, () -> new Persist(beginCleaning(rec, now).message(movedMessage(in, rec))
+                    .build()));
         }
         if (!ImageRef.of(in.image()).equals(rec.image())) {
             NodeRecord.Drift d = rec.drift();
@@ -386,14 +484,14 @@ public final class NodeLifecycle {
                 // the running OS proved another image than the one Git still asks for: drift, not a change in Git;
                 // the re-image waits while its role cannot spare a node in service
                 return drift(in, rec, d, now, () -> in.gate().blocked() == null
-                        ? new Persist(beginProvisioning(rec, in, now))
+                        ? shutDownFirst(rec, () -> new Persist(beginProvisioning(rec, in, now)))
                         : waitWithMessage(rec, DRIFT + d + "; healing: " + in.gate().blocked()));
             }
             if (!in.imageAvailability().ready()) {
                 return waitWithMessage(rec, "keeps image " + rec.image().name() + " until image "
                         + in.image().name() + " is ready: " + in.imageAvailability().message());
             }
-            return new Persist(beginProvisioning(rec, in, now));
+            return shutDownFirst(rec, () -> new Persist(beginProvisioning(rec, in, now)));
         }
         // Drift: what the BMC read differs from what Git asks. Power UNKNOWN (not read) is no evidence of either.
         PowerState want = in.online() ? PowerState.ON : PowerState.OFF;
@@ -401,7 +499,8 @@ public final class NodeLifecycle {
         Action restore = null;
         NodeRecord.Drift seen = null;
         if (power != PowerState.UNKNOWN && power != want) {
-            restore = in.online() ? new PowerOn() : new PowerOff();
+            // a running OS is asked to shut down, and forced off only when it does not (continueShutdown)
+            restore = in.online() ? new PowerOn() : new Shutdown();
             seen = observed(POWER, want.name(), power.name());
         } else if (rec.power().bootDevice() != null && rec.power().bootDevice() != BootDevice.DISK) {
             restore = new SetBootDevice(BootDevice.DISK, true);
@@ -601,6 +700,14 @@ public final class NodeLifecycle {
     }
 
     private Transition applyUnchecked(NodeRecord rec, Action action, Outcome outcome, Instant now) {
+        if (action instanceof ReadInventory && outcome instanceof Outcome.Failed f) {
+            return inventoryFailed(rec, f, now);
+        }
+        if (action instanceof Shutdown && outcome instanceof Outcome.Failed f && f.kind() == FailureKind.UNSUPPORTED) {
+            // the BMC cannot ask the OS: forced off at once, saying so
+            return Transition.now(rec.toBuilder().shutdown(new NodeRecord.Shutdown(now, now))
+                    .message("the BMC cannot ask the OS to shut down (" + f.message() + "): forcing off").build());
+        }
         if (outcome instanceof Outcome.Failed f) {
             Transition t = fail(rec, f.kind(), f.message(), now);
             boolean unverified = action instanceof Verify
@@ -621,11 +728,27 @@ public final class NodeLifecycle {
             // an idle node's drift check or heal succeeded: the BMC answers again
             b.clearError();
         }
+        if (action instanceof ReadInventory) {
+            var inv = ((Outcome.Inventoried) outcome).inventory();
+            return Transition.now(b.bmcInventory(inv == null ? dev.plinth.driver.BmcInventory.none(now)
+                    : inv.readAt(now)).build());
+        }
+        if (action instanceof Shutdown) {
+            Duration timeout = config.shutdownTimeout();
+            return new Transition(b.shutdown(new NodeRecord.Shutdown(now, now.plus(timeout)))
+                    .message(SHUTTING_DOWN + timeout.toSeconds() + "s").build(), config.pollInterval());
+        }
         if (action instanceof CheckPower) {
             Outcome.Power p = (Outcome.Power) outcome;
             b.powerState(p.state()).checkedAt(now).powerAssumed(false);
             if (p.bootDevice() != null) {
                 b.bootDevice(p.bootDevice());
+            }
+            if (rec.shutdown() != null) {
+                return p.state() == PowerState.OFF
+                        ? Transition.now(b.shutdown(null).message(SHUT_DOWN
+                                + Duration.between(rec.shutdown().since(), now).toSeconds() + "s").build())
+                        : new Transition(b.build(), config.pollInterval());
             }
             if (rec.state() != REGISTERING) {
                 return Transition.now(rec.imageUnverified() && p.provenImage() != null
@@ -643,6 +766,13 @@ public final class NodeLifecycle {
         }
         if (action instanceof PowerOff) {
             b.powerState(PowerState.OFF).powerAssumed(true);
+            if (rec.shutdown() != null) {
+                NodeRecord.Shutdown sd = rec.shutdown();
+                return Transition.now(b.shutdown(null).message(FORCED_OFF + (sd.deadline().equals(sd.since())
+                        ? "the BMC cannot ask the OS to shut down"
+                        : "the OS did not shut down within " + Duration.between(sd.since(), sd.deadline())
+                                .toSeconds() + "s of being asked")).build());
+            }
             if (rec.operation().step() == Step.POWER_OFF) {
                 return Transition.now(next(b, rec, Step.CLEAN_UP, now).build());
             }

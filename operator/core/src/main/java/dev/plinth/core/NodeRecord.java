@@ -29,6 +29,9 @@ import java.util.Map;
  * @param drift what was last seen to differ from the desired state on the provisioned node, and its heals
  * @param role the Cloud role ({@code cloud/role}, empty for none) the image on its disk was written for; null when
  *     not known (a record from before roles were kept, or an adopted node): then the current one is taken
+ * @param bmcInventory the machine as its BMC last described it; null when not read yet (it is read when the node
+ *     is first seen, before its first deploy, and on demand: not on every pass)
+ * @param shutdown a graceful shutdown of the running OS in progress; null when none
  */
 public record NodeRecord(
         String name,
@@ -45,7 +48,9 @@ public record NodeRecord(
         String message,
         Instant updatedAt,
         Drift drift,
-        String role) {
+        String role,
+        dev.plinth.driver.BmcInventory bmcInventory,
+        Shutdown shutdown) {
 
     public NodeRecord {
         drift = drift == null ? Drift.NONE : drift;
@@ -160,6 +165,12 @@ public record NodeRecord(
         }
     }
 
+    /**
+     * The running OS was asked to shut down (ACPI) at {@code since}; it is forced off at {@code deadline} if it is
+     * still on then. {@code deadline} equals {@code since} when the BMC cannot ask (force at once).
+     */
+    public record Shutdown(Instant since, Instant deadline) {}
+
     /** A node just seen in the desired state for the first time. */
     public static NodeRecord registering(String name, BmcSpec bmc, String mac, String specFingerprint, Instant now) {
         return new Builder(name).bmc(bmc).bootMACAddress(mac).state(ProvisioningState.REGISTERING).step(Step.CHECK_BMC)
@@ -214,6 +225,8 @@ public record NodeRecord(
         private ProvisioningState failedOperation;
         private Drift drift = Drift.NONE;
         private String role;
+        private dev.plinth.driver.BmcInventory bmcInventory;
+        private Shutdown shutdown;
 
         public Builder(String name) {
             this.name = name;
@@ -257,9 +270,15 @@ public record NodeRecord(
             failedOperation = r.error.failedOperation();
             drift = r.drift;
             role = r.role;
+            bmcInventory = r.bmcInventory;
+            shutdown = r.shutdown;
         }
 
         public Builder role(String v) { role = v; return this; }
+
+        public Builder bmcInventory(dev.plinth.driver.BmcInventory v) { bmcInventory = v; return this; }
+
+        public Builder shutdown(Shutdown v) { shutdown = v; return this; }
 
         public Builder drift(Drift v) { drift = v == null ? Drift.NONE : v; return this; }
 
@@ -314,7 +333,7 @@ public record NodeRecord(
                     new Deploy(deploySerial, deployId, targetImage, deployPhase, bytesWritten, bytesTotal,
                             deployMillis, deploySilentBoots),
                     new Failure(errorCount, errorKind, errorMessage, failedOperation),
-                    message, updatedAt, drift, role);
+                    message, updatedAt, drift, role, bmcInventory, shutdown);
         }
     }
 }

@@ -19,6 +19,9 @@ public sealed interface Outcome {
         }
     }
 
+    /** What {@link Action.ReadInventory} read: null when the driver has no inventory. */
+    record Inventoried(dev.plinth.driver.BmcInventory inventory) implements Outcome {}
+
     record Progress(DeployProgress progress) implements Outcome {}
 
     record CheckIn(boolean checkedIn) implements Outcome {}

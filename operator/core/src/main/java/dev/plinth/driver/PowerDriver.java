@@ -11,6 +11,15 @@ public interface PowerDriver {
 
     void powerOff(NodeTarget node) throws DriverException;
 
+    /**
+     * Asks the running OS to shut down (ACPI) and returns at once: the machine may take a while, or ignore it.
+     * Nothing to do when it is off. UNSUPPORTED where the BMC cannot ask.
+     */
+    default void shutdown(NodeTarget node) throws DriverException {
+        throw new DriverException(FailureKind.UNSUPPORTED, "the BMC of node " + node.name() + " ("
+                + node.bmc().address().scheme() + "://) cannot ask the OS to shut down");
+    }
+
     /** Power-cycles a running machine, or powers on a stopped one, so that it boots afresh. */
     void reboot(NodeTarget node) throws DriverException;
 
@@ -28,6 +37,14 @@ public interface PowerDriver {
     default void insertMedia(NodeTarget node, String imageUrl) throws DriverException {
         throw new DriverException(FailureKind.UNSUPPORTED, "the BMC of node " + node.name() + " ("
                 + node.bmc().address().scheme() + "://) has no virtual media");
+    }
+
+    /**
+     * The machine as the BMC describes it (model, serial, CPUs, memory, NICs, disks), read without disturbing it;
+     * empty for a driver whose protocol has none. Parts the BMC does not serve are left out, not failed.
+     */
+    default java.util.Optional<BmcInventory> inventory(NodeTarget node) throws DriverException {
+        return java.util.Optional.empty();
     }
 
     /** Empties the machine's virtual CD drive; nothing to do when it is empty. */

@@ -42,6 +42,11 @@ public final class SchemePowerDriver implements PowerDriver {
     }
 
     @Override
+    public void shutdown(NodeTarget node) throws DriverException {
+        of(node).shutdown(node);
+    }
+
+    @Override
     public void reboot(NodeTarget node) throws DriverException {
         of(node).reboot(node);
     }
@@ -64,5 +69,10 @@ public final class SchemePowerDriver implements PowerDriver {
     @Override
     public void ejectMedia(NodeTarget node) throws DriverException {
         of(node).ejectMedia(node);
+    }
+
+    @Override
+    public Optional<BmcInventory> inventory(NodeTarget node) throws DriverException {
+        return of(node).inventory(node);
     }
 }

@@ -32,6 +32,9 @@ public final class ActionExecutor {
             return new Outcome.Power(power.powerState(node), power.bootDevice(node).orElse(null),
                     c.provenImage() ? drivers.deploy().provenImage(node).orElse(null) : null);
         }
+        if (action instanceof Action.ReadInventory) {
+            return new Outcome.Inventoried(power.inventory(node).orElse(null));
+        }
         if (action instanceof Action.Verify v) {
             var state = power.powerState(node);
             var device = power.bootDevice(node).orElse(null);
@@ -46,6 +49,8 @@ public final class ActionExecutor {
             power.powerOn(node);
         } else if (action instanceof Action.PowerOff) {
             power.powerOff(node);
+        } else if (action instanceof Action.Shutdown) {
+            power.shutdown(node);
         } else if (action instanceof Action.Reboot) {
             power.reboot(node);
         } else if (action instanceof Action.SetBootDevice s) {

@@ -30,6 +30,12 @@ public final class NodeEvents {
     /** A drift no longer seen: healed, or put right by someone else. */
     public static final String DRIFT_RESOLVED = "DriftResolved";
 
+    /** A running OS was asked to shut down, and how it ended: shut down, or forced off. */
+    public static final String SHUTDOWN = "Shutdown";
+
+    /** The machine's inventory was read from its BMC (what it says, and what the BMC did not serve). */
+    public static final String INVENTORY = "Inventory";
+
     private NodeEvents() {}
 
     /** Whether {@code after} records a drift, or an action on it, that {@code before} did not. */
@@ -60,6 +66,9 @@ public final class NodeEvents {
                 type = ERROR;
                 message += ": " + after.error().message() + " (" + after.error().kind() + ")";
             }
+        } else if ((before.shutdown() == null) != (after.shutdown() == null)) {
+            type = SHUTDOWN;
+            message = after.message();
         } else if (newDrift(before, after)) {
             type = DRIFT;
             message = after.message();
@@ -72,6 +81,10 @@ public final class NodeEvents {
         } else if (after.operation().attempt() > before.operation().attempt()) {
             type = RETRY;
             message = after.message();
+        } else if (after.bmcInventory() != null && !after.bmcInventory().isEmpty() && (before.bmcInventory() == null
+                || !Objects.equals(before.bmcInventory().at(), after.bmcInventory().at()))) {
+            type = INVENTORY;
+            message = inventoryMessage(after.bmcInventory());
         } else if (alert(after) != null && !alert(after).equals(alert(before))) {
             // the progress around it changes on every poll; the alert is recorded when it is new
             type = SECURITY;
@@ -94,5 +107,28 @@ public final class NodeEvents {
 
     public static NodeEvent forgotten(String node, Instant at) {
         return new NodeEvent(at, node, FORGOTTEN, "removed from the desired state and no longer managed");
+    }
+
+    /** One line for a BMC inventory: what it says and what it left out. */
+    static String inventoryMessage(dev.plinth.driver.BmcInventory inv) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        String machine = java.util.stream.Stream.of(inv.manufacturer(), inv.model()).filter(Objects::nonNull)
+                .collect(java.util.stream.Collectors.joining(" "));
+        if (!machine.isEmpty()) {
+            parts.add(machine);
+        }
+        if (inv.serialNumber() != null) {
+            parts.add("serial " + inv.serialNumber());
+        }
+        if (inv.cpus() != null) {
+            parts.add(inv.cpus() + " CPU(s)");
+        }
+        if (inv.memoryBytes() != null) {
+            parts.add((inv.memoryBytes() >> 20) + " MiB");
+        }
+        parts.add(inv.nics().size() + " NIC(s)");
+        parts.add(inv.disks().size() + " disk(s)");
+        String m = "read from the BMC: " + String.join(", ", parts);
+        return inv.unavailable().isEmpty() ? m : m + "; not read: " + String.join("; ", inv.unavailable());
     }
 }

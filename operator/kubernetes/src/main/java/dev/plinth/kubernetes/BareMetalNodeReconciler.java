@@ -37,6 +37,7 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,11 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
     public static final String REVISION = "plinth.dev/revision";
     /** Holds a deleted node until it is deprovisioned. */
     public static final String FINALIZER = "plinth.dev/deprovision";
+    /**
+     * {@code plinth.dev/inspect: requested}: read the node's BMC inventory again at its next idle pass; the operator
+     * removes the annotation once it has (docs/provisioning.md, "Inspection on demand").
+     */
+    public static final String INSPECT = "plinth.dev/inspect";
     private static final Logger LOG = LoggerFactory.getLogger(BareMetalNodeReconciler.class);
     private static final String BY_CREDENTIALS = "byCredentials";
     private static final String BY_MAC = "byMac";
@@ -320,7 +326,8 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
                         + " Cloud " + placement.role().cloud() + " says why", generation);
             }
         }
-        NodeInput in = input(desired, NodeKey.of(node), member, plan);
+        Instant inspectAsked = inspectionAsked(node);
+        NodeInput in = input(desired, NodeKey.of(node), member, plan).withInspectRequested(inspectAsked);
 
         Secret credentials = secret(ns, spec.spec().bmc().credentialsName());
         String credentialsVersion = credentials == null ? "" : credentials.getMetadata().getResourceVersion();
@@ -335,6 +342,10 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
         Pass result = pass.reconcile(in, rec, clock, writer);
         if (!writer.wrote && statusStale(node, generation, credentialsVersion)) {
             writer.apply(result.record());
+        }
+        if (inspectAsked != null && result.record() != null && result.record().bmcInventory() != null
+                && !result.record().bmcInventory().at().isBefore(inspectAsked)) {
+            inspected(node);
         }
         return reschedule(UpdateControl.noUpdate(), result.next());
     }
@@ -419,6 +430,40 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
         return DeleteControl.noFinalizerRemoval();
     }
 
+    /** When the node's inspect annotation was first seen (by uid); cleared once it is served and removed. */
+    private final Map<String, Instant> inspectAnnotations = new ConcurrentHashMap<>();
+
+    /** When the inspection the node's annotation asks for was first seen; null when it asks for none. */
+    private Instant inspectionAsked(BareMetalNodeResource node) {
+        Map<String, String> a = node.getMetadata().getAnnotations();
+        String uid = node.getMetadata().getUid();
+        if (a == null || !a.containsKey(INSPECT) || "false".equalsIgnoreCase(a.get(INSPECT))) {
+            inspectAnnotations.remove(uid);
+            return null;
+        }
+        return inspectAnnotations.computeIfAbsent(uid, k -> clock.instant());
+    }
+
+    /** The inspection asked for is done: the annotation goes (a later one asks again). */
+    private void inspected(BareMetalNodeResource node) {
+        try {
+            client.resources(BareMetalNodeResource.class).inNamespace(node.getMetadata().getNamespace())
+                    .withName(node.getMetadata().getName()).edit(n -> {
+                        if (n.getMetadata().getAnnotations() != null) {
+                            n.getMetadata().getAnnotations().remove(INSPECT);
+                        }
+                        return n;
+                    });
+            inspectAnnotations.remove(node.getMetadata().getUid());
+            LOG.info("node {}: inspected on demand (BMC inventory read again); annotation {} removed",
+                    NodeKey.of(node), INSPECT);
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
     /** Whether an update of a node calls for a reconcile: not when only its status (our own write) changed. */
     public static boolean worthReconciling(BareMetalNodeResource now, BareMetalNodeResource before) {
         var n = now.getMetadata();
@@ -487,10 +532,11 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
                         inventories.apply(NodeKey.of(node)).map(i -> String.valueOf(i.at())).orElse(null));
     }
 
-    /** {@code status} with the node's latest hardware inventory. */
-    private BareMetalNodeStatus withInventory(BareMetalNodeResource node, BareMetalNodeStatus status) {
+    /** {@code status} with the node's latest hardware inventory: the ramdisk's, and the BMC's from the record. */
+    private BareMetalNodeStatus withInventory(BareMetalNodeResource node, NodeRecord rec,
+            BareMetalNodeStatus status) {
         status.inventory = dev.plinth.kubernetes.crd.InventoryStatus.of(
-                inventories.apply(NodeKey.of(node)).orElse(null));
+                inventories.apply(NodeKey.of(node)).orElse(null), rec == null ? null : rec.bmcInventory());
         return status;
     }
 
@@ -509,7 +555,7 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
                         before == null ? null : before.conditions, clock.instant()),
                 generation, before == null ? null : before.credentialsVersion, revisionOf(node));
         if (news) {
-            statusWriter.apply(node, withInventory(node, status));
+            statusWriter.apply(node, withInventory(node, rec, status));
             events.record(node, "Warning", reason, problem, clock.instant());
         }
         // cross-object problems heal when the other object changes, which wakes the node; the delay is a backstop
@@ -566,7 +612,7 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
             var conditions = NodeConditions.carryTransitionTimes(
                     NodeConditions.of(rec, settled, null, null, generation), previous, clock.instant());
             previous = conditions;
-            statusWriter.apply(node, withInventory(node, NodeStatusWriter.statusOf(rec, conditions, generation,
+            statusWriter.apply(node, withInventory(node, rec, NodeStatusWriter.statusOf(rec, conditions, generation,
                     credentialsVersion, revisionOf(node))));
             wrote = true;
         }

@@ -79,6 +79,34 @@ class BareMetalNodeOperatorTest {
         assertThat(s.state).isEqualTo("PROVISIONED");
         assertThat(s.image).isEqualTo("centos");
         assertThat(s.power).isEqualTo("ON");
+        // the BMC's inventory, read when the node was first seen, through the real API server's schema
+        assertThat(s.inventory.bmc.manufacturer).isEqualTo(dev.plinth.kubernetes.testing.CheckingPower.MANUFACTURER);
+        assertThat(s.inventory.bmc.memoryBytes).isEqualTo(1L << 30);
+        assertThat(s.inventory.bmc.nics).singleElement().satisfies(nic -> {
+            assertThat(nic.mac).isEqualTo(n.getSpec().bootMACAddress);
+            assertThat(nic.speedMbps).isEqualTo(1000);
+        });
+        assertThat(s.inventory.bmc.unavailable).containsExactly("Storage: not offered");
+        assertThat(s.inventory.deployId).as("no deploy ramdisk with the FAKE driver").isNull();
+
+        // inspection on demand: the annotation has the BMC read again, then the operator removes it
+        String firstRead = s.inventory.bmc.at;
+        client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("n1").edit(x -> {
+            if (x.getMetadata().getAnnotations() == null) {
+                x.getMetadata().setAnnotations(new java.util.HashMap<>());
+            }
+            x.getMetadata().getAnnotations().put(BareMetalNodeReconciler.INSPECT, "requested");
+            return x;
+        });
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+            BareMetalNodeResource x = client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("n1")
+                    .get();
+            return (x.getMetadata().getAnnotations() == null
+                    || !x.getMetadata().getAnnotations().containsKey(BareMetalNodeReconciler.INSPECT))
+                    && !firstRead.equals(x.getStatus().inventory.bmc.at);
+        });
+        assertThat(client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("n1").get().getStatus()
+                .state).as("read only: the running machine is left as it is").isEqualTo("PROVISIONED");
         assertThat(s.observedGeneration).isEqualTo(n.getMetadata().getGeneration());
         assertThat(n.getMetadata().getFinalizers()).contains(BareMetalNodeReconciler.FINALIZER);
         assertThat(n.getMetadata().getManagedFields())

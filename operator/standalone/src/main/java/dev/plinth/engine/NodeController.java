@@ -132,6 +132,23 @@ public final class NodeController implements NodeWaker, AutoCloseable {
                 .forEach(queue::add);
     }
 
+    /** When an inspection of each node was last asked for on demand (in memory: a restart forgets unserved ones). */
+    private final Map<String, java.time.Instant> inspections = new ConcurrentHashMap<>();
+
+    /**
+     * Asks for the node's inspection on demand: its BMC inventory is read again at its next pass, at once when it
+     * is idle, after its operation otherwise. Empty when there is no such node.
+     */
+    public Optional<java.time.Instant> requestInspection(String name) {
+        if (!records.containsKey(name)) {
+            return Optional.empty();
+        }
+        java.time.Instant at = clock.instant();
+        inspections.put(name, at);
+        queue.add(name);
+        return Optional.of(at);
+    }
+
     public Optional<NodeRecord> record(String name) {
         return Optional.ofNullable(records.get(name)).map(Versioned::value);
     }
@@ -177,7 +194,8 @@ public final class NodeController implements NodeWaker, AutoCloseable {
             return;
         }
         Versioned<NodeRecord> current = records.get(name);
-        Pass pass = reconciler.reconcile(NodeReconciler.inputFor(desired, name, rollouts.plan(), images),
+        Pass pass = reconciler.reconcile(NodeReconciler.inputFor(desired, name, rollouts.plan(), images)
+                        .withInspectRequested(inspections.get(name)),
                 current == null ? null : current.value(), clock, writer);
         if (pass.next() instanceof Pass.Next.After a) {
             queue.addAfter(name, a.delay());

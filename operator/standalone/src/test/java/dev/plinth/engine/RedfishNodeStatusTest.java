@@ -81,6 +81,11 @@ class RedfishNodeStatusTest {
 
                 assertThat(controller.record("good").orElseThrow().state()).isEqualTo(ProvisioningState.AVAILABLE);
                 assertThat(controller.record("exempt").orElseThrow().state()).isEqualTo(ProvisioningState.AVAILABLE);
+                // the BMC's inventory was read when the node was first seen, and kept
+                var inventory = controller.record("good").orElseThrow().bmcInventory();
+                assertThat(inventory.manufacturer()).isEqualTo("Sushy Emulator");
+                assertThat(inventory.nics()).extracting(n -> n.mac()).containsExactly("52:54:00:00:00:01");
+                assertThat(inventory.unavailable()).contains("Processors: not offered");
 
                 NodeRecord wrong = controller.record("wrong").orElseThrow();
                 assertThat(wrong.state()).isEqualTo(ProvisioningState.ERROR);

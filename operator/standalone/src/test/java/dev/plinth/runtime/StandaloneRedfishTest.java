@@ -75,6 +75,37 @@ class StandaloneRedfishTest {
                 assertThat(untrusted.state()).isEqualTo(ProvisioningState.ERROR);
                 assertThat(untrusted.error().kind()).isEqualTo(FailureKind.PROTOCOL);
                 assertThat(untrusted.error().message()).contains("certificate is not trusted");
+
+                // the BMC's inventory in the node's API view, read once at registration
+                var http = java.net.http.HttpClient.newHttpClient();
+                String base = "http://127.0.0.1:" + plinth.apiPort();
+                var node = dev.plinth.json.Json.MAPPER.readTree(http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(base + "/api/v1/nodes/rf-verified")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                assertThat(node.path("inventory").path("bmc").path("manufacturer").asText())
+                        .isEqualTo("Sushy Emulator");
+                assertThat(node.path("inventory").path("bmc").path("nics").path(0).path("mac").asText())
+                        .isEqualTo("52:54:00:00:00:01");
+                java.time.Instant firstRead = verified.bmcInventory().at();
+                assertThat(node.path("inventory").path("bmc").path("at").asText()).isEqualTo(firstRead.toString());
+                assertThat(node.path("events").toString()).contains("read from the BMC: Sushy Emulator");
+
+                // on demand (plinth inspect NODE): read again, through the API
+                var answer = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        base + "/api/v1/nodes/rf-verified/inspect")).POST(
+                        java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                System.out.println("inspect answered " + answer.statusCode() + ": " + answer.body());
+                assertThat(answer.statusCode()).isEqualTo(200);
+                assertThat(answer.body()).contains("BMC's inventory of node rf-verified is read again");
+                await().atMost(Duration.ofSeconds(30)).until(() -> plinth.controller().record("rf-verified")
+                        .orElseThrow().bmcInventory().at().isAfter(firstRead));
+                assertThat(plinth.controller().record("rf-verified").orElseThrow().state())
+                        .isEqualTo(ProvisioningState.AVAILABLE);
+                assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        base + "/api/v1/nodes/nobody/inspect")).POST(
+                        java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
             }
         }
     }

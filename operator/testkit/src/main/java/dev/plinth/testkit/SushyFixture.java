@@ -126,6 +126,15 @@ public final class SushyFixture implements AutoCloseable {
     }
 
     public static SushyFixture start(Options options) throws IOException, InterruptedException {
+        return start(options, List.of());
+    }
+
+    /**
+     * As {@link #start(Options)}, with these lines added to the emulator's (Python) config file, e.g.
+     * {@code SUSHY_EMULATOR_STORAGE} and {@code SUSHY_EMULATOR_DRIVES} for the fake systems' disks.
+     */
+    public static SushyFixture start(Options options, List<String> extraConfig) throws IOException,
+            InterruptedException {
         Path venv = venv();
         Path dir = Files.createTempDirectory("sushy");
         byte[] pw = new byte[9];
@@ -152,6 +161,7 @@ public final class SushyFixture implements AutoCloseable {
             cfg.add("SUSHY_EMULATOR_SSL_CERT = '" + dir.resolve("cert.pem") + "'");
             cfg.add("SUSHY_EMULATOR_SSL_KEY = '" + dir.resolve("key.pem") + "'");
         }
+        cfg.addAll(extraConfig);
         Files.writeString(dir.resolve("emulator.conf"), String.join("\n", cfg) + "\n");
         Files.createDirectories(dir.resolve("state"));
         // the auth file takes bcrypt hashes only: made by the venv's bcrypt, the password passed in the environment

@@ -138,7 +138,9 @@ class SettledTest {
         BareMetalNode node = Resources.node(r.name(), 0, desired == null ? null : desired.name(), online);
         NodeInput in = new NodeInput(r.name(), node, desired, ImageAvailability.READY);
         NodeRecord rec = r.toBuilder().bmc(node.spec().bmc()).bootMACAddress(node.spec().bootMACAddress())
-                .specFingerprint(in.fingerprint()).build();
+                .specFingerprint(in.fingerprint())
+                // its BMC inventory was read (a one-off read when it was first seen; reading disturbs nothing)
+                .bmcInventory(dev.plinth.driver.BmcInventory.none(NOW)).build();
         Decision d = lifecycle.decide(in, rec, NOW);
         for (int i = 0; d instanceof Decision.Persist p && i < 5; i++) {
             if (p.next().state() != rec.state() || p.next().operation().step() != null) {

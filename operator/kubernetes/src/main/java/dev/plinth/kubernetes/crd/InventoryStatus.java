@@ -6,8 +6,9 @@ import dev.plinth.agent.Inventory;
 import java.util.List;
 
 /**
- * A node's hardware as its deploy ramdisk last reported it, in status (the same fields as standalone's
- * {@code /api/v1/nodes/NAME} shows). Values come from the machine, never from a secret.
+ * A node's hardware as its deploy ramdisk last reported it, and as its BMC described it ({@code bmc}), in status
+ * (the same fields as standalone's {@code /api/v1/nodes/NAME} shows). Values come from the machine, never from a
+ * secret.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class InventoryStatus {
@@ -22,6 +23,9 @@ public class InventoryStatus {
     public String firmware;
     public List<Disk> disks;
     public List<Nic> nics;
+    @JsonPropertyDescription("the machine as its BMC described it (Redfish), read when the node was first seen and"
+            + " on demand; absent where the BMC has no inventory")
+    public Bmc bmc;
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Disk {
@@ -43,6 +47,108 @@ public class InventoryStatus {
         @JsonPropertyDescription("up, down or unknown")
         public String link;
         public Integer speedMbps;
+    }
+
+    /** {@link dev.plinth.driver.BmcInventory} in status: what the BMC did not tell is absent. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Bmc {
+        @JsonPropertyDescription("when the BMC was read")
+        public String at;
+        public String manufacturer;
+        public String model;
+        public String serialNumber;
+        public String biosVersion;
+        @JsonPropertyDescription("UEFI or Legacy, where the BMC tells it")
+        public String bootMode;
+        public Integer cpus;
+        public String cpuModel;
+        public Long memoryBytes;
+        public List<Processor> processors;
+        public List<Memory> memory;
+        public List<BmcNic> nics;
+        public List<BmcDisk> disks;
+        @JsonPropertyDescription("what the BMC did not serve, each with why")
+        public List<String> unavailable;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Processor {
+        public String name;
+        public String model;
+        public Integer cores;
+        public Integer threads;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Memory {
+        public String name;
+        public Long sizeBytes;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class BmcNic {
+        public String name;
+        public String mac;
+        public Integer speedMbps;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class BmcDisk {
+        public String name;
+        public Long sizeBytes;
+        public String model;
+        public String serial;
+    }
+
+    /** The status form of both inventories; null when there is neither (an empty BMC inventory is none). */
+    public static InventoryStatus of(Inventory inventory, dev.plinth.driver.BmcInventory bmc) {
+        InventoryStatus s = of(inventory);
+        if (bmc == null || bmc.isEmpty()) {
+            return s;
+        }
+        s = s == null ? new InventoryStatus() : s;
+        Bmc b = new Bmc();
+        b.at = bmc.at() == null ? null : bmc.at().toString();
+        b.manufacturer = bmc.manufacturer();
+        b.model = bmc.model();
+        b.serialNumber = bmc.serialNumber();
+        b.biosVersion = bmc.biosVersion();
+        b.bootMode = bmc.bootMode();
+        b.cpus = bmc.cpus();
+        b.cpuModel = bmc.cpuModel();
+        b.memoryBytes = bmc.memoryBytes();
+        b.processors = bmc.processors().stream().map(p -> {
+            Processor x = new Processor();
+            x.name = p.name();
+            x.model = p.model();
+            x.cores = p.cores();
+            x.threads = p.threads();
+            return x;
+        }).toList();
+        b.memory = bmc.memory().stream().map(m -> {
+            Memory x = new Memory();
+            x.name = m.name();
+            x.sizeBytes = m.sizeBytes();
+            return x;
+        }).toList();
+        b.nics = bmc.nics().stream().map(n -> {
+            BmcNic x = new BmcNic();
+            x.name = n.name();
+            x.mac = n.mac();
+            x.speedMbps = n.speedMbps();
+            return x;
+        }).toList();
+        b.disks = bmc.disks().stream().map(d -> {
+            BmcDisk x = new BmcDisk();
+            x.name = d.name();
+            x.sizeBytes = d.sizeBytes();
+            x.model = d.model();
+            x.serial = d.serial();
+            return x;
+        }).toList();
+        b.unavailable = bmc.unavailable();
+        s.bmc = b;
+        return s;
     }
 
     /** The status form of {@code inventory}; null for none. */

@@ -10,7 +10,8 @@ import java.util.Optional;
 
 /**
  * The FAKE driver's power, behind a BMC that checks the password as a real one does (the fake takes any): the
- * operator must hand over what the node's Secret holds, and a wrong one is an AUTHENTICATION failure.
+ * operator must hand over what the node's Secret holds, and a wrong one is an AUTHENTICATION failure. Unlike the
+ * FAKE driver, it describes the machine, as a Redfish BMC does ({@link #MANUFACTURER}, the node's boot MAC).
  */
 public final class CheckingPower implements PowerDriver {
     private final PowerDriver machines;
@@ -62,5 +63,23 @@ public final class CheckingPower implements PowerDriver {
     public Optional<BootDevice> bootDevice(NodeTarget node) throws DriverException {
         login(node);
         return machines.bootDevice(node);
+    }
+
+    @Override
+    public void shutdown(NodeTarget node) throws DriverException {
+        login(node);
+        machines.shutdown(node);
+    }
+
+    /** What this BMC says made the machine. */
+    public static final String MANUFACTURER = "Plinth test BMC (CheckingPower)";
+
+    @Override
+    public Optional<dev.plinth.driver.BmcInventory> inventory(NodeTarget node) throws DriverException {
+        login(node);
+        return Optional.of(new dev.plinth.driver.BmcInventory(java.time.Instant.now(), MANUFACTURER, "fake", null,
+                null, null, 2, null, 1L << 30, null, null,
+                java.util.List.of(new dev.plinth.driver.BmcInventory.Nic("nic0", node.bootMACAddress(), 1000)),
+                null, java.util.List.of("Storage: not offered")));
     }
 }

@@ -99,6 +99,23 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
         });
     }
 
+    /**
+     * The fake OS honours a shutdown request: the machine powers off, as {@link #powerOff} but recorded as
+     * {@code power.shutdown}; one whose {@link FakeMachine#ignoresShutdown} is set (a hung OS, a ramdisk or firmware
+     * that ignores ACPI) stays on.
+     */
+    @Override
+    public void shutdown(NodeTarget node) throws DriverException {
+        bmc(node, "power.shutdown", m -> {
+            if (!m.ignoresShutdown) {
+                m.power = PowerState.OFF;
+                m.runningDeploy = null;
+                m.osBootedAt = 0;
+            }
+            return null;
+        });
+    }
+
     @Override
     public void reboot(NodeTarget node) throws DriverException {
         Duration before = config.rebootLatency().dividedBy(2);

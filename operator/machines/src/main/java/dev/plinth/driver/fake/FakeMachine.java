@@ -32,6 +32,8 @@ public final class FakeMachine {
     public String diskChecksum;
     /** When the disk's OS was powered on (epoch ms), 0 when not booting it. */
     public long osBootedAt;
+    /** The machine does not power off when asked to shut down (for tests of the forced power-off). */
+    public boolean ignoresShutdown;
     /** Deploys registered with start(), and the last outcome of each. */
     public java.util.Map<String, String> deployResults = new java.util.HashMap<>();
     /** Every action taken on this machine, {@code <epoch ms> <action> [detail]}; saved with the state, atomically. */

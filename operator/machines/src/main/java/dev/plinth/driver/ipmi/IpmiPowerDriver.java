@@ -45,6 +45,15 @@ public final class IpmiPowerDriver implements PowerDriver, AutoCloseable {
         client(node).chassisControl(ChassisControl.POWER_DOWN);
     }
 
+    /** Soft off (chassis control 5: the BMC emulates the ACPI power button, so the OS shuts down) when on. */
+    @Override
+    public void shutdown(NodeTarget node) throws DriverException {
+        IpmiClient c = client(node);
+        if (c.powerOn()) {
+            c.chassisControl(ChassisControl.SOFT_OFF);
+        }
+    }
+
     /** Power cycle when on, power up when off (many BMCs refuse a power cycle of a chassis that is off). */
     @Override
     public void reboot(NodeTarget node) throws DriverException {

@@ -3,6 +3,7 @@ package dev.plinth.driver.redfish;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.driver.BmcCredentials;
+import dev.plinth.driver.BmcInventory;
 import dev.plinth.driver.BootDevice;
 import dev.plinth.driver.DriverException;
 import dev.plinth.driver.FailureKind;
@@ -78,7 +79,11 @@ public final class RedfishPowerDriver implements PowerDriver, AutoCloseable {
         }
     }
 
-    /** Asks the OS to shut down (ACPI); the machine may take a while, or ignore it. */
+    /**
+     * Asks the OS to shut down ({@code GracefulShutdown}: ACPI); the machine may take a while, or ignore it. A system
+     * that does not offer it fails as UNSUPPORTED (the lifecycle then forces it off).
+     */
+    @Override
     public void shutdown(NodeTarget node) throws DriverException {
         SystemView s = system(node);
         if (power(s.body()) != PowerState.OFF) {
@@ -190,6 +195,18 @@ public final class RedfishPowerDriver implements PowerDriver, AutoCloseable {
             case "Hdd" -> Optional.of(BootDevice.DISK);
             default -> Optional.empty();
         };
+    }
+
+    /**
+     * The system's inventory: its summary and the collections it links (Processors, Memory, EthernetInterfaces,
+     * Storage or SimpleStorage), each a GET through the BMC's one client (session, rate limit); what the BMC does not
+     * serve is noted, not failed ({@link RedfishInventory}).
+     */
+    @Override
+    public Optional<BmcInventory> inventory(NodeTarget node) throws DriverException {
+        SystemView s = system(node);
+        return Optional.of(RedfishInventory.read(s.client(), s.endpoint().systemPath(), s.body(),
+                java.time.Instant.now()));
     }
 
     // --- virtual media ----------------------------------------------------------------------------------------

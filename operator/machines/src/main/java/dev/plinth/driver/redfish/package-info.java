@@ -15,6 +15,6 @@
  * Virtual media: {@link dev.plinth.driver.redfish.RedfishPowerDriver#insertMedia},
  * {@link dev.plinth.driver.redfish.RedfishPowerDriver#ejectMedia} and
  * {@link dev.plinth.driver.redfish.RedfishPowerDriver#bootOnceFromMedia}, not yet used by the lifecycle.
- * Not yet: inventory (inspection), firmware settings, the PATCH form of virtual media (Redfish before 1.6).
+ * Not yet: firmware settings, the PATCH form of virtual media (Redfish before 1.6).
  */
 package dev.plinth.driver.redfish;

@@ -107,6 +107,16 @@ class IpmiSimIntegrationTest {
             c.chassisControl(ChassisControl.SOFT_OFF);
             assertThat(sim.calls()).contains("set shutdown 1");
             assertThat(sim.ipmitoolPower()).isEqualTo("off");
+
+            // the port's graceful shutdown: soft off when on (ipmi_sim's "set shutdown"), nothing when off
+            driver.powerOn(n);
+            int beforeShutdown = sim.calls().size();
+            driver.shutdown(n);
+            assertThat(sim.calls().subList(beforeShutdown, sim.calls().size())).contains("set shutdown 1");
+            assertThat(sim.ipmitoolPower()).isEqualTo("off");
+            int whenOff = sim.calls().size();
+            driver.shutdown(n);
+            assertThat(sim.calls().subList(whenOff, sim.calls().size())).doesNotContain("set shutdown 1");
             assertThat(c.sessionsOpened()).isEqualTo(1);
         }
     }

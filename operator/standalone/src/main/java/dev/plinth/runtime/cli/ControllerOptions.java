@@ -116,6 +116,11 @@ final class ControllerOptions {
             description = "... and started within any minute, fleet-wide (default: ${DEFAULT-VALUE}).")
     int maxImageHealsPerMinute;
 
+    @Option(names = "--shutdown-timeout", defaultValue = "60s", paramLabel = "DURATION",
+            description = "How long a running OS asked to shut down (before a power-off or a reboot into the deploy"
+                    + " ramdisk) may take before it is forced off, e.g. 60s, 5m (default: ${DEFAULT-VALUE}).")
+    String shutdownTimeout;
+
     @Option(names = "--fake-call-ms", defaultValue = "20", description = "Fake driver: BMC call latency.")
     long fakeCallMs;
 
@@ -146,7 +151,8 @@ final class ControllerOptions {
         return new StandaloneOptions(repo, branch, path, poll, stateDir,
                 secrets != null ? secrets : DEFAULT_SECRETS, driver, fake, !fakeInMemory,
                 new HttpOptions(apiListen, provisioningListen, provisioningTls(), apiTokenFile, HttpLimits.DEFAULT), workers, webhookSecret,
-                durable, LifecycleConfig.DEFAULT, new MetalOptions(advertisedUrl(), ramdiskKernel, ramdiskInitrd,
+                durable, LifecycleConfig.DEFAULT.withShutdownTimeout(Durations.parse(shutdownTimeout)),
+                new MetalOptions(advertisedUrl(), ramdiskKernel, ramdiskInitrd,
                         kernelArgs, imageRoots, bmcCaFile, mediaUrl),
                 new RemovalGuard(holdRemovalsOver, holdRemovalsOverPercent),
                 new HealLimit(maxImageHeals, maxImageHealsPerMinute));

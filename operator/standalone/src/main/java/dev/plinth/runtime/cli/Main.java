@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code plinth} command. */
 @Command(name = "plinth", mixinStandardHelpOptions = true, version = "plinth 0.1.0",
         description = "Declarative GitOps controller for bare metal.",
-        subcommands = {RunCommand.class, ValidateCommand.class, StatusCommand.class, DiffCommand.class, ApproveCommand.class,
+        subcommands = {RunCommand.class, ValidateCommand.class, StatusCommand.class, DiffCommand.class, ApproveCommand.class, InspectCommand.class,
                 DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {

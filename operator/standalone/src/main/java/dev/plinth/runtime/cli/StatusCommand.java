@@ -129,6 +129,12 @@ final class StatusCommand implements Callable<Integer> {
         if (!inv.isObject()) {
             return lines;
         }
+        if (inv.path("bmc").isObject()) {
+            lines.addAll(bmcInventory(inv.path("bmc")));
+        }
+        if (!inv.has("deployId")) {
+            return lines; // the BMC's only: no deploy ramdisk reported yet
+        }
         lines.add(String.format("inventory (reported by the deploy ramdisk of %s at %s):", str(inv.path("deployId")),
                 str(inv.path("at"))));
         lines.add(String.format("  %s CPU(s) %s, %s MiB memory, firmware %s", str(inv.path("cpus")),
@@ -144,6 +150,45 @@ final class StatusCommand implements Callable<Integer> {
             lines.add(String.format("  nic  %-8s %s  link %s%s", str(nic.path("name")), str(nic.path("mac")),
                     str(nic.path("link")), nic.path("speedMbps").isNumber() ? " " + nic.path("speedMbps").asInt()
                             + " Mb/s" : ""));
+        }
+        return lines;
+    }
+
+    /** The machine as its BMC described it, as lines (only what the BMC told). */
+    static java.util.List<String> bmcInventory(JsonNode b) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add("inventory (read from the BMC at " + str(b.path("at")) + "):");
+        java.util.List<String> machine = new java.util.ArrayList<>();
+        for (String[] f : new String[][] {{"manufacturer", ""}, {"model", ""}, {"serialNumber", "serial "},
+                {"biosVersion", "BIOS "}, {"bootMode", "boot mode "}}) {
+            if (b.path(f[0]).isTextual()) {
+                machine.add(f[1] + str(b.path(f[0])));
+            }
+        }
+        if (!machine.isEmpty()) {
+            lines.add("  " + String.join(", ", machine));
+        }
+        if (b.path("cpus").isNumber() || b.path("memoryBytes").isNumber()) {
+            lines.add(String.format("  %s CPU(s) %s, %s MiB memory", text(b.path("cpus")), text(b.path("cpuModel")),
+                    b.path("memoryBytes").isNumber() ? Long.toString(b.path("memoryBytes").asLong() >> 20) : "-"));
+        }
+        for (JsonNode p : b.path("processors")) {
+            lines.add(String.format("  cpu  %-12s %s  cores=%s threads=%s", str(p.path("name")), text(p.path("model")),
+                    text(p.path("cores")), text(p.path("threads"))));
+        }
+        for (JsonNode m : b.path("memory")) {
+            lines.add(String.format("  dimm %-12s %d MiB", str(m.path("name")), m.path("sizeBytes").asLong() >> 20));
+        }
+        for (JsonNode d : b.path("disks")) {
+            lines.add(String.format("  disk %-12s %s bytes  model=%s serial=%s", str(d.path("name")),
+                    text(d.path("sizeBytes")), text(d.path("model")), text(d.path("serial"))));
+        }
+        for (JsonNode nic : b.path("nics")) {
+            lines.add(String.format("  nic  %-12s %s%s", str(nic.path("name")), text(nic.path("mac")),
+                    nic.path("speedMbps").isNumber() ? " " + nic.path("speedMbps").asInt() + " Mb/s" : ""));
+        }
+        for (JsonNode u : b.path("unavailable")) {
+            lines.add("  not read: " + str(u));
         }
         return lines;
     }

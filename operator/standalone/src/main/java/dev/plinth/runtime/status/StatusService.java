@@ -118,22 +118,46 @@ public final class StatusService {
 
     public Optional<NodeView> node(String name, int events) {
         return controller.record(name).map(r -> view(controller.desired(), controller.plan(), r,
-                store.events(name, events), inventories.apply(name).orElse(null)));
+                store.events(name, events), inventories.apply(name).orElse(null), true));
+    }
+
+    /**
+     * What {@code plinth inspect NODE} gets: the inspection asked for (the node's BMC inventory read again at its
+     * next pass) and, in words, when and what it covers. Empty when there is no such node.
+     */
+    public Optional<Map<String, Object>> inspect(String name) {
+        return controller.requestInspection(name).map(at -> {
+            NodeRecord r = controller.record(name).orElseThrow();
+            return Map.of("node", name, "requestedAt", at.toString(), "message", inspectMessage(r));
+        });
+    }
+
+    /** When an inspection asked for now is made, and what it reads. */
+    static String inspectMessage(NodeRecord r) {
+        String when = r.operation().step() != null || r.state() == dev.plinth.core.ProvisioningState.ERROR
+                ? "once its " + r.state() + " operation is over" : "at its next pass (now)";
+        String ramdisk = r.state() == dev.plinth.core.ProvisioningState.PROVISIONED
+                ? "the machine runs its OS: it is not rebooted for an inspection, so the deploy ramdisk's hardware"
+                        + " report stays the one of its last deploy"
+                : "the deploy ramdisk's hardware report comes with the node's next deploy (an inspection boot on"
+                        + " demand is not built yet)";
+        return "the BMC's inventory of node " + r.name() + " is read again " + when + "; " + ramdisk;
     }
 
     private static NodeView view(DesiredState d, FleetPlanner.FleetPlan plan, NodeRecord r,
             List<dev.plinth.store.NodeEvent> events) {
-        return view(d, plan, r, events, null);
+        return view(d, plan, r, events, null, false);
     }
 
     /** {@code desiredImage}: what the fleet plan tells the node to run now (its own, or its role's rollout's). */
     private static NodeView view(DesiredState d, FleetPlanner.FleetPlan plan, NodeRecord r,
-            List<dev.plinth.store.NodeEvent> events, Inventory inventory) {
+            List<dev.plinth.store.NodeEvent> events, Inventory inventory, boolean detailed) {
         BareMetalNode n = d.nodes().get(r.name());
         DiskImage desiredImage = n == null ? null : plan.images().get(r.name());
         boolean settled = n != null && Settled.settled(r, desiredImage, n.spec().online());
-        return NodeView.of(r, n != null, n != null && n.spec().online(),
-                desiredImage == null ? null : desiredImage.name(), settled, events, inventory);
+        String image = desiredImage == null ? null : desiredImage.name();
+        return detailed ? NodeView.detailed(r, n != null, n != null && n.spec().online(), image, settled, events,
+                inventory) : NodeView.of(r, n != null, n != null && n.spec().online(), image, settled, events);
     }
 
     public record ImageView(String name, String url, String checksum, String format, String compression,

@@ -33,6 +33,19 @@ class ControllerOptionsTest {
     }
 
     @Test
+    void theShutdownTimeoutDefaultsToAMinuteAndCanBeSet() {
+        RunCommand run = new RunCommand();
+        new CommandLine(run).parseArgs("--repo", "file:///nowhere", "--advertise-url", "http://192.0.2.1:8081");
+        assertThat(run.options.toStandalone("file:///nowhere", "main", "", Duration.ofMinutes(1)).lifecycle()
+                .shutdownTimeout()).isEqualTo(Duration.ofSeconds(60));
+        RunCommand quick = new RunCommand();
+        new CommandLine(quick).parseArgs("--repo", "file:///nowhere", "--advertise-url", "http://192.0.2.1:8081",
+                "--shutdown-timeout", "5m");
+        assertThat(quick.options.toStandalone("file:///nowhere", "main", "", Duration.ofMinutes(1)).lifecycle()
+                .shutdownTimeout()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
     void anExplicitSecretsFileIsUsedAsGiven() {
         assertThat(secretsOf("--repo", "file:///nowhere", "--driver", "fake", "--secrets", "/srv/bmc.yaml"))
                 .isEqualTo(Path.of("/srv/bmc.yaml"));

@@ -123,6 +123,29 @@ class StatusCommandTest {
     }
 
     @Test
+    void theBmcsInventoryIsShownWithWhatItDidNotServe() throws Exception {
+        String json = """
+                {"name": "rf1", "inventory": {"bmc": {"at": "2026-12-02T04:00:00Z", "manufacturer": "Dell Inc.",
+                 "model": "PowerEdge R650", "serialNumber": "7XK2P93", "bootMode": "UEFI", "cpus": 2,
+                 "cpuModel": "Xeon Gold", "memoryBytes": 274877906944,
+                 "processors": [{"name": "CPU.Socket.1", "model": "Xeon Gold", "cores": 28, "threads": 56}],
+                 "memory": [{"name": "DIMM.A1", "sizeBytes": 34359738368}],
+                 "nics": [{"name": "NIC.1", "mac": "b0:7b:25:00:00:01", "speedMbps": 25000}],
+                 "disks": [{"name": "Disk.Bay.0", "sizeBytes": 960197124096, "model": "MZ7L3960", "serial": null}],
+                 "unavailable": ["Storage/RAID.1/Drives/Disk.Bay.9: HTTP 500\\u001b[2J"]}}}
+                """;
+        assertThat(StatusCommand.inventory(dev.plinth.json.Json.MAPPER.readTree(json))).containsExactly(
+                "inventory (read from the BMC at 2026-12-02T04:00:00Z):",
+                "  Dell Inc., PowerEdge R650, serial 7XK2P93, boot mode UEFI",
+                "  2 CPU(s) Xeon Gold, 262144 MiB memory",
+                "  cpu  CPU.Socket.1 Xeon Gold  cores=28 threads=56",
+                "  dimm DIMM.A1      32768 MiB",
+                "  disk Disk.Bay.0   960197124096 bytes  model=MZ7L3960 serial=-",
+                "  nic  NIC.1        b0:7b:25:00:00:01 25000 Mb/s",
+                "  not read: Storage/RAID.1/Drives/Disk.Bay.9: HTTP 500\\u001b[2J");
+    }
+
+    @Test
     void aTableCellWithALineBreakStaysOnItsRow() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         new Table("NAME", "MESSAGE").row("node-0", "disk gone\nnode-9  PROVISIONED").row("node-1", "ok\t\u001b[1A")

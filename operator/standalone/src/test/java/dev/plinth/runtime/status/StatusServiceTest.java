@@ -194,7 +194,7 @@ class StatusServiceTest {
         StatusService status = new StatusService(controller, revisions, store, ImageCatalog.ALWAYS_READY, null,
                 name -> name.equals("compute-0") ? Optional.of(inv) : Optional.empty());
 
-        assertThat(status.node("compute-0", 0).orElseThrow().inventory()).isEqualTo(inv);
+        assertThat(status.node("compute-0", 0).orElseThrow().inventory().ramdisk()).isEqualTo(inv);
         assertThat(status.node("compute-1", 0).orElseThrow().inventory()).isNull();
         assertThat(status.nodes()).allSatisfy(v -> assertThat(v.inventory()).isNull());
         com.fasterxml.jackson.databind.JsonNode json = dev.plinth.json.Json.MAPPER.readTree(
@@ -203,6 +203,50 @@ class StatusServiceTest {
         assertThat(json.path("inventory").path("nics").path(0).path("mac").asText()).isEqualTo("52:54:00:00:00:01");
         assertThat(dev.plinth.json.Json.MAPPER.readTree(dev.plinth.json.Json.write(
                 status.node("compute-1", 0).orElseThrow())).has("inventory")).isFalse();
+    }
+
+    @Test
+    void theBmcsInventoryIsShownUnderInventoryBmcFromTheStoredRecord() throws Exception {
+        dev.plinth.driver.BmcInventory bmc = new dev.plinth.driver.BmcInventory(NOW, "Sushy Emulator", null, null,
+                null, "UEFI", null, null, null, null, null,
+                List.of(new dev.plinth.driver.BmcInventory.Nic("52:54:00:00:00:01", "52:54:00:00:00:01", null)),
+                List.of(new dev.plinth.driver.BmcInventory.Disk("d0", 480103981056L, "C123", "1234570")),
+                List.of("Processors: not offered"));
+        store.saveNode(new NodeRecord.Builder("compute-0").state(ProvisioningState.AVAILABLE)
+                .powerState(PowerState.OFF).checkedAt(NOW).updatedAt(NOW).bmcInventory(bmc).build(),
+                dev.plinth.store.Versioned.ABSENT);
+        store.saveNode(new NodeRecord.Builder("compute-1").state(ProvisioningState.AVAILABLE)
+                .powerState(PowerState.OFF).checkedAt(NOW).updatedAt(NOW)
+                .bmcInventory(dev.plinth.driver.BmcInventory.none(NOW)).build(), dev.plinth.store.Versioned.ABSENT);
+        StatusService status = status(image("centos-9") + node("compute-0", 1, "compute", null)
+                + node("compute-1", 2, "compute", null));
+
+        com.fasterxml.jackson.databind.JsonNode json = dev.plinth.json.Json.MAPPER.readTree(
+                dev.plinth.json.Json.write(status.node("compute-0", 0).orElseThrow()));
+        com.fasterxml.jackson.databind.JsonNode inv = json.path("inventory");
+        assertThat(inv.has("deployId")).as("no deploy ramdisk reported").isFalse();
+        assertThat(inv.path("bmc").path("manufacturer").asText()).isEqualTo("Sushy Emulator");
+        assertThat(inv.path("bmc").path("at").asText()).isEqualTo(NOW.toString());
+        assertThat(inv.path("bmc").path("disks").path(0).path("sizeBytes").asLong()).isEqualTo(480103981056L);
+        assertThat(inv.path("bmc").path("nics").path(0).path("mac").asText()).isEqualTo("52:54:00:00:00:01");
+        assertThat(inv.path("bmc").path("unavailable").path(0).asText()).isEqualTo("Processors: not offered");
+        assertThat(dev.plinth.json.Json.MAPPER.readTree(dev.plinth.json.Json.write(
+                status.node("compute-1", 0).orElseThrow())).has("inventory"))
+                .as("a driver without inventory shows none").isFalse();
+        assertThat(status.nodes()).allSatisfy(v -> assertThat(v.inventory()).isNull());
+    }
+
+    @Test
+    void anInspectionSaysWhenItIsMadeAndThatARunningMachineIsNotRebooted() {
+        NodeRecord idle = new NodeRecord.Builder("n1").state(ProvisioningState.AVAILABLE).build();
+        assertThat(StatusService.inspectMessage(idle)).isEqualTo("the BMC's inventory of node n1 is read again at"
+                + " its next pass (now); the deploy ramdisk's hardware report comes with the node's next deploy (an"
+                + " inspection boot on demand is not built yet)");
+        NodeRecord running = idle.toBuilder().state(ProvisioningState.PROVISIONED).build();
+        assertThat(StatusService.inspectMessage(running)).contains("is not rebooted for an inspection");
+        NodeRecord deploying = idle.toBuilder().state(ProvisioningState.PROVISIONING)
+                .step(dev.plinth.core.Step.WRITE_IMAGE).build();
+        assertThat(StatusService.inspectMessage(deploying)).contains("once its PROVISIONING operation is over");
     }
 
     private static String image(String name) {

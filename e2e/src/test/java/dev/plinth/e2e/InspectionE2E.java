@@ -69,22 +69,61 @@ class InspectionE2E {
         }
     }
 
-    @Test
-    void anAvailableNodeIsInspectedThroughTheRamdiskAndAProvisionedOneIsRefused() throws Exception {
-        Map<String, String> files = Fleet.files(2, "centos");
-        // node-0 has no image to run: AVAILABLE, powered off
-        files.put("fleet/nodes.yaml", files.get("fleet/nodes.yaml").replace(
-                "  bootMACAddress: \"" + Fleet.mac(0) + "\"\n  image: {name: centos}\n",
-                "  bootMACAddress: \"" + Fleet.mac(0) + "\"\n"));
-        String commit = git.commit(files, "node-0 bare, node-1 on centos");
+    /** A controller on FAKE machines that persist (they run on while it is down), ramdisk runs taking {@code run}. */
+    private int start(Duration run) throws Exception {
         Path secrets = dir.resolve("secrets.yaml");
         Fleet.writeSecrets(secrets, 2, "pw-inspect");
         plinth = new Standalone(new StandaloneOptions(git.url(), "main", "fleet", Duration.ofHours(1),
                 dir.resolve("state"), secrets, "fake",
-                FakeDriverConfig.of(Duration.ofMillis(5), Duration.ofMillis(300), Duration.ofMillis(100)), true,
+                FakeDriverConfig.of(Duration.ofMillis(5), run, Duration.ofMillis(100)), true,
                 dev.plinth.runtime.http.HttpOptions.loopback(), 4, null, false, LifecycleConfig.DEFAULT, null),
                 NodeListener.NONE);
-        int port = plinth.apiPort();
+        return plinth.apiPort();
+    }
+
+    private static Map<String, String> bareNode0() {
+        Map<String, String> files = Fleet.files(2, "centos");
+        files.put("fleet/nodes.yaml", files.get("fleet/nodes.yaml").replace(
+                "  bootMACAddress: \"" + Fleet.mac(0) + "\"\n  image: {name: centos}\n",
+                "  bootMACAddress: \"" + Fleet.mac(0) + "\"\n"));
+        return files;
+    }
+
+    /**
+     * The controller stops while the ramdisk inspects (its record says INSPECTING/READ_HARDWARE); the machine runs on
+     * and powers off. The restarted controller resumes from the record: the inventory is kept, nothing written.
+     */
+    @Test
+    void anInspectionInterruptedByARestartResumesFromTheRecord() throws Exception {
+        String commit = git.commit(bareNode0(), "node-0 bare, node-1 on centos");
+        int port = start(Duration.ofSeconds(3));
+        Api api = new Api(port);
+        await().atMost(Duration.ofSeconds(60)).until(() -> api.convergedOn(commit));
+        assertThat(inspect(port, "node-0").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> api.json("/api/v1/nodes/node-0").path("step").asText()
+                .equals("READ_HARDWARE"));
+        plinth.close();
+        plinth = null;
+        Thread.sleep(3500); // the ramdisk finishes (and powers off) while no controller watches
+        port = start(Duration.ofSeconds(3));
+        Api again = new Api(port);
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            JsonNode n = again.json("/api/v1/nodes/node-0");
+            return n.path("state").asText().equals("AVAILABLE") && n.path("inventory").has("cpus");
+        });
+        List<String> ran = history("node-0");
+        System.out.println("node-0's machine: " + ran);
+        assertThat(ran).filteredOn(l -> l.contains("deploy.run")).as("one inspection boot, resumed not redone")
+                .singleElement().asString().endsWith(" inspect");
+        assertThat(ran).noneMatch(l -> l.contains("disk.wiped") || l.contains(" image="));
+        assertThat(again.json("/api/v1/nodes/node-0").path("events").toString()).contains("INSPECTING -> AVAILABLE");
+    }
+
+    @Test
+    void anAvailableNodeIsInspectedThroughTheRamdiskAndAProvisionedOneIsRefused() throws Exception {
+        // node-0 has no image to run: AVAILABLE, powered off
+        String commit = git.commit(bareNode0(), "node-0 bare, node-1 on centos");
+        int port = start(Duration.ofMillis(300));
         Api api = new Api(port);
         await().atMost(Duration.ofSeconds(60)).until(() -> api.convergedOn(commit));
         assertThat(api.json("/api/v1/nodes/node-0").path("state").asText()).isEqualTo("AVAILABLE");

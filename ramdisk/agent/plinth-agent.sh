@@ -148,8 +148,9 @@ HINT_VENDOR=$(field vendor)
 HINT_SERIAL=$(field serialNumber)
 HINT_WWN=$(field wwn)
 HINT_ROT=$(field rotational)
-[ -n "$IMAGE_URL" ] || fail "instructions have no imageUrl"
-echo "$SHA256" | grep -qE '^[0-9a-f]{64}$' || fail "instructions have no valid sha256"
+ACTION=$(field action)  # empty for a deploy; clean was served above; inspect below, once inventory() is defined
+[ -n "$IMAGE_URL" ] || [ "$ACTION" = inspect ] || fail "instructions have no imageUrl"
+echo "$SHA256" | grep -qE '^[0-9a-f]{64}$' || [ "$ACTION" = inspect ] || fail "instructions have no valid sha256"
 case "$COMPRESSION" in none|gz|xz) ;; *) fail "unsupported compression '$COMPRESSION'" ;; esac
 say "instructions: compression=$COMPRESSION hints: deviceName=${HINT_NAME:-any} minSizeGigabytes=${HINT_MIN:-0} model=${HINT_MODEL:-any} vendor=${HINT_VENDOR:-any} serialNumber=${HINT_SERIAL:-any} wwn=${HINT_WWN:-any} rotational=${HINT_ROT:-any} ($(since "$t")s)"
 
@@ -198,6 +199,19 @@ inventory() {
     fi
     return 0
 }
+# 2a'. an inspection on demand (PROTOCOL.md section 5b): the inventory, `inspected`, off; no disk is opened for writing
+if [ "$ACTION" = inspect ]; then
+    n=0
+    until ls $R/sys/block | grep -qE '^(vd|sd|hd|xvd|nvme)'; do  # block devices may still be probing
+        n=$((n + 1)); [ $n -lt 30 ] || break  # a machine without a disk is inspected all the same
+        sleep 0.2
+    done
+    inventory
+    event phase=inspected "uptime=$(since 0)" || say "warning: final event not delivered"
+    say "inspected in $(since "$T0")s, nothing written; powering off"
+    [ -z "$R" ] || exit 0
+    poweroff -f
+fi
 # hint_ok VALUE HINT: no hint, or the disk's value equals it (case-insensitive)
 hint_ok() {
     [ -z "$2" ] && return 0

@@ -14,7 +14,8 @@ Deploys come from --deploys-file (JSON: {deployId: {token, checkinToken, imageUr
 rootDeviceHints}}) or, for a single deploy, from the individual options. An entry may also name its "node", "mac",
 "image" (for the deploy script) and "bytes" (the image length a `written` must report), or be a wipe
 ({"token", "checkinToken", "action": "clean", ...}: instructions {"action": "clean"}, ended by a `cleaned` event,
-PROTOCOL.md section 5a); a later entry for the same
+PROTOCOL.md section 5a), or an inspection ("action": "inspect": instructions {"action": "inspect"}, ended by an
+`inspected` event, section 5b); a later entry for the same
 node supersedes the earlier ones, as a new deploy does on the controller. As the controller does, a deploy token is
 refused once its deploy is superseded (401) or written/failed (409), a `written` with another sha256 or length
 fails the deploy (409), and a check-in is accepted only for a written deploy (409).
@@ -52,6 +53,7 @@ def load_deploys(deploys):
 def deploy_script(dep, d):
     api = ARGS.advertise
     what = "wiping the disks of %s" % d["node"] if d.get("action") == "clean" else \
+        "inspecting the hardware of %s" % d["node"] if d.get("action") == "inspect" else \
         "deploying %s to %s" % (d.get("image", "?"), d["node"])
     return ("#!ipxe\necho Plinth: %s (deploy %s)\n"
             "kernel %s/files/vmlinuz console=ttyS0 quiet plinth.api=%s plinth.deploy=%s plinth.token=%s "
@@ -135,11 +137,11 @@ class Handler(BaseHTTPRequestHandler):
             d = self._open_deploy(dep, p)
             if d is None:
                 return None
-            if d.get("action") == "clean":
+            if d.get("action") in ("clean", "inspect"):
                 log_event("instructions", deploy=dep, format=ARGS.format)
                 if ARGS.format == "kv":
-                    return self._send(200, "action=clean\n")
-                return self._send(200, json.dumps({"action": "clean"}) + "\n", "application/json")
+                    return self._send(200, "action=%s\n" % d["action"])
+                return self._send(200, json.dumps({"action": d["action"]}) + "\n", "application/json")
             instr = {k: d[k] for k in ("imageUrl", "sha256", "compression")}
             instr["rootDeviceHints"] = dict(d.get("rootDeviceHints") or {})
             log_event("instructions", deploy=dep, format=ARGS.format)
@@ -202,11 +204,13 @@ class Handler(BaseHTTPRequestHandler):
             form.pop("deploy", None)
             log_event("agent", deploy=dep, **form)
             phase = form.get("phase")
-            wipe = d.get("action") == "clean"
-            if wipe != (phase == "cleaned") and phase in ("written", "cleaned"):
-                return self._send(409, "not a %s\n" % ("deploy" if wipe else "wipe"))
-            if phase == "cleaned":
-                STATE[dep]["phase"] = "cleaned"
+            # a wipe ends only by `cleaned`, an inspection by `inspected`, a deploy by `written`
+            ends = {"clean": "cleaned", "inspect": "inspected"}.get(d.get("action"), "written")
+            if phase in ("written", "cleaned", "inspected") and phase != ends:
+                return self._send(409, "not a %s\n" % {"cleaned": "wipe", "inspected": "inspection"}.get(
+                    phase, "deploy"))
+            if phase in ("cleaned", "inspected"):
+                STATE[dep]["phase"] = phase
             elif phase == "written":
                 if form.get("sha256", "").lower() != d["sha256"].lower():
                     STATE[dep]["phase"] = "failed"

@@ -4,6 +4,7 @@ import static dev.plinth.core.ProvisioningState.AVAILABLE;
 import static dev.plinth.core.ProvisioningState.CLEANING;
 import static dev.plinth.core.ProvisioningState.DEPROVISIONING;
 import static dev.plinth.core.ProvisioningState.ERROR;
+import static dev.plinth.core.ProvisioningState.INSPECTING;
 import static dev.plinth.core.ProvisioningState.PROVISIONED;
 import static dev.plinth.core.ProvisioningState.PROVISIONING;
 import static dev.plinth.core.ProvisioningState.REGISTERING;
@@ -59,6 +60,10 @@ public final class LifecycleTable {
         RELEASED("released"),
         /** Every disk's partition tables and filesystem signatures wiped by the deploy ramdisk. */
         CLEANED("cleaned"),
+        /** Someone asked for the node's hardware to be inspected by the deploy ramdisk (it holds no image). */
+        INSPECTION_ASKED("inspection asked"),
+        /** The deploy ramdisk reported the hardware and powered the machine off; nothing was written. */
+        INSPECTED("inspected"),
         /** Powered off and cleaned up: nothing of the node is left to forget. */
         DEPROVISIONED("deprovisioned");
 
@@ -87,6 +92,11 @@ public final class LifecycleTable {
             new Edge(AVAILABLE, Event.IMAGE_READY, PROVISIONING),
             // nothing of ours on it: nothing to wipe
             new Edge(AVAILABLE, Event.REMOVED, DEPROVISIONING),
+            // an inspection boot writes nothing: no wipe on either way out
+            new Edge(AVAILABLE, Event.INSPECTION_ASKED, INSPECTING),
+            new Edge(INSPECTING, Event.INSPECTED, AVAILABLE),
+            new Edge(INSPECTING, Event.FAILED, ERROR),
+            new Edge(INSPECTING, Event.REMOVED, DEPROVISIONING),
             new Edge(PROVISIONING, Event.DEPLOYED, PROVISIONED),
             new Edge(PROVISIONING, Event.FAILED, ERROR),
             // a disk written in part holds as much of a tenant as a whole one
@@ -124,6 +134,8 @@ public final class LifecycleTable {
     private static final List<StepRetreat> RETREATS = List.of(
             // after a restart: the reboot into the ramdisk that was in flight did not happen (the machine is off)
             new StepRetreat(Step.BOOT_DEPLOY_RAMDISK, Step.SET_BOOT_PXE, "reboot lost"),
+            // the same for an inspection boot
+            new StepRetreat(Step.BOOT_INSPECT_RAMDISK, Step.INSPECT_BOOT_PXE, "reboot lost"),
             // the ramdisk did not report within the boot timeout
             new StepRetreat(Step.WRITE_IMAGE, Step.SET_BOOT_PXE, "boot silent"));
 

@@ -21,9 +21,14 @@ import dev.plinth.api.DriftPolicy;
  * @param inspectRequested when someone last asked for the node to be inspected on demand ({@code plinth inspect},
  *     the {@code plinth.dev/inspect} annotation); null when nobody did. A request newer than the node's last
  *     inventory reading has the BMC read again
+ * @param inspectBoot when an inspection boot was asked for (and accepted: the node was available then); null when
+ *     none. An available node idle since before it boots the deploy ramdisk to report its hardware
+ *     ({@link ProvisioningState#INSPECTING}); an operation begun after it (a deploy, which inventories anyway)
+ *     supersedes it
  */
 public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
-        DriftPolicy drift, String role, DisruptionGate gate, boolean checkIn, java.time.Instant inspectRequested) {
+        DriftPolicy drift, String role, DisruptionGate gate, boolean checkIn, java.time.Instant inspectRequested,
+        java.time.Instant inspectBoot) {
 
     public NodeInput {
         drift = drift == null ? DriftPolicy.HEAL : drift;
@@ -34,12 +39,17 @@ public record NodeInput(String name, BareMetalNode node, DiskImage image, ImageA
     /** No inspection asked for. */
     public NodeInput(String name, BareMetalNode node, DiskImage image, ImageAvailability imageAvailability,
             DriftPolicy drift, String role, DisruptionGate gate, boolean checkIn) {
-        this(name, node, image, imageAvailability, drift, role, gate, checkIn, null);
+        this(name, node, image, imageAvailability, drift, role, gate, checkIn, null, null);
     }
 
     /** The same input, with an inspection asked for at {@code at} (null: none). */
     public NodeInput withInspectRequested(java.time.Instant at) {
-        return new NodeInput(name, node, image, imageAvailability, drift, role, gate, checkIn, at);
+        return new NodeInput(name, node, image, imageAvailability, drift, role, gate, checkIn, at, inspectBoot);
+    }
+
+    /** The same input, with an inspection boot asked for at {@code at} (null: none). */
+    public NodeInput withInspectBoot(java.time.Instant at) {
+        return new NodeInput(name, node, image, imageAvailability, drift, role, gate, checkIn, inspectRequested, at);
     }
 
     /** Waiting for the check-in, as every node does unless its role says otherwise. */

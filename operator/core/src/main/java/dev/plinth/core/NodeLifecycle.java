@@ -4,6 +4,7 @@ import static dev.plinth.core.ProvisioningState.AVAILABLE;
 import static dev.plinth.core.ProvisioningState.CLEANING;
 import static dev.plinth.core.ProvisioningState.DEPROVISIONING;
 import static dev.plinth.core.ProvisioningState.ERROR;
+import static dev.plinth.core.ProvisioningState.INSPECTING;
 import static dev.plinth.core.ProvisioningState.PROVISIONED;
 import static dev.plinth.core.ProvisioningState.PROVISIONING;
 import static dev.plinth.core.ProvisioningState.REGISTERING;
@@ -113,6 +114,7 @@ public final class NodeLifecycle {
             case PROVISIONING -> decideProvisioning(in, rec, now);
             case PROVISIONED -> decideProvisioned(in, rec, now);
             case CLEANING -> decideCleaning(in, rec, now);
+            case INSPECTING -> decideInspecting(rec, now);
             case DEPROVISIONING -> decideDeprovisioning(rec);
             case ERROR -> throw new IllegalStateException("handled above");
         };
@@ -296,6 +298,79 @@ public final class NodeLifecycle {
     /** The message of a node whose disks were wiped. */
     public static final String CLEANED = "disks wiped: partition tables and filesystem signatures";
 
+    // --- inspection on demand ------------------------------------------------------------------------------------
+
+    /**
+     * Why an inspection boot may not be made for the node now, in words for the one who asked; null when it may.
+     * Only an available node with no image to run is booted into the ramdisk for it: a provisioned one runs its OS
+     * (a running machine is not disturbed without reason), a busy one is in an operation, and one with an image to
+     * run is about to be deployed (its deploy reports the same inventory).
+     */
+    public static String inspectBootRefusal(NodeRecord rec, boolean hasImage) {
+        if (rec.state() == PROVISIONED && rec.operation().step() == null) {
+            return "node " + rec.name() + " is PROVISIONED: its machine runs its OS and is not rebooted for an"
+                    + " inspection; its deploy ramdisk inventory stays the one of its last deploy";
+        }
+        if (rec.state() != AVAILABLE || rec.operation().step() != null || rec.operation().inFlight() != null) {
+            return "node " + rec.name() + " is busy (" + rec.state() + (rec.operation().step() == null ? ""
+                    : "/" + rec.operation().step()) + "): it is inspected only when AVAILABLE and idle";
+        }
+        if (hasImage) {
+            return "node " + rec.name() + " has an image to run: its deploy reports the inventory on the way";
+        }
+        return null;
+    }
+
+    /**
+     * An accepted inspection boot not served yet: asked for (not in the future) after the node's last operation
+     * began. Beginning the inspection serves it (its start is not before the request); so does any other operation
+     * begun since (a deploy reports the same inventory; a released node is wiped and is not inspected later).
+     */
+    private static boolean inspectBootDue(NodeInput in, NodeRecord rec, Instant now) {
+        Instant asked = in.inspectBoot();
+        Instant last = rec.operation().startedAt();
+        return asked != null && !asked.isAfter(now) && (last == null || last.isBefore(asked))
+                && rec.operation().step() == null;
+    }
+
+    /** Boots the deploy ramdisk to report the hardware only: a deploy of its own, with a fresh id, no image. */
+    private static NodeRecord beginInspecting(NodeRecord rec, Instant now) {
+        long serial = rec.deploy().serial() + 1;
+        return begin(rec, INSPECTING, now)
+                .deploySerial(serial)
+                .deployId(DeployIds.of(rec.name(), serial, now))
+                .targetImage(null)
+                .deployPhase(null).bytesWritten(0).bytesTotal(0).deployMillis(java.util.Map.of()).deploySilentBoots(0)
+                .message("inspecting the hardware through the deploy ramdisk (nothing is written)")
+                .build();
+    }
+
+    /** The message of a node inspected on demand. */
+    public static final String INSPECTED = "inspected: the deploy ramdisk reported the hardware; nothing written";
+
+    /**
+     * The cleaning flow with the instruction {@code inspect}: the ramdisk reports its inventory and powers off
+     * without touching a disk. A failure is the usual ERROR (then available again after the backoff, not
+     * inspected again unless asked); a removal from the desired state meanwhile deprovisions (nothing to wipe).
+     */
+    private Decision decideInspecting(NodeRecord rec, Instant now) {
+        if (rec.operation().step() == null) {
+            return new Persist(idle(rec, AVAILABLE).errorCount(0).clearError().message(INSPECTED)
+                    .lastOperationMillis(millisSince(rec.operation().startedAt(), now)).build());
+        }
+        return switch (rec.operation().step()) {
+            case PREPARE_INSPECT -> new Act(new PrepareDeploy(DeployRequest.inspect(rec.deploy().id())));
+            case INSPECT_BOOT_PXE -> new Act(bootIntoRamdisk(rec));
+            case BOOT_INSPECT_RAMDISK -> reboot(rec, now);
+            case READ_HARDWARE -> overdue(rec, now, config.writeTimeout())
+                    ? new Persist(failOperation(rec, FailureKind.TIMEOUT,
+                            "no inventory within " + config.writeTimeout(), now))
+                    : new Act(new ObserveDeploy(rec.deploy().id()));
+            case FINISH_INSPECT -> new Act(new FinishDeploy(rec.deploy().id(), bootsFromMedia(rec)));
+            default -> throw new IllegalStateException("step " + rec.operation().step() + " in INSPECTING");
+        };
+    }
+
     private Decision decideDeprovisioning(NodeRecord rec) {
         if (rec.operation().step() == null) {
             return new Forget();
@@ -347,6 +422,10 @@ public final class NodeLifecycle {
                         + in.imageAvailability().message());
             }
             return new Persist(beginProvisioning(rec, in, now));
+        }
+        if (inspectBootDue(in, rec, now)) {
+            // whatever runs on it is asked to shut down first, as before a wipe
+            return shutDownFirst(rec, () -> new Persist(beginInspecting(rec, now)));
         }
         if (!rec.message().equals(NO_IMAGE)) {
             return new Persist(rec.toBuilder().message(NO_IMAGE).build());
@@ -630,7 +709,8 @@ public final class NodeLifecycle {
         Outcome.Power observed = new Outcome.Power(e.power(), e.bootDevice());
         String lost;
         String watching;
-        if (step == Step.BOOT_DEPLOY_RAMDISK) {
+        boolean intoRamdisk = step == Step.BOOT_DEPLOY_RAMDISK || step == Step.BOOT_INSPECT_RAMDISK;
+        if (intoRamdisk) {
             DeployPhase phase = e.deploy().phase();
             boolean silent = phase == DeployPhase.WAITING;
             lost = silent && e.power() == PowerState.OFF ? "the machine is off and its deploy ramdisk never reported" : null;
@@ -652,8 +732,9 @@ public final class NodeLifecycle {
         if (lost != null) {
             // the power read back, the intent dropped; a reboot into the ramdisk starts again from network boot
             NodeRecord.Builder b = applyUnchecked(rec, new CheckPower(), observed, now).next().toBuilder();
-            if (step == Step.BOOT_DEPLOY_RAMDISK) {
-                b.timing(step, millisSince(rec.operation().stepStartedAt(), now)).step(Step.SET_BOOT_PXE)
+            if (intoRamdisk) {
+                b.timing(step, millisSince(rec.operation().stepStartedAt(), now))
+                        .step(step == Step.BOOT_DEPLOY_RAMDISK ? Step.SET_BOOT_PXE : Step.INSPECT_BOOT_PXE)
                         .stepStartedAt(now);
             }
             return Transition.now(b.message(RECOVERED + "the reboot did not happen (" + lost + "): rebooting again")
@@ -786,6 +867,10 @@ public final class NodeLifecycle {
             if (rec.operation().step() == Step.BOOT_CLEAN_RAMDISK) {
                 return Transition.now(next(b.deployPhase(DeployPhase.WAITING), rec, Step.WIPE_DISKS, now).build());
             }
+            if (rec.operation().step() == Step.BOOT_INSPECT_RAMDISK) {
+                return Transition.now(next(b.deployPhase(DeployPhase.WAITING), rec, Step.READ_HARDWARE, now)
+                        .build());
+            }
             if (rec.operation().step() == Step.BOOT_DEPLOY_RAMDISK) {
                 return Transition.now(next(b.deployPhase(DeployPhase.WAITING), rec, Step.WRITE_IMAGE, now).build());
             }
@@ -796,12 +881,19 @@ public final class NodeLifecycle {
             if (rec.operation().step() == Step.CLEAN_BOOT_PXE) {
                 return Transition.now(next(b, rec, Step.BOOT_CLEAN_RAMDISK, now).build());
             }
+            if (rec.operation().step() == Step.INSPECT_BOOT_PXE) {
+                return Transition.now(next(b, rec, Step.BOOT_INSPECT_RAMDISK, now).build());
+            }
             return Transition.now(rec.operation().step() == Step.SET_BOOT_PXE
                     ? next(b, rec, Step.BOOT_DEPLOY_RAMDISK, now).build() : b.build());
         }
         if (action instanceof PrepareDeploy) {
-            return Transition.now(next(b, rec, rec.state() == CLEANING ? Step.CLEAN_BOOT_PXE : Step.SET_BOOT_PXE,
-                    now).build());
+            Step boot = switch (rec.state()) {
+                case CLEANING -> Step.CLEAN_BOOT_PXE;
+                case INSPECTING -> Step.INSPECT_BOOT_PXE;
+                default -> Step.SET_BOOT_PXE;
+            };
+            return Transition.now(next(b, rec, boot, now).build());
         }
         if (action instanceof ObserveDeploy) {
             return observed(rec, b, ((Outcome.Progress) outcome).progress(), now);
@@ -816,6 +908,11 @@ public final class NodeLifecycle {
                             Step.FINISH_DEPLOY, now).build())
                     : new Transition(b.message("waiting for the written OS to check in").build(),
                             config.pollInterval());
+        }
+        if (action instanceof FinishDeploy && rec.state() == INSPECTING) {
+            // the ramdisk powers the machine off after its report: available again, once decided
+            return Transition.now(next(b.powerState(PowerState.OFF).powerAssumed(true), rec, null, now)
+                    .message(INSPECTED).build());
         }
         if (action instanceof FinishDeploy && rec.state() == CLEANING) {
             // the ramdisk powers the machine off after wiping; what follows depends on the desired state
@@ -838,14 +935,17 @@ public final class NodeLifecycle {
             b.deployMillis(p.phaseMillis());
         }
         boolean cleaning = rec.state() == CLEANING;
+        boolean inspecting = rec.state() == INSPECTING;
         if (p.phase() == DeployPhase.WAITING && overdue(rec, now, config.bootTimeout())) {
-            // a silent wipe fails and is made again whole after the backoff: wiping twice is harmless
-            return cleaning ? Transition.now(failOperation(rec, FailureKind.TIMEOUT, "the deploy ramdisk did not"
-                    + " report within " + config.bootTimeout() + " of its boot", now)) : silentBoot(rec, now);
+            // a silent wipe fails and is made again whole after the backoff: wiping twice is harmless; a silent
+            // inspection fails to ERROR (then available again): nothing was written
+            return cleaning || inspecting ? Transition.now(failOperation(rec, FailureKind.TIMEOUT, "the deploy"
+                    + " ramdisk did not report within " + config.bootTimeout() + " of its boot", now))
+                    : silentBoot(rec, now);
         }
         return switch (p.phase()) {
-            case WRITTEN -> Transition.now(next(b, rec, cleaning ? Step.FINISH_CLEAN : Step.SET_BOOT_DISK, now)
-                    .build());
+            case WRITTEN -> Transition.now(next(b, rec, cleaning ? Step.FINISH_CLEAN
+                    : inspecting ? Step.FINISH_INSPECT : Step.SET_BOOT_DISK, now).build());
             case FAILED -> new Transition(failOperation(rec, FailureKind.DEPLOY_FAILED,
                     "deploy failed: " + p.message(), now), null);
             case UNKNOWN -> fail(rec, FailureKind.PROTOCOL,

@@ -18,6 +18,11 @@ public enum ProvisioningState {
      * ramdisk wipes the partition tables and filesystem signatures of every disk before it is available again.
      */
     CLEANING,
+    /**
+     * Inspected on demand ({@code plinth inspect}): an available node boots the deploy ramdisk only to report its
+     * hardware, writes nothing, and is powered off and available again.
+     */
+    INSPECTING,
     /** Leaving the fleet: powered off and its network boot cleaned up. */
     DEPROVISIONING,
     /** An operation failed; retried with backoff, at once when the spec changes. */

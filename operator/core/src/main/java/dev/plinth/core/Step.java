@@ -19,6 +19,12 @@ public enum Step {
     BOOT_CLEAN_RAMDISK(ProvisioningState.CLEANING),
     WIPE_DISKS(ProvisioningState.CLEANING),
     FINISH_CLEAN(ProvisioningState.CLEANING),
+    // INSPECTING
+    PREPARE_INSPECT(ProvisioningState.INSPECTING),
+    INSPECT_BOOT_PXE(ProvisioningState.INSPECTING),
+    BOOT_INSPECT_RAMDISK(ProvisioningState.INSPECTING),
+    READ_HARDWARE(ProvisioningState.INSPECTING),
+    FINISH_INSPECT(ProvisioningState.INSPECTING),
     // DEPROVISIONING
     POWER_OFF(ProvisioningState.DEPROVISIONING),
     CLEAN_UP(ProvisioningState.DEPROVISIONING);
@@ -36,6 +42,7 @@ public enum Step {
             case REGISTERING -> CHECK_BMC;
             case PROVISIONING -> PREPARE_DEPLOY;
             case CLEANING -> PREPARE_CLEAN;
+            case INSPECTING -> PREPARE_INSPECT;
             case DEPROVISIONING -> POWER_OFF;
             default -> throw new IllegalArgumentException(operation + " has no steps");
         };

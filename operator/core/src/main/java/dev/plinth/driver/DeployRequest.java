@@ -10,12 +10,29 @@ import dev.plinth.api.RootDeviceHints;
  *
  * @param wipe the ramdisk wipes the partition tables and filesystem signatures of every disk instead of writing an
  *     image ({@code imageName} and {@code image} are null); it reports {@code WRITTEN} when done
+ * @param inspect the ramdisk only reports the machine's hardware (its inventory) and powers off, touching no disk
+ *     (inspection on demand; {@code imageName} and {@code image} are null); it reports {@code WRITTEN} when done
  */
 public record DeployRequest(String deployId, String imageName, DiskImageSpec image, RootDeviceHints rootDeviceHints,
-        boolean wipe) {
+        boolean wipe, boolean inspect) {
 
     public DeployRequest(String deployId, String imageName, DiskImageSpec image, RootDeviceHints rootDeviceHints) {
-        this(deployId, imageName, image, rootDeviceHints, false);
+        this(deployId, imageName, image, rootDeviceHints, false, false);
+    }
+
+    public DeployRequest(String deployId, String imageName, DiskImageSpec image, RootDeviceHints rootDeviceHints,
+            boolean wipe) {
+        this(deployId, imageName, image, rootDeviceHints, wipe, false);
+    }
+
+    /** Report the node's hardware and power off, writing nothing (an inspection boot on demand). */
+    public static DeployRequest inspect(String deployId) {
+        return new DeployRequest(deployId, null, null, RootDeviceHints.NONE, false, true);
+    }
+
+    /** Whether the ramdisk writes no image (a wipe or an inspection): no image to serve. */
+    public boolean noImage() {
+        return wipe || inspect;
     }
 
     /** Wipe every disk of the node (cleaning before it is available again). */

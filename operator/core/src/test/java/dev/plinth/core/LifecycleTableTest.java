@@ -121,6 +121,8 @@ class LifecycleTableTest {
                 new NodeInput(node.name(), node, rocky,
                         new ImageAvailability(ImageAvailability.Status.PENDING, "downloading")),
                 new NodeInput(node.name(), bare, null, ImageAvailability.READY),
+                // an inspection boot asked for just after the walk's start (a node with no image to run)
+                new NodeInput(node.name(), bare, null, ImageAvailability.READY).withInspectBoot(start.plusMillis(1)),
                 new NodeInput(node.name(), offline, centos, ImageAvailability.READY),
                 NodeInput.removed(node.name()));
     }

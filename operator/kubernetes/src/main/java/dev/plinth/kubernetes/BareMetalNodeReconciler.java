@@ -328,6 +328,12 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
         }
         Instant inspectAsked = inspectionAsked(node);
         NodeInput in = input(desired, NodeKey.of(node), member, plan).withInspectRequested(inspectAsked);
+        if (inspectAsked != null && rec != null
+                && NodeLifecycle.inspectBootRefusal(rec, in.image() != null) == null) {
+            // an available node with nothing to run is booted into the ramdisk for it too (a busy or provisioned
+            // one only has its BMC read: a running machine is not disturbed)
+            in = in.withInspectBoot(inspectAsked);
+        }
 
         Secret credentials = secret(ns, spec.spec().bmc().credentialsName());
         String credentialsVersion = credentials == null ? "" : credentials.getMetadata().getResourceVersion();
@@ -344,7 +350,8 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
             writer.apply(result.record());
         }
         if (inspectAsked != null && result.record() != null && result.record().bmcInventory() != null
-                && !result.record().bmcInventory().at().isBefore(inspectAsked)) {
+                && !result.record().bmcInventory().at().isBefore(inspectAsked)
+                && !inspectBootPending(result.record(), in, inspectAsked)) {
             inspected(node);
         }
         return reschedule(UpdateControl.noUpdate(), result.next());
@@ -444,7 +451,14 @@ public final class BareMetalNodeReconciler implements Reconciler<BareMetalNodeRe
         return inspectAnnotations.computeIfAbsent(uid, k -> clock.instant());
     }
 
-    /** The inspection asked for is done: the annotation goes (a later one asks again). */
+    /** An inspection boot the annotation asked for that has not begun yet: the annotation stays until it does. */
+    private static boolean inspectBootPending(NodeRecord rec, NodeInput in, Instant asked) {
+        Instant began = rec.operation().startedAt();
+        return in.inspectBoot() != null && NodeLifecycle.inspectBootRefusal(rec, in.image() != null) == null
+                && (began == null || began.isBefore(asked));
+    }
+
+    /** The inspection asked for is done (or begun): the annotation goes (a later one asks again). */
     private void inspected(BareMetalNodeResource node) {
         try {
             client.resources(BareMetalNodeResource.class).inNamespace(node.getMetadata().getNamespace())

@@ -123,6 +123,40 @@ class BareMetalNodeOperatorTest {
         assertThat(Json.write(s)).doesNotContain(PASSWORD);
     }
 
+    /**
+     * The inspect annotation on an available node with nothing to run: booted into the (FAKE) ramdisk to report its
+     * hardware, nothing written, powered off and AVAILABLE again; the annotation is removed once the boot began.
+     */
+    @Test
+    void theInspectAnnotationBootsAnAvailableNodeIntoTheRamdiskAndWritesNothing() {
+        client.resource(Fixtures.credentials(ns, "bmc-n6", "admin", PASSWORD)).create();
+        client.resource(Fixtures.node(ns, "n6", 6, null)).create();
+        BareMetalNodeResource n = awaitCondition("n6", NodeConditions.READY, Duration.ofSeconds(60));
+        assertThat(n.getStatus().state).isEqualTo("AVAILABLE");
+        client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("n6").edit(x -> {
+            if (x.getMetadata().getAnnotations() == null) {
+                x.getMetadata().setAnnotations(new java.util.HashMap<>());
+            }
+            x.getMetadata().getAnnotations().put(BareMetalNodeReconciler.INSPECT, "requested");
+            return x;
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> fake.journal().stream()
+                .anyMatch(l -> l.contains(" " + ns + "/n6 ") && l.contains("inventory.reported")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            BareMetalNodeResource x = client.resources(BareMetalNodeResource.class).inNamespace(ns).withName("n6")
+                    .get();
+            return "AVAILABLE".equals(x.getStatus().state) && (x.getMetadata().getAnnotations() == null
+                    || !x.getMetadata().getAnnotations().containsKey(BareMetalNodeReconciler.INSPECT));
+        });
+        List<String> journal = fake.journal().stream().filter(l -> l.contains(" " + ns + "/n6 ")).toList();
+        System.out.println(String.join("\n", journal));
+        assertThat(journal).anyMatch(l -> l.matches("\\d+ \\S+ deploy\\.run \\S+ inspect"));
+        assertThat(journal).noneMatch(l -> l.contains("disk.wiped") || l.contains(" image="));
+        assertThat(fake.machine(ns + "/n6").orElseThrow().diskImage).as("nothing written").isNull();
+        assertThat(eventsOf("n6")).extracting(Event::getMessage).anyMatch(m -> m.contains("AVAILABLE -> INSPECTING"))
+                .anyMatch(m -> m.contains("INSPECTING -> AVAILABLE"));
+    }
+
     @Test
     void aCorrectedSecretRecoversAFailedNodeAtOnceNotAfterItsBackoff() {
         client.resource(Fixtures.credentials(ns, "bmc-n2", "admin", "wrong")).create();

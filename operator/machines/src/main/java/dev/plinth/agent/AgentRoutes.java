@@ -212,6 +212,8 @@ final class AgentRoutes {
             }
             if (d.wipe) {
                 body.put("action", "clean");
+            } else if (d.inspect) {
+                body.put("action", "inspect");
             } else {
                 body.put("imageUrl", config.agentBaseUrl() + d.imagePath);
                 body.put("sha256", d.sha256);

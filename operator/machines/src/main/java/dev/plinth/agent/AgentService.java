@@ -180,8 +180,9 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         if (registry.get(id) != null) {
             return; // known already: the engine repeats its calls
         }
-        if (deploy.wipe()) {
-            registry.register(id, node.name(), normalizeMac(node.bootMACAddress()), null, null, RootDeviceHints.NONE);
+        if (deploy.noImage()) {
+            registry.register(id, node.name(), normalizeMac(node.bootMACAddress()), null, null, RootDeviceHints.NONE,
+                    deploy.inspect());
             return;
         }
         DiskImage image = new DiskImage(ObjectMeta.named(deploy.imageName()), deploy.image());

@@ -17,6 +17,9 @@ final class Deploy {
     String node;
     /** A wipe of every disk (cleaning), not an image deploy: no image fields; ended by {@code cleaned}. */
     boolean wipe;
+    /** An inspection on demand: the ramdisk reports its inventory and powers off, writing nothing; ended by
+     * {@code inspected}. No image fields either. */
+    boolean inspect;
     String mac;
     String imageName;
     /** sha256 of the raw bytes the agent must write (the served image, after any qcow2 conversion). */

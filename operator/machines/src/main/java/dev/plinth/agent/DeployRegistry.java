@@ -79,6 +79,12 @@ final class DeployRegistry {
      */
     synchronized boolean register(String deployId, String node, String mac, String imageName,
             ImageCache.Served served, RootDeviceHints hints) {
+        return register(deployId, node, mac, imageName, served, hints, false);
+    }
+
+    /** The same; {@code inspect}: an inspection on demand ({@code served} null), which writes nothing. */
+    synchronized boolean register(String deployId, String node, String mac, String imageName,
+            ImageCache.Served served, RootDeviceHints hints, boolean inspect) {
         if (registry.deploys.containsKey(deployId)) {
             return false;
         }
@@ -96,7 +102,8 @@ final class DeployRegistry {
         d.node = node;
         d.mac = mac;
         d.imageName = imageName;
-        d.wipe = served == null;
+        d.inspect = inspect;
+        d.wipe = served == null && !inspect;
         if (served != null) {
             d.sha256 = served.sha256();
             d.imagePath = served.path();
@@ -116,7 +123,7 @@ final class DeployRegistry {
         prune(node);
         persist();
         LOG.info("deploy {} ({}) of node {} registered", deployId,
-                d.wipe ? "wipe every disk" : "image " + d.imageName, d.node);
+                d.inspect ? "inspect the hardware" : d.wipe ? "wipe every disk" : "image " + d.imageName, d.node);
         return true;
     }
 

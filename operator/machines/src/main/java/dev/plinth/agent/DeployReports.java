@@ -28,10 +28,13 @@ final class DeployReports {
     /** Applies an agent's event ({@code phase=...} and its fields); null when the phase is unknown. */
     static Answer event(Deploy d, String phase, Map<String, String> form, Clock clock) {
         long bytes = parseLong(form.get("bytes"));
-        boolean ends = phase.equals("written") || phase.equals("cleaned");
-        if (ends && d.wipe != phase.equals("cleaned")) {
-            // a wipe ends only by `cleaned`, a deploy only by `written`; the other is refused and changes nothing
-            return new Answer(409, "not a " + (d.wipe ? "deploy" : "wipe") + "\n");
+        boolean ends = phase.equals("written") || phase.equals("cleaned") || phase.equals("inspected");
+        String kind = d.wipe ? "cleaned" : d.inspect ? "inspected" : "written";
+        if (ends && !phase.equals(kind)) {
+            // a wipe ends only by `cleaned`, an inspection by `inspected`, a deploy by `written`; another end is
+            // refused and changes nothing
+            return new Answer(409, "not a " + (phase.equals("cleaned") ? "wipe" : phase.equals("inspected")
+                    ? "inspection" : "deploy") + "\n");
         }
         switch (phase) {
             case "booted" -> {
@@ -69,6 +72,11 @@ final class DeployReports {
                 }
                 d.message = "disks wiped: " + form.getOrDefault("disks", "(none named)");
             }
+            case "inspected" -> {
+                // reported as WRITTEN: the operation's end; nothing was written
+                d.phase = DeployPhase.WRITTEN;
+                d.message = "inspected: the hardware reported, no disk touched";
+            }
             case "failed" -> {
                 d.phase = DeployPhase.FAILED;
                 d.message = "agent: " + form.getOrDefault("message", "(no message)");
@@ -105,6 +113,13 @@ final class DeployReports {
             d.alert = macProblem;
             LOG.warn("deploy {} of node {}: {}", d.deployId, d.node, macProblem);
         }
+        String summary = "inventory: " + inv.cpus() + " CPU(s), " + inv.memoryBytes() / (1 << 20) + " MiB, "
+                + inv.disks().size() + " disk(s), " + inv.nics().size() + " NIC(s), " + inv.firmware();
+        if (d.inspect) {
+            // an inspection chooses no disk: a machine without one is inspected all the same
+            d.message = summary;
+            return new Inventoried(Answer.OK, inv);
+        }
         InventoryCheck.Resolution r = InventoryCheck.resolve(new dev.plinth.api.RootDeviceHints(d.deviceName,
                 d.model, d.vendor, d.serialNumber, d.wwn, d.minSizeGigabytes, d.rotational), inv);
         if (r.problem() != null) {
@@ -112,9 +127,7 @@ final class DeployReports {
             d.message = "inventory: " + r.problem();
             return new Inventoried(new Answer(409, "root device hints: " + r.problem() + "\n"), inv);
         }
-        d.message = "inventory: " + inv.cpus() + " CPU(s), " + inv.memoryBytes() / (1 << 20) + " MiB, "
-                + inv.disks().size() + " disk(s), " + inv.nics().size() + " NIC(s), " + inv.firmware()
-                + "; target disk /dev/" + r.disk().name();
+        d.message = summary + "; target disk /dev/" + r.disk().name();
         return new Inventoried(Answer.OK, inv);
     }
 

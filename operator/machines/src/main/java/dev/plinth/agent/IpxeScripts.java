@@ -96,6 +96,7 @@ final class IpxeScripts {
         // `quiet`: without it the kernel prints its command line, tokens included, on the console
         return "#!ipxe\n"
                 + "echo Plinth: " + (d.wipe ? "wiping the disks of " + d.node
+                        : d.inspect ? "inspecting the hardware of " + d.node
                         : "deploying " + d.imageName + " to " + d.node) + " (deploy " + d.deployId + ")\n"
                 + "kernel " + base + "/v1/ramdisk/vmlinuz" + extra + " quiet " + api
                 + " plinth.deploy=" + d.deployId + " plinth.token=" + registry.deployToken(d)

@@ -296,6 +296,82 @@ class AgentContractTest {
         }
     }
 
+    /**
+     * An inspection on demand: the agent reports the fake machine's inventory and {@code inspected}, and leaves both
+     * disks exactly as they were (filled with a pattern before, compared byte for byte after).
+     */
+    @Test
+    void theAgentInspectsAsRecordedAndWritesNoDisk() throws Exception {
+        Path busybox = busybox();
+        Transcript t = ContractFixture.transcripts().stream().filter(x -> x.name().equals("inspect.exchanges"))
+                .findFirst().orElseThrow();
+        List<Transcript.Exchange> agentSide = t.exchanges().stream()
+                .filter(x -> x.byAgent() && x.status() != 409).toList();
+        assertThat(agentSide).extracting(Transcript.Exchange::title).hasSize(4);
+        Replay replay = new Replay(agentSide);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", replay::handle);
+        server.start();
+        try {
+            Map<String, String> vars = fixture.vars();
+            String api = "http://127.0.0.1:" + server.getAddress().getPort();
+            vars.put("api", api);
+            vars.put("token.d1", hex(32, 5));
+            vars.put("checkin.d1", hex(32, 6));
+            replay.vars = s -> Transcript.fill(s, vars);
+            Path root = fakeRoot(busybox, "console=ttyS0 quiet plinth.api=" + api + " plinth.deploy=d1 plinth.token="
+                    + vars.get("token.d1") + " plinth.node=web-0 plinth.checkin=" + vars.get("checkin.d1")
+                    + " BOOTIF=01-52-54-00-aa-bb-01");
+            Map<String, byte[]> before = new LinkedHashMap<>();
+            Random random = new Random(9);
+            for (String disk : List.of("sda", "vda")) {
+                try (RandomAccessFile f = new RandomAccessFile(root.resolve("dev/" + disk).toFile(), "rw")) {
+                    long size = disk.equals("sda") ? 1L << 30 : DISK_BYTES;
+                    f.setLength(size);
+                    // the places any write of the agent would touch: both ends, and the config block
+                    for (long at : new long[] {0, size - 2L * CONFIG_SIZE}) {
+                        byte[] pattern = new byte[2 * CONFIG_SIZE];
+                        random.nextBytes(pattern);
+                        f.seek(at);
+                        f.write(pattern);
+                        before.put(disk + "@" + at, pattern);
+                    }
+                }
+            }
+            Path agent = ContractFixture.repoRoot().resolve("ramdisk/agent/plinth-agent.sh");
+            ProcessBuilder pb = new ProcessBuilder(busybox.toString(), "sh", agent.toString())
+                    .redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile());
+            pb.environment().clear();
+            pb.environment().put("PATH", root.resolve("bin").toString());
+            pb.environment().put("PLINTH_AGENT_ROOT", root.toString());
+            Process p = pb.start();
+            boolean exited = p.waitFor(120, TimeUnit.SECONDS);
+            if (!exited) {
+                p.destroyForcibly();
+            }
+            String log = Files.readString(tmp.resolve("agent.log"));
+            System.out.println(log);
+            assertThat(exited).as(log).isTrue();
+            assertThat(replay.problems).as(log).isEmpty();
+            assertThat(p.exitValue()).as(log).isZero();
+            assertThat(replay.done()).as("every required exchange happened; agent log:\n" + log).isTrue();
+            assertThat(log).contains("inspected in").contains("nothing written")
+                    .doesNotContain(vars.get("token.d1"));
+            for (Map.Entry<String, byte[]> e : before.entrySet()) {
+                String disk = e.getKey().substring(0, 3);
+                long at = Long.parseLong(e.getKey().substring(4));
+                try (RandomAccessFile f = new RandomAccessFile(root.resolve("dev/" + disk).toFile(), "r")) {
+                    byte[] now = new byte[e.getValue().length];
+                    f.seek(at);
+                    f.readFully(now);
+                    assertThat(now).as(e.getKey() + ": untouched").isEqualTo(e.getValue());
+                }
+            }
+        } finally {
+            server.stop(0);
+        }
+    }
+
     @Test
     void theReplayServerRefusesARequestTheTranscriptDoesNotHave() throws Exception {
         // the checker must be able to fail: another phase, a missing field, an extra field, a wrong token

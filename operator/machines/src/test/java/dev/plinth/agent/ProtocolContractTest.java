@@ -52,7 +52,8 @@ class ProtocolContractTest {
     void theTranscriptsCoverTheHappyPathAndTheRefusals() {
         List<Transcript> all = ContractFixture.transcripts();
         assertThat(all).extracting(Transcript::name).contains("happy-path.exchanges", "refusals.exchanges",
-                "replay.exchanges", "wrong-checksum.exchanges", "superseded.exchanges", "second-claim.exchanges");
+                "replay.exchanges", "wrong-checksum.exchanges", "superseded.exchanges", "second-claim.exchanges",
+                "clean.exchanges", "inspect.exchanges");
         List<String> requests = all.stream().flatMap(t -> t.exchanges().stream())
                 .map(x -> x.method() + " " + x.path().replaceAll("/d[0-9]+|/nope", "/{id}").replaceAll("/v1/boot/[^/]*\\.ipxe",
                         "/v1/boot/{mac}.ipxe")).distinct().toList();
@@ -131,6 +132,8 @@ class ProtocolContractTest {
             NodeTarget node = new NodeTarget(ContractFixture.NODE, null, null, ContractFixture.MAC);
             DeployRequest d = given.startsWith(Transcript.WIPE)
                     ? DeployRequest.wipe(given.substring(Transcript.WIPE.length()))
+                    : given.startsWith(Transcript.INSPECT)
+                    ? DeployRequest.inspect(given.substring(Transcript.INSPECT.length()))
                     : new DeployRequest(given, ContractFixture.IMAGE, image.spec(), ContractFixture.HINTS);
             try {
                 agent.prepareDeployBoot(node, d);
@@ -179,12 +182,13 @@ class ProtocolContractTest {
                 vars.put("checkin." + id, UUID.randomUUID().toString().replace("-", ""));
             }
             for (String given : deploys) {
-                if (given.startsWith(Transcript.WIPE)) {
-                    String id = given.substring(Transcript.WIPE.length());
+                if (given.startsWith(Transcript.WIPE) || given.startsWith(Transcript.INSPECT)) {
+                    boolean wipe = given.startsWith(Transcript.WIPE);
+                    String id = given.substring(given.indexOf(':') + 1);
                     Map<String, Object> d = new LinkedHashMap<>();
                     d.put("token", vars.get("token." + id));
                     d.put("checkinToken", vars.get("checkin." + id));
-                    d.put("action", "clean");
+                    d.put("action", wipe ? "clean" : "inspect");
                     d.put("node", ContractFixture.NODE);
                     d.put("mac", ContractFixture.MAC);
                     file.put(id, d);

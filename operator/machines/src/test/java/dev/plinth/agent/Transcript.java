@@ -30,6 +30,8 @@ import java.util.stream.Stream;
 record Transcript(String name, List<String> givenDeploys, List<Exchange> exchanges) {
     /** How {@code givenDeploys} names a wipe of the disks ({@code given wipe ID}): {@code wipe:ID}. */
     static final String WIPE = "wipe:";
+    /** How {@code givenDeploys} names an inspection ({@code given inspect ID}): {@code inspect:ID}. */
+    static final String INSPECT = "inspect:";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([A-Za-z0-9_.]+)}}");
@@ -200,13 +202,14 @@ record Transcript(String name, List<String> givenDeploys, List<Exchange> exchang
                 }
                 b = new Builder(line.substring(4).strip());
             } else if (b == null) {
-                Matcher m = Pattern.compile("given (deploy|wipe) ([A-Za-z0-9._-]+)").matcher(line);
+                Matcher m = Pattern.compile("given (deploy|wipe|inspect) ([A-Za-z0-9._-]+)").matcher(line);
                 if (!m.matches()) {
-                    throw new IllegalArgumentException(where + "expected 'given deploy ID', 'given wipe ID' or"
-                            + " '### title': " + line);
+                    throw new IllegalArgumentException(where + "expected 'given deploy ID', 'given wipe ID',"
+                            + " 'given inspect ID' or '### title': " + line);
                 }
-                // a wipe is named wipe:ID (see givenDeploys)
-                given.add(m.group(1).equals("wipe") ? WIPE + m.group(2) : m.group(2));
+                // a wipe is named wipe:ID, an inspection inspect:ID (see givenDeploys)
+                given.add(m.group(1).equals("wipe") ? WIPE + m.group(2)
+                        : m.group(1).equals("inspect") ? INSPECT + m.group(2) : m.group(2));
             } else {
                 b.line(line, where);
             }

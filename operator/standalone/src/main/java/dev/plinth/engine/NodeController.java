@@ -134,17 +134,33 @@ public final class NodeController implements NodeWaker, AutoCloseable {
 
     /** When an inspection of each node was last asked for on demand (in memory: a restart forgets unserved ones). */
     private final Map<String, java.time.Instant> inspections = new ConcurrentHashMap<>();
+    /**
+     * When an inspection boot of each node was last accepted (in memory: a restart forgets one not begun; one begun
+     * is in the node's record, INSPECTING, and resumes).
+     */
+    private final Map<String, java.time.Instant> inspectionBoots = new ConcurrentHashMap<>();
 
     /**
      * Asks for the node's inspection on demand: its BMC inventory is read again at its next pass, at once when it
      * is idle, after its operation otherwise. Empty when there is no such node.
      */
     public Optional<java.time.Instant> requestInspection(String name) {
+        return requestInspection(name, false);
+    }
+
+    /**
+     * The same; with {@code boot}, an inspection boot too (the deploy ramdisk reports the hardware): the caller
+     * checked that the node may take one ({@code NodeLifecycle.inspectBootRefusal}).
+     */
+    public Optional<java.time.Instant> requestInspection(String name, boolean boot) {
         if (!records.containsKey(name)) {
             return Optional.empty();
         }
         java.time.Instant at = clock.instant();
         inspections.put(name, at);
+        if (boot) {
+            inspectionBoots.put(name, at);
+        }
         queue.add(name);
         return Optional.of(at);
     }
@@ -195,7 +211,7 @@ public final class NodeController implements NodeWaker, AutoCloseable {
         }
         Versioned<NodeRecord> current = records.get(name);
         Pass pass = reconciler.reconcile(NodeReconciler.inputFor(desired, name, rollouts.plan(), images)
-                        .withInspectRequested(inspections.get(name)),
+                        .withInspectRequested(inspections.get(name)).withInspectBoot(inspectionBoots.get(name)),
                 current == null ? null : current.value(), clock, writer);
         if (pass.next() instanceof Pass.Next.After a) {
             queue.addAfter(name, a.delay());

@@ -114,7 +114,7 @@ public final class Standalone implements AutoCloseable {
                 listener.changed(before, after);
             };
             Drivers drivers;
-            // the hardware the deploy agent reported, for node status; none with the FAKE driver
+            // the hardware the deploy agent reported, for node status (the FAKE driver's simulated ramdisk's)
             Function<String, Optional<Inventory>> inventories = name -> Optional.empty();
             switch (o.driver()) {
                 case "fake" -> {
@@ -123,6 +123,7 @@ public final class Standalone implements AutoCloseable {
                             clock);
                     closeables.add(0, fake);
                     drivers = new Drivers(fake, fake, fake);
+                    inventories = fake::inventory;
                     images = ImageCatalog.ALWAYS_READY;
                 }
                 case "ipmi" -> {

@@ -164,9 +164,11 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
     public void prepareDeployBoot(NodeTarget node, DeployRequest deploy) throws DriverException {
         local(node, "netboot.deploy " + deploy.deployId(), m -> {
             m.netbootDeploy = deploy.deployId();
-            // a wipe boots the same ramdisk with no image to write
-            m.netbootImage = deploy.wipe() ? null : deploy.imageName();
-            m.netbootChecksum = deploy.wipe() ? null : deploy.image().checksum();
+            // a wipe or an inspection boots the same ramdisk with no image to write
+            m.netbootImage = deploy.noImage() ? null : deploy.imageName();
+            m.netbootChecksum = deploy.noImage() ? null : deploy.image().checksum();
+            m.netbootInspect = deploy.inspect();
+            m.mac = node.bootMACAddress();
             return null;
         });
     }
@@ -259,8 +261,10 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
             m.runningDeploy = m.netbootDeploy;
             m.runningImage = m.netbootImage;
             m.runningChecksum = m.netbootChecksum;
+            m.runningInspect = m.netbootInspect;
             m.runningSince = clock.millis();
-            record(m, "deploy.run " + m.runningDeploy + (m.runningImage == null ? " wipe" : " image=" + m.runningImage));
+            record(m, "deploy.run " + m.runningDeploy + (m.runningInspect ? " inspect"
+                    : m.runningImage == null ? " wipe" : " image=" + m.runningImage));
             wakeLater(name, config.deployDuration());
         } else if (m.diskChecksum != null) {
             m.osBootedAt = clock.millis();
@@ -272,7 +276,16 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
     private void advance(String name, FakeMachine m) {
         if (m.runningDeploy != null && clock.millis() >= m.runningSince + config.deployDuration().toMillis()) {
             String result;
-            if (m.runningImage == null) {
+            if (!(m.runningImage == null && !m.runningInspect)) {
+                // the ramdisk of a deploy or an inspection reports the hardware (a wipe's does not)
+                m.inventoryDeploy = m.runningDeploy;
+                m.inventoryAt = clock.millis();
+            }
+            if (m.runningInspect) {
+                // an inspection: the hardware reported, no disk touched
+                result = WRITTEN;
+                record(m, "inventory.reported");
+            } else if (m.runningImage == null) {
                 // a wipe: every disk's partition tables and signatures gone
                 result = WRITTEN;
                 m.diskDeploy = null;
@@ -405,6 +418,28 @@ public final class FakeDriver implements PowerDriver, BootDriver, DeployDriver, 
             advance(name, m);
             return Optional.of(m.power == PowerState.ON && m.diskChecksum != null && m.osBootedAt > 0
                     && clock.millis() >= m.osBootedAt + config.bootDuration().toMillis());
+        }
+    }
+
+    /**
+     * What the simulated ramdisk last reported of the machine's hardware (a fixed machine: 4 CPUs, 8 GiB, one 64 GiB
+     * disk, one NIC with the boot MAC), as the agent's inventory; empty before any deploy or inspection ran.
+     */
+    public Optional<dev.plinth.agent.Inventory> inventory(String name) {
+        FakeMachine m = machines.get(name);
+        if (m == null) {
+            return Optional.empty();
+        }
+        synchronized (m) {
+            advance(name, m);
+            if (m.inventoryDeploy == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new dev.plinth.agent.Inventory(m.inventoryDeploy,
+                    java.time.Instant.ofEpochMilli(m.inventoryAt), 4, "FAKE CPU", 8L << 30, "uefi",
+                    List.of(new dev.plinth.agent.Inventory.Disk("vda", 64L << 30, "FAKE DISK", "FAKE", "fake-"
+                            + name, "", false, false, false)),
+                    List.of(new dev.plinth.agent.Inventory.Nic("eth0", m.mac == null ? "" : m.mac, "up", 1000))));
         }
     }
 

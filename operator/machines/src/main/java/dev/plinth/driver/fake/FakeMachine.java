@@ -14,6 +14,10 @@ public final class FakeMachine {
     public String netbootDeploy;
     public String netbootImage;
     public String netbootChecksum;
+    /** The network boot's ramdisk only inspects the hardware (no image, no disk touched). */
+    public boolean netbootInspect;
+    /** The boot MAC the controller gave (the simulated NIC's address in the inventory). */
+    public String mac;
     /**
      * The boot window is open (the controller is about to boot the ramdisk): the next network boot into the deploy
      * claims it, as the agent's per-boot credential is claimed; a network boot without one gets local boot.
@@ -26,6 +30,10 @@ public final class FakeMachine {
     public long runningSince;
     public String runningImage;
     public String runningChecksum;
+    public boolean runningInspect;
+    /** The deploy whose simulated ramdisk last reported the hardware, and when (epoch ms); null/0 for none. */
+    public String inventoryDeploy;
+    public long inventoryAt;
     /** What the disk holds. */
     public String diskDeploy;
     public String diskImage;

@@ -9,10 +9,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Asks a running controller to inspect a node on demand: its BMC's inventory read again. */
+/**
+ * Asks a running controller to inspect a node on demand: an available node boots the deploy ramdisk to report its
+ * hardware; its BMC's inventory is read again in any case.
+ */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Read the node's inventory from its BMC again (Redfish: model, serial, CPUs, memory, NICs,"
-                + " disks); `plinth status NODE` shows it. A running machine is not disturbed.")
+        description = "Inspect the node: an AVAILABLE node with no image to run boots the deploy ramdisk, which reports"
+                + " its CPUs, memory, disks, NICs and firmware and powers off, writing nothing; its BMC's inventory"
+                + " is read again (Redfish: model, serial, CPUs, memory, NICs, disks). `plinth status NODE` shows"
+                + " both. A PROVISIONED or busy node is refused the boot (exit 1): a running machine is not"
+                + " disturbed; its BMC is read all the same.")
 final class InspectCommand implements Callable<Integer> {
     @Option(names = "--server", defaultValue = "http://127.0.0.1:8080", description = "Controller API (default: ${DEFAULT-VALUE}).")
     String server;

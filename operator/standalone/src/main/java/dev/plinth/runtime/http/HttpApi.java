@@ -81,8 +81,12 @@ public final class HttpApi implements AutoCloseable {
         router.get("/api/v1/revisions").handler(ctx -> json(ctx, status.revisions()));
         router.get("/api/v1/desired").handler(ctx -> json(ctx, status.desired()));
         // the engine's queueing: off the event loop
+        // 409 when the node may not be booted for it (provisioned, busy): its BMC is read again all the same
         router.post("/api/v1/nodes/:name/inspect").blockingHandler(ctx -> status.inspect(ctx.pathParam("name"))
-                .ifPresentOrElse(v -> json(ctx, v), () -> notFound(ctx, "no node " + ctx.pathParam("name"))));
+                .ifPresentOrElse(v -> {
+                    ctx.response().setStatusCode(v.status());
+                    json(ctx, v.body());
+                }, () -> notFound(ctx, "no node " + ctx.pathParam("name"))));
         // the store write and the engine's queueing: off the event loop
         router.post("/api/v1/revisions/:revision/approve").blockingHandler(ctx -> {
             try {

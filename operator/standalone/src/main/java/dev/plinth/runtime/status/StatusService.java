@@ -125,23 +125,36 @@ public final class StatusService {
      * What {@code plinth inspect NODE} gets: the inspection asked for (the node's BMC inventory read again at its
      * next pass) and, in words, when and what it covers. Empty when there is no such node.
      */
-    public Optional<Map<String, Object>> inspect(String name) {
-        return controller.requestInspection(name).map(at -> {
-            NodeRecord r = controller.record(name).orElseThrow();
-            return Map.of("node", name, "requestedAt", at.toString(), "message", inspectMessage(r));
+    public Optional<Inspection> inspect(String name) {
+        Optional<NodeRecord> rec = controller.record(name);
+        if (rec.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean hasImage = controller.plan().images().get(name) != null;
+        String refusal = dev.plinth.core.NodeLifecycle.inspectBootRefusal(rec.get(), hasImage);
+        return controller.requestInspection(name, refusal == null).map(at -> {
+            String message = inspectMessage(rec.get(), refusal);
+            return refusal == null
+                    ? new Inspection(200, Map.of("node", name, "requestedAt", at.toString(), "message", message))
+                    : new Inspection(409, Map.of("node", name, "requestedAt", at.toString(), "error", message));
         });
     }
 
-    /** When an inspection asked for now is made, and what it reads. */
-    static String inspectMessage(NodeRecord r) {
+    /**
+     * The answer to {@code plinth inspect}: 200 when the deploy ramdisk is booted to inspect the node, 409 (with the
+     * reason as {@code error}) when it is not; the BMC's inventory is read again either way.
+     */
+    public record Inspection(int status, Map<String, Object> body) {}
+
+    /** When an inspection asked for now is made, and what it reads; {@code refusal} why no ramdisk boot (or null). */
+    static String inspectMessage(NodeRecord r, String refusal) {
         String when = r.operation().step() != null || r.state() == dev.plinth.core.ProvisioningState.ERROR
                 ? "once its " + r.state() + " operation is over" : "at its next pass (now)";
-        String ramdisk = r.state() == dev.plinth.core.ProvisioningState.PROVISIONED
-                ? "the machine runs its OS: it is not rebooted for an inspection, so the deploy ramdisk's hardware"
-                        + " report stays the one of its last deploy"
-                : "the deploy ramdisk's hardware report comes with the node's next deploy (an inspection boot on"
-                        + " demand is not built yet)";
-        return "the BMC's inventory of node " + r.name() + " is read again " + when + "; " + ramdisk;
+        String bmc = "the BMC's inventory of node " + r.name() + " is read again " + when;
+        return refusal == null
+                ? "node " + r.name() + " boots the deploy ramdisk to report its hardware (nothing is written), then"
+                        + " is powered off and AVAILABLE again; " + bmc
+                : "no inspection boot: " + refusal + "; " + bmc;
     }
 
     private static NodeView view(DesiredState d, FleetPlanner.FleetPlan plan, NodeRecord r,

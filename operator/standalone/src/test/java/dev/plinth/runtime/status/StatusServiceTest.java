@@ -239,14 +239,18 @@ class StatusServiceTest {
     @Test
     void anInspectionSaysWhenItIsMadeAndThatARunningMachineIsNotRebooted() {
         NodeRecord idle = new NodeRecord.Builder("n1").state(ProvisioningState.AVAILABLE).build();
-        assertThat(StatusService.inspectMessage(idle)).isEqualTo("the BMC's inventory of node n1 is read again at"
-                + " its next pass (now); the deploy ramdisk's hardware report comes with the node's next deploy (an"
-                + " inspection boot on demand is not built yet)");
+        assertThat(StatusService.inspectMessage(idle, null)).isEqualTo("node n1 boots the deploy ramdisk to report"
+                + " its hardware (nothing is written), then is powered off and AVAILABLE again; the BMC's inventory"
+                + " of node n1 is read again at its next pass (now)");
         NodeRecord running = idle.toBuilder().state(ProvisioningState.PROVISIONED).build();
-        assertThat(StatusService.inspectMessage(running)).contains("is not rebooted for an inspection");
+        assertThat(StatusService.inspectMessage(running, dev.plinth.core.NodeLifecycle.inspectBootRefusal(running,
+                true))).startsWith("no inspection boot: node n1 is PROVISIONED").contains(
+                        "is not rebooted for an inspection").endsWith("is read again at its next pass (now)");
         NodeRecord deploying = idle.toBuilder().state(ProvisioningState.PROVISIONING)
                 .step(dev.plinth.core.Step.WRITE_IMAGE).build();
-        assertThat(StatusService.inspectMessage(deploying)).contains("once its PROVISIONING operation is over");
+        assertThat(StatusService.inspectMessage(deploying, dev.plinth.core.NodeLifecycle.inspectBootRefusal(
+                deploying, true))).contains("is busy (PROVISIONING/WRITE_IMAGE)")
+                .contains("once its PROVISIONING operation is over");
     }
 
     private static String image(String name) {

@@ -67,8 +67,10 @@ class RedfishVirtualMediaLabE2E {
         boolean ci = "true".equals(System.getenv("CI"));
         if (why == null) {
             try {
+                long t0 = System.nanoTime();
                 LibvirtLab.script("up", String.valueOf(VM));
                 LibvirtLab.script("reset");
+                System.out.printf("libvirt.sh up + reset: %.1f s%n", (System.nanoTime() - t0) / 1e9);
             } catch (Exception e) {
                 why = "libvirt.sh up failed: " + e.getMessage();
             }

@@ -24,6 +24,17 @@ vm_mac() { echo "52:54:00:6c:ac:0$1"; }
 virsh_q() { virsh -q -c "$URI" "$@"; }
 answers() { virsh -c "$URI" uri >/dev/null 2>&1; }  # not "version": that probes QEMU
 
+# kvm only where lib.sh's detect_accel says so and libvirt's QEMU user may open /dev/kvm too (without udev it may be
+# root's alone), else tcg
+rf_accel() {
+    a=$(detect_accel)
+    if [ "$a" = kvm ] && ! setpriv --reuid libvirt-qemu --regid libvirt-qemu --init-groups \
+            test -r /dev/kvm -a -w /dev/kvm 2>/dev/null; then
+        a=tcg
+    fi
+    echo "$a"
+}
+
 pid_alive() { [ -n "${1:-}" ] && [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 # stop_recorded PIDFILE PROGRAM: TERM, wait up to 10 s, KILL; only if the pid still is that program
 stop_recorded() {
@@ -47,8 +58,8 @@ start_daemons() {
     if ! pidof virtlogd >/dev/null 2>&1; then
         virtlogd --daemon --pid-file "$RF/virtlogd.pid" || die "virtlogd did not start"
     fi
-    if [ -e /dev/kvm ] && [ "$(detect_accel)" = tcg ]; then
-        # A /dev/kvm that QEMU must not use (here a PVM module; lib.sh detect_accel) is hidden from libvirtd and its
+    if [ -e /dev/kvm ] && [ "$(rf_accel)" = tcg ]; then
+        # A /dev/kvm that QEMU must not or cannot use (rf_accel; here a PVM module) is hidden from libvirtd and its
         # QEMUs by a private mount namespace: libvirt probes QEMU as root, who can open it, but checks KVM as the
         # QEMU user, who cannot, and so probes again at every call (about 4 s each, 50 s per domain definition).
         # In that namespace libvirtd also reads a qemu.conf without per-domain /dev namespaces, which would carry
@@ -117,7 +128,7 @@ cmd_up() {
     command -v qemu-system-x86_64 >/dev/null || die "QEMU missing: run e2e/lab/install-packages.sh"
     start_daemons
     define_pool
-    accel=$(detect_accel)
+    accel=$(rf_accel)
     i=1
     while [ $i -le "$n" ]; do
         virsh_q dominfo "$(vm_name $i)" >/dev/null 2>&1 || define_vm $i "$accel"
@@ -134,7 +145,7 @@ off() {  # off NAME: hard power off, if running
 cmd_reset() {
     [ -f "$RF/lab.env" ] || die "the libvirt lab is down: libvirt.sh up first"
     . "$RF/lab.env"
-    accel=$(detect_accel)
+    accel=$(rf_accel)
     i=1
     while [ $i -le "$RF_N" ]; do
         off "$(vm_name $i)"

@@ -11,16 +11,6 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 VMS=$LAB_DIR/vms
 
-detect_accel() {
-    case "${PLINTH_LAB_ACCEL:-auto}" in
-        tcg|kvm) echo "$PLINTH_LAB_ACCEL"; return ;;
-    esac
-    # Only a real kvm_intel/kvm_amd with hardware virtualisation counts: a PVM kvm (kvm_pvm) runs
-    # only specially built guests (a Debian kernel hangs), so it means TCG.
-    if [ -w /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; } \
-        && grep -qE '\b(vmx|svm)\b' /proc/cpuinfo; then echo kvm; else echo tcg; fi
-}
-
 vm_dir() { echo "$VMS/vm$1"; }
 bmc_port() { echo $((9001 + $1)); }
 ipmi() {  # ipmi I ARGS...: ipmitool against VM i's BMC (inside the namespace)

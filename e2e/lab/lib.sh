@@ -11,4 +11,15 @@ die() { log "ERROR: $*"; exit 1; }
 RAMDISK_LIB=$LAB_SRC/../../ramdisk/lib.sh
 . "$RAMDISK_LIB"
 
+# detect_accel: kvm or tcg (PLINTH_LAB_ACCEL=tcg|kvm overrides)
+detect_accel() {
+    case "${PLINTH_LAB_ACCEL:-auto}" in
+        tcg|kvm) echo "$PLINTH_LAB_ACCEL"; return ;;
+    esac
+    # Only a real kvm_intel/kvm_amd with hardware virtualisation counts: a PVM kvm (kvm_pvm) runs
+    # only specially built guests (a Debian kernel hangs), so it means TCG.
+    if [ -w /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; } \
+        && grep -qE '\b(vmx|svm)\b' /proc/cpuinfo; then echo kvm; else echo tcg; fi
+}
+
 in_ns() { ip netns exec "$LAB_NS" "$@"; }

@@ -363,6 +363,9 @@ OFF=$(( DISK_BYTES / 512 - CONFIG_SIZE / 512 ))
     # the installed OS checks in over the same verified HTTPS: the CA's base64 on one line, and the API's address
     [ -z "$APIHOST" ] || echo "apihost=$APIHOST"
     [ ! -s "$CA_FILE" ] || echo "ca=$(sed '/^-----/d' "$CA_FILE" | tr -d '\n')"
+    # booted from virtual media with a static address (no DHCP on that network): the installed OS may take the same
+    [ -z "$NET_ADDRESS" ] || echo "address=$NET_ADDRESS"
+    [ -z "$NET_GATEWAY" ] || echo "gateway=$NET_GATEWAY"
     echo "END"
 } > $R/tmp/config.blk
 dd if=/dev/zero of="$R$DEV" bs=512 seek="$OFF" count=$((CONFIG_SIZE / 512)) 2>/dev/null || fail "cannot clear the config block"

@@ -36,7 +36,12 @@ fi
 if ! api_trust "$API" "$APIHOST" /etc/plinth/ca.pem > /tmp/trust.err; then
     echo "PLINTH-CHECKIN=failed ($(cat /tmp/trust.err))"; while :; do sleep 3600; done
 fi
-if ! net_up ""; then echo "PLINTH-CHECKIN=failed (DHCP)"; while :; do sleep 3600; done; fi
+# the deploy's static address where it had one (virtual media, no DHCP on that network), else DHCP
+ADDRESS=$(cfg address); GATEWAY=$(cfg gateway)
+if ! net_up "" "$ADDRESS" "$GATEWAY"; then
+    echo "PLINTH-CHECKIN=failed (network: ${ADDRESS:-DHCP})"; while :; do sleep 3600; done
+fi
+if [ -n "$ADDRESS" ]; then echo "PLINTH-NET=static $ADDRESS via $GATEWAY"; else echo "PLINTH-NET=dhcp $NET_IP"; fi
 # the deploy id lets a controller that lost its records check the token (ramdisk/PROTOCOL.md section 6)
 body="image=$(urlencode "$NAME")&node=$(urlencode "$NODE")&ip=$(urlencode "$NET_IP")&deploy=$(urlencode "$DEPLOY")"
 ok=""

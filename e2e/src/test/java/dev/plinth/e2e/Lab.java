@@ -68,10 +68,14 @@ final class Lab {
 
     /** sha256 of the first {@code bytes} bytes of a VM's disk, read while the VM may be running. */
     static String diskSha256(int vm, long bytes) throws Exception {
+        return diskSha256(DIR.resolve("vms/vm" + vm + "/disk.qcow2"), bytes);
+    }
+
+    /** sha256 of the first {@code bytes} bytes of a qcow2 disk, read while its machine may be running. */
+    static String diskSha256(Path qcow2, long bytes) throws Exception {
         Path raw = Files.createTempFile("plinth-disk-", ".raw");
         try {
-            run(List.of("qemu-img", "convert", "-U", "-O", "raw",
-                    DIR.resolve("vms/vm" + vm + "/disk.qcow2").toString(), raw.toString()), 120);
+            run(List.of("qemu-img", "convert", "-U", "-O", "raw", qcow2.toString(), raw.toString()), 120);
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             try (InputStream in = Files.newInputStream(raw)) {
                 byte[] buf = new byte[1 << 20];
@@ -98,20 +102,32 @@ final class Lab {
      */
     static void assertInventoryIsWhatQemuWasStartedWith(int vm, JsonNode inv) throws Exception {
         java.util.Properties env = Lab.vmEnv(vm);
-        assertThat(inv.isObject()).as("inventory of vm%d", vm).isTrue();
+        assertThat(env.getProperty("VM_MAC")).isEqualTo(Lab.mac(vm));
+        assertInventory("vm" + vm, inv, Long.parseLong(env.getProperty("VM_MEM")) << 20, Lab.diskVirtualSize(vm),
+                env.getProperty("VM_NAME") + "-disk", env.getProperty("VM_MAC"));
+    }
+
+    /**
+     * The deploy ramdisk's inventory against a machine QEMU runs with one CPU, {@code memoryBytes} of which the kernel
+     * keeps a little (MemTotal is less), SeaBIOS (no UEFI), one virtio disk vda of {@code diskBytes} with serial
+     * {@code diskSerial}, and one virtio NIC with {@code mac} and a link.
+     */
+    static void assertInventory(String machine, JsonNode inv, long memoryBytes, long diskBytes, String diskSerial,
+            String mac) {
+        assertThat(inv.isObject()).as("inventory of %s", machine).isTrue();
         assertThat(inv.path("cpus").asInt()).isEqualTo(1);
-        long mem = Long.parseLong(env.getProperty("VM_MEM")) << 20;
-        assertThat(inv.path("memoryBytes").asLong()).as("MemTotal of vm%d", vm).isBetween(mem * 3 / 4, mem);
+        assertThat(inv.path("memoryBytes").asLong()).as("MemTotal of %s", machine)
+                .isBetween(memoryBytes * 3 / 4, memoryBytes);
         assertThat(inv.path("firmware").asText()).isEqualTo("bios");
         JsonNode disks = inv.path("disks");
-        assertThat(disks.size()).as("disks of vm%d: %s", vm, disks).isEqualTo(1);
+        assertThat(disks.size()).as("disks of %s: %s", machine, disks).isEqualTo(1);
         assertThat(disks.path(0).path("name").asText()).isEqualTo("vda");
-        assertThat(disks.path(0).path("sizeBytes").asLong()).isEqualTo(Lab.diskVirtualSize(vm));
-        assertThat(disks.path(0).path("serial").asText()).isEqualTo(env.getProperty("VM_NAME") + "-disk");
+        assertThat(disks.path(0).path("sizeBytes").asLong()).isEqualTo(diskBytes);
+        assertThat(disks.path(0).path("serial").asText()).isEqualTo(diskSerial);
         assertThat(disks.path(0).path("rotational").isBoolean()).isTrue();
         JsonNode nics = inv.path("nics");
-        assertThat(nics.size()).as("NICs of vm%d: %s", vm, nics).isEqualTo(1);
-        assertThat(nics.path(0).path("mac").asText()).isEqualTo(env.getProperty("VM_MAC")).isEqualTo(Lab.mac(vm));
+        assertThat(nics.size()).as("NICs of %s: %s", machine, nics).isEqualTo(1);
+        assertThat(nics.path(0).path("mac").asText()).isEqualTo(mac);
         assertThat(nics.path(0).path("link").asText()).isEqualTo("up");
     }
 

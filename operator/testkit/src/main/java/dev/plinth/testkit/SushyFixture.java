@@ -20,7 +20,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Redfish BMC for tests: sushy-tools' {@code sushy-emulator} with its fake system driver, on a free loopback
+ * A real Redfish BMC for tests: sushy-tools' {@code sushy-emulator} with its fake system driver (or its libvirt
+ * driver in front of real QEMU machines: {@link #startLibvirt}), on a free loopback
  * port, user {@code admin} with a random password (Basic auth through its auth file). Optionally https with a fresh
  * self-signed certificate for 127.0.0.1, and what sushy-tools lacks but real BMCs have (sessions, ETags, task
  * monitors), added by {@code plinth_bmc.py} around the unmodified emulator. The {@code sushy} client library in the
@@ -137,6 +138,48 @@ public final class SushyFixture implements AutoCloseable {
             InterruptedException {
         Path venv = venv();
         Path dir = Files.createTempDirectory("sushy");
+        List<String> systems = new ArrayList<>(List.of(
+                "SUSHY_EMULATOR_FAKE_DRIVER = True",
+                "SUSHY_EMULATOR_STATE_DIR = '" + dir.resolve("state") + "'",
+                "SUSHY_EMULATOR_FAKE_SYSTEMS = [",
+                "  {'uuid': '" + SYSTEM_1 + "', 'name': 'node-1', 'power_state': 'Off',"
+                        + " 'nics': [{'mac': '52:54:00:00:00:01', 'ip': '192.0.2.11'}]},",
+                "  {'uuid': '" + SYSTEM_2 + "', 'name': 'node-2', 'power_state': 'Off',"
+                        + " 'nics': [{'mac': '52:54:00:00:00:02', 'ip': '192.0.2.12'}]},",
+                "]"));
+        Files.createDirectories(dir.resolve("state"));
+        systems.addAll(extraConfig);
+        return launch(venv, dir, options, systems, Map.of());
+    }
+
+    /**
+     * The emulator with its libvirt driver instead of fake systems: the BMC of real QEMU machines, limited to the
+     * given domains, its inserted media kept in {@code pool}. Needs Debian's python3-libvirt: only its binding is put
+     * on the emulator's path (all of dist-packages would shadow the venv's Flask).
+     */
+    public static SushyFixture startLibvirt(String libvirtUri, String pool, List<String> domainUuids)
+            throws IOException, InterruptedException {
+        Path venv = venv();
+        Path dir = Files.createTempDirectory("sushy-libvirt");
+        Path py = Files.createDirectories(dir.resolve("python"));
+        try (var files = Files.list(Path.of("/usr/lib/python3/dist-packages"))) {
+            for (Path f : files.filter(f -> f.getFileName().toString().equals("libvirt.py")
+                    || f.getFileName().toString().startsWith("libvirtmod.")).toList()) {
+                Files.createSymbolicLink(py.resolve(f.getFileName()), f);
+            }
+        }
+        StringBuilder allowed = new StringBuilder();
+        domainUuids.forEach(u -> allowed.append("'").append(u).append("', "));
+        List<String> systems = List.of(
+                "SUSHY_EMULATOR_LIBVIRT_URI = '" + libvirtUri + "'",
+                "SUSHY_EMULATOR_STORAGE_POOL = '" + pool + "'",
+                // this BMC manages these machines and nothing else libvirt may have
+                "SUSHY_EMULATOR_ALLOWED_INSTANCES = [" + allowed + "]");
+        return launch(venv, dir, Options.plain(), systems, Map.of("PYTHONPATH", py.toString()));
+    }
+
+    private static SushyFixture launch(Path venv, Path dir, Options options, List<String> systems,
+            Map<String, String> extraEnv) throws IOException, InterruptedException {
         byte[] pw = new byte[9];
         new SecureRandom().nextBytes(pw);
         String password = "pw" + HexFormat.of().formatHex(pw);
@@ -147,23 +190,14 @@ public final class SushyFixture implements AutoCloseable {
                 "logging.getLogger('sushy_tools.emulator.main').setLevel(logging.INFO)",
                 "SUSHY_EMULATOR_LISTEN_IP = '127.0.0.1'",
                 "SUSHY_EMULATOR_LISTEN_PORT = " + port,
-                "SUSHY_EMULATOR_FAKE_DRIVER = True",
-                "SUSHY_EMULATOR_STATE_DIR = '" + dir.resolve("state") + "'",
-                "SUSHY_EMULATOR_AUTH_FILE = '" + dir.resolve("htpasswd") + "'",
-                "SUSHY_EMULATOR_FAKE_SYSTEMS = [",
-                "  {'uuid': '" + SYSTEM_1 + "', 'name': 'node-1', 'power_state': 'Off',"
-                        + " 'nics': [{'mac': '52:54:00:00:00:01', 'ip': '192.0.2.11'}]},",
-                "  {'uuid': '" + SYSTEM_2 + "', 'name': 'node-2', 'power_state': 'Off',"
-                        + " 'nics': [{'mac': '52:54:00:00:00:02', 'ip': '192.0.2.12'}]},",
-                "]"));
+                "SUSHY_EMULATOR_AUTH_FILE = '" + dir.resolve("htpasswd") + "'"));
+        cfg.addAll(systems);
         if (options.https()) {
             selfSignedCertificate(dir);
             cfg.add("SUSHY_EMULATOR_SSL_CERT = '" + dir.resolve("cert.pem") + "'");
             cfg.add("SUSHY_EMULATOR_SSL_KEY = '" + dir.resolve("key.pem") + "'");
         }
-        cfg.addAll(extraConfig);
         Files.writeString(dir.resolve("emulator.conf"), String.join("\n", cfg) + "\n");
-        Files.createDirectories(dir.resolve("state"));
         // the auth file takes bcrypt hashes only: made by the venv's bcrypt, the password passed in the environment
         run(venv, dir, Map.of("PW", password), venv.resolve("bin/python").toString(), "-c",
                 "import bcrypt, os; open('htpasswd', 'w').write('" + USER + ":' + bcrypt.hashpw("
@@ -190,6 +224,7 @@ public final class SushyFixture implements AutoCloseable {
         env.put("PLINTH_BMC_ETAG", options.etag() ? "1" : "0");
         env.put("PLINTH_BMC_TASKS", options.tasks() ? "1" : "0");
         env.put("PLINTH_BMC_SESSION_TIMEOUT", Integer.toString(options.sessionTimeoutSeconds()));
+        env.putAll(extraEnv);
         SushyFixture f = new SushyFixture(dir, venv, port, password, options, pb.start());
         try {
             f.awaitListening(Duration.ofSeconds(30));

@@ -5,10 +5,11 @@ set -eu
 LAB_DIR=${PLINTH_LAB_DIR:-/var/tmp/plinth-lab}
 # libvirt-daemon-system, libvirt-clients, python3-libvirt: libvirt.sh's machines and sushy-emulator's libvirt driver
 # (RedfishVirtualMediaLabE2E); no service is started by the install here (no systemd, no init script): libvirt.sh
-# starts libvirtd itself. xorriso, isolinux: the per-boot deploy ISO of virtual media.
+# starts libvirtd itself. xorriso, isolinux: the per-boot deploy ISO of virtual media; ovmf: the UEFI firmware
+# UefiDeployIsoBootTest boots that ISO with.
 PKGS="qemu-system-x86 qemu-utils ipxe-qemu openipmi ipmitool busybox-static openssl kmod cpio gzip xz-utils
       syslinux syslinux-common mtools dosfstools fdisk python3 iproute2 coreutils util-linux
-      libvirt-daemon-system libvirt-clients python3-libvirt xorriso isolinux"
+      libvirt-daemon-system libvirt-clients python3-libvirt xorriso isolinux ovmf"
 
 missing=""
 for p in $PKGS; do

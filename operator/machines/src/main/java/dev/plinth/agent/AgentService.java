@@ -300,7 +300,7 @@ public final class AgentService implements BootDriver, DeployDriver, AutoCloseab
         }
         try {
             String name = media.publish(node.name(), deployId, boot, config.ramdiskKernel(),
-                    config.ramdiskInitramfs(), DeployIso.isolinuxConfig(config.extraKernelArgs()),
+                    config.ramdiskInitramfs(), config.extraKernelArgs(),
                     DeployIso.deployInitrd(parameters));
             return config.mediaBaseUrl() + "/v1/media/" + name;
         } catch (java.io.IOException e) {

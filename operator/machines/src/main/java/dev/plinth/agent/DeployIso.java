@@ -20,6 +20,8 @@ final class DeployIso {
     static final String DEPLOY_INITRD = "plinth/deploy.img";
     static final String CONFIG = "isolinux/isolinux.cfg";
     static final String LDLINUX = "isolinux/ldlinux.c32";
+    /** GRUB's per-boot config: the EFI image's built-in config (ramdisk/build-iso.sh) searches for this file. */
+    static final String GRUB_CONFIG = "plinth/grub.cfg";
 
     /**
      * @param apiArgs {@code plinth.api=URL} and, with HTTPS to an address, {@code plinth.apihost=ADDRESS}
@@ -32,11 +34,22 @@ final class DeployIso {
 
     private DeployIso() {}
 
-    /** isolinux's config: boot the ramdisk at once, with both initrds; {@code quiet} keeps the console short. */
+    /** isolinux's config (BIOS): boot the ramdisk at once, with both initrds. */
     static String isolinuxConfig(String extraKernelArgs) {
-        String extra = extraKernelArgs == null || extraKernelArgs.isBlank() ? "" : " " + extraKernelArgs.trim();
         return "DEFAULT plinth\nPROMPT 0\nTIMEOUT 0\nLABEL plinth\n  KERNEL /" + KERNEL + "\n  APPEND initrd=/"
-                + INITRD + ",/" + DEPLOY_INITRD + extra + " quiet\n";
+                + INITRD + ",/" + DEPLOY_INITRD + " " + kernelArgs(extraKernelArgs) + "\n";
+    }
+
+    /** GRUB's config (UEFI): the same kernel, initrds and arguments as {@link #isolinuxConfig}, at once. */
+    static String grubConfig(String extraKernelArgs) {
+        return "set timeout=0\nset default=0\nmenuentry plinth {\n  linux /" + KERNEL + " "
+                + kernelArgs(extraKernelArgs) + "\n  initrd /" + INITRD + " /" + DEPLOY_INITRD + "\n}\n";
+    }
+
+    /** The kernel arguments of both boot paths; {@code quiet} keeps the console short. */
+    private static String kernelArgs(String extraKernelArgs) {
+        String extra = extraKernelArgs == null || extraKernelArgs.isBlank() ? "" : extraKernelArgs.trim() + " ";
+        return extra + "quiet";
     }
 
     /** The parameters, one {@code name=value} a line, as the agent's {@code cmdline_get} reads them. */

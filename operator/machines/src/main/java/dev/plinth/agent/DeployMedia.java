@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -31,7 +32,11 @@ final class DeployMedia implements AutoCloseable {
     /** One published ISO: for which node, deploy and boot. */
     record Published(String node, String deployId, int boot, Path iso) {}
 
+    /** The EFI boot image's name beside the kernel (ramdisk/build-iso.sh). */
+    static final String EFI_IMAGE_FILE = "efiboot.img";
+
     private final IsoBuilder builder;
+    private volatile boolean warnedNoEfi;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Published> byName = new LinkedHashMap<>();
     private Path dir;
@@ -41,14 +46,16 @@ final class DeployMedia implements AutoCloseable {
     }
 
     /**
-     * Builds the ISO of one boot (the generic kernel and initramfs, isolinux, and this boot's config and initrd) and
-     * publishes it, retiring the node's earlier ones.
+     * Builds the ISO of one boot (the generic kernel and initramfs, isolinux, the EFI image when there is one, and
+     * this boot's configs and initrd) and publishes it, retiring the node's earlier ones.
      *
+     * @param extraKernelArgs what both boot loaders' configs add to the kernel command line
      * @return the name it is served under ({@code <64 hex>.iso})
      */
-    String publish(String node, String deployId, int boot, Path kernel, Path initramfs, String isolinuxConfig,
+    String publish(String node, String deployId, int boot, Path kernel, Path initramfs, String extraKernelArgs,
             byte[] deployInitrd) throws IOException {
         Path[] loader = loader(kernel);
+        Path efi = efiImage(kernel);
         Path work;
         String name;
         synchronized (this) {
@@ -61,11 +68,17 @@ final class DeployMedia implements AutoCloseable {
         // not the served name on disk: a path may reach a log line (an I/O error), the served name must not
         Path iso = work.resolveSibling(deployId + "-" + boot + ".iso");
         try {
-            Path cfg = Files.writeString(work.resolve("isolinux.cfg"), isolinuxConfig);
+            Path cfg = Files.writeString(work.resolve("isolinux.cfg"), DeployIso.isolinuxConfig(extraKernelArgs));
             Path initrd = Files.write(PrivateFiles.file(work.resolve("deploy.img")), deployInitrd);
-            builder.build(Map.of(IsoBuilder.BOOT_IMAGE, loader[0], DeployIso.LDLINUX, loader[1],
-                    DeployIso.CONFIG, cfg, DeployIso.KERNEL, kernel, DeployIso.INITRD, initramfs,
-                    DeployIso.DEPLOY_INITRD, initrd), iso);
+            Map<String, Path> files = new HashMap<>(Map.of(IsoBuilder.BOOT_IMAGE, loader[0], DeployIso.LDLINUX,
+                    loader[1], DeployIso.CONFIG, cfg, DeployIso.KERNEL, kernel, DeployIso.INITRD, initramfs,
+                    DeployIso.DEPLOY_INITRD, initrd));
+            if (efi != null) {
+                files.put(IsoBuilder.EFI_IMAGE, efi);
+                files.put(DeployIso.GRUB_CONFIG,
+                        Files.writeString(work.resolve("grub.cfg"), DeployIso.grubConfig(extraKernelArgs)));
+            }
+            builder.build(files, iso);
             ownerOnly(iso);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(iso);
@@ -136,6 +149,23 @@ final class DeployMedia implements AutoCloseable {
             dir = PrivateFiles.directory(Files.createTempDirectory("plinth-media-"));
         }
         return dir;
+    }
+
+    /**
+     * The EFI boot image ramdisk/build-iso.sh put beside the kernel; null (and a warning, once) without one: the ISO
+     * then boots with BIOS only, as it did before the image existed.
+     */
+    private Path efiImage(Path kernel) {
+        Path efi = kernel.toAbsolutePath().getParent().resolve(EFI_IMAGE_FILE);
+        if (Files.isRegularFile(efi)) {
+            return efi;
+        }
+        if (!warnedNoEfi) {
+            warnedNoEfi = true;
+            LOG.warn("no {} beside the ramdisk kernel {} (ramdisk/build-iso.sh builds it): deploy ISOs boot with"
+                    + " BIOS only, not on UEFI machines", EFI_IMAGE_FILE, kernel);
+        }
+        return null;
     }
 
     /** isolinux.bin and ldlinux.c32: beside the kernel (ramdisk/build-iso.sh), else from Debian's packages. */

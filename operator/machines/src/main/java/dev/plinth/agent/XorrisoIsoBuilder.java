@@ -37,7 +37,12 @@ public final class XorrisoIsoBuilder implements IsoBuilder {
         }
         List<String> cmd = new ArrayList<>(List.of(xorriso, "-as", "mkisofs", "-quiet", "-o", out.toString(),
                 "-R", "-J", "-V", "PLINTH_DEPLOY", "-b", BOOT_IMAGE, "-c", "isolinux/boot.cat", "-no-emul-boot",
-                "-boot-load-size", "4", "-boot-info-table", "-graft-points"));
+                "-boot-load-size", "4", "-boot-info-table"));
+        if (files.containsKey(EFI_IMAGE)) {
+            // the second El Torito entry: UEFI firmware loads EFI/BOOT/BOOTX64.EFI from this FAT image
+            cmd.addAll(List.of("-eltorito-alt-boot", "-e", EFI_IMAGE, "-no-emul-boot"));
+        }
+        cmd.add("-graft-points");
         for (var e : files.entrySet()) {
             if (!Files.isRegularFile(e.getValue())) {
                 throw new IOException("cannot build the deploy ISO: " + e.getValue() + " (for " + e.getKey()

@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
  * as {@link MetalConfig} says), {@code PLINTH_WORKERS}, and leader election with
  * {@code PLINTH_LEADER_ELECTION=true}, {@code POD_NAMESPACE} and {@code POD_NAME}; the client's rate limit toward
  * the API server with {@code PLINTH_API_QPS} (default 50) and {@code PLINTH_API_BURST} (default 100); the GitSource
- * webhook listener with {@code PLINTH_WEBHOOK_LISTEN} (default {@code 0.0.0.0:8082}, {@code off} for none).
+ * webhook listener with {@code PLINTH_WEBHOOK_LISTEN} (default {@code 0.0.0.0:8082}, {@code off} for none); how
+ * long a running OS asked to shut down may take before it is forced off with {@code PLINTH_SHUTDOWN_TIMEOUT_SECONDS}
+ * (default 60, standalone's {@code --shutdown-timeout}).
  */
 public final class OperatorMain {
     private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
@@ -26,10 +28,12 @@ public final class OperatorMain {
         PlinthOperator.Options options;
         MetalConfig metal;
         InetSocketAddress webhooks;
+        LifecycleConfig lifecycle;
         try {
             options = options(System.getenv());
             metal = metal(System.getenv());
             webhooks = webhookListen(System.getenv());
+            lifecycle = lifecycle(System.getenv());
         } catch (IllegalArgumentException e) {
             // a configuration mistake: one line naming the variable, not a stack trace
             System.err.println("plinth operator: " + e.getMessage());
@@ -39,10 +43,10 @@ public final class OperatorMain {
         var client = ClientRateLimit.client(new io.fabric8.kubernetes.client.ConfigBuilder().build(),
                 number(System.getenv(), "PLINTH_API_QPS", 50), (int) number(System.getenv(), "PLINTH_API_BURST", 100));
         PlinthOperator operator = metal != null
-                ? PlinthOperator.withMachines(client, metal, options, LifecycleConfig.DEFAULT)
+                ? PlinthOperator.withMachines(client, metal, options, lifecycle)
                 : PlinthOperator.withFakeDriver(client,
                         FakeDriverConfig.of(Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(2)),
-                        options, LifecycleConfig.DEFAULT);
+                        options, lifecycle);
         if (webhooks != null) {
             operator.serveWebhooks(webhooks.getHostString(), webhooks.getPort());
             LOG.info("GitSource webhooks on http://{}:{}/hooks/gitsource/<namespace>/<name>",
@@ -82,6 +86,24 @@ public final class OperatorMain {
             return InetSocketAddress.createUnresolved(v.substring(0, colon).replaceAll("^\\[|]$", ""), port);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("PLINTH_WEBHOOK_LISTEN=" + v + ": expected HOST:PORT or off");
+        }
+    }
+
+    /** The lifecycle's timings the environment changes: {@code PLINTH_SHUTDOWN_TIMEOUT_SECONDS}. */
+    static LifecycleConfig lifecycle(Map<String, String> env) {
+        String v = env.get("PLINTH_SHUTDOWN_TIMEOUT_SECONDS");
+        if (v == null) {
+            return LifecycleConfig.DEFAULT;
+        }
+        try {
+            long seconds = Long.parseLong(v.trim());
+            if (seconds < 0) {
+                throw new NumberFormatException();
+            }
+            return LifecycleConfig.DEFAULT.withShutdownTimeout(Duration.ofSeconds(seconds));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("PLINTH_SHUTDOWN_TIMEOUT_SECONDS=" + v + ": expected a whole number of"
+                    + " seconds a running OS asked to shut down may take before it is forced off (0: at once)");
         }
     }
 

@@ -65,4 +65,16 @@ class MetalConfigTest {
         env.remove("PLINTH_RAMDISK_KERNEL");
         assertThatThrownBy(() -> MetalConfig.fromEnv(env)).hasMessageContaining("PLINTH_RAMDISK_KERNEL");
     }
+
+    @Test
+    void shutdownTimeoutFromTheEnvironment() {
+        assertThat(OperatorMain.lifecycle(Map.of()).shutdownTimeout()).as("standalone's default")
+                .isEqualTo(dev.plinth.core.LifecycleConfig.DEFAULT.shutdownTimeout());
+        assertThat(OperatorMain.lifecycle(Map.of("PLINTH_SHUTDOWN_TIMEOUT_SECONDS", " 300 ")).shutdownTimeout())
+                .isEqualTo(java.time.Duration.ofMinutes(5));
+        for (String bad : new String[] {"5m", "-1", ""}) {
+            assertThatThrownBy(() -> OperatorMain.lifecycle(Map.of("PLINTH_SHUTDOWN_TIMEOUT_SECONDS", bad)))
+                    .as(bad).hasMessageContaining("PLINTH_SHUTDOWN_TIMEOUT_SECONDS=" + bad + ": expected a whole number");
+        }
+    }
 }

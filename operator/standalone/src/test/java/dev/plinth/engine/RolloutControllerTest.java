@@ -36,8 +36,11 @@ import org.junit.jupiter.api.Test;
 
 /** The engine's rollouts across a restart: a failed revision stays failed, and held, in the reopened store. */
 class RolloutControllerTest {
+    // errorBackoff (2 s) well above the planner's rest between passes (at least 200 ms, RolloutCoordinator.gapAfter),
+    // as in production (30 s): at 200 ms, equal to that rest, the canary's retry of its failed deploy raced the
+    // pass that rolls the role back, and a loaded machine sometimes saw the broken image deployed twice
     private static final LifecycleConfig FAST = new LifecycleConfig(3, Duration.ofMillis(20),
-            Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(20),
+            Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(20),
             Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofMillis(50));
     private final DiskImage good = Fixtures.image("good", 'a');
     private final DiskImage broken = Fixtures.image("broken", 'b');

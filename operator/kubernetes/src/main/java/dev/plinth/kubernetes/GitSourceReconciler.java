@@ -1,8 +1,6 @@
 package dev.plinth.kubernetes;
 
-import dev.plinth.kubernetes.crd.BareMetalNodeResource;
 import dev.plinth.kubernetes.crd.Condition;
-import dev.plinth.kubernetes.crd.DiskImageResource;
 import dev.plinth.kubernetes.crd.GitSourceResource;
 import dev.plinth.kubernetes.crd.GitSourceStatus;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -86,10 +84,13 @@ public final class GitSourceReconciler implements Reconciler<GitSourceResource> 
         }
         // applied again every interval, as Flux does: an object deleted or edited by hand is restored, and a
         // revision rejected for a conflict is tried again once the other manager lets go of the field
-        if (held(source, revision, before, generation)) {
+        // parsed once, and the namespace listed once, for both the hold and the apply
+        var parsed = RevisionDocuments.parse(revision.files(), ns);
+        RemovalHold.InForce namespace = parsed.problems().isEmpty() ? RemovalHold.InForce.list(client, ns) : null;
+        if (namespace != null && held(source, revision, parsed, namespace, before, generation)) {
             return UpdateControl.<GitSourceResource>noUpdate().rescheduleAfter(interval.toMillis());
         }
-        List<String> problems = apply(source, revision);
+        List<String> problems = namespace == null ? parsed.problems() : apply(source, revision, parsed, namespace);
         if (problems.isEmpty()) {
             if (!revision.commit().equals(before.lastAppliedRevision)) {
                 LOG.info("GitSource {}: applied revision {}", NodeKey.of(source), revision.commit());
@@ -109,18 +110,13 @@ public final class GitSourceReconciler implements Reconciler<GitSourceResource> 
      * ({@link RemovalHold}); if so, the status says so, naming the machines. The revision in force is never checked
      * again (applying it again restores what was edited by hand, it removes nothing).
      */
-    private boolean held(GitSourceResource source, GitRevisions.Revision revision, GitSourceStatus before,
-            long generation) {
+    private boolean held(GitSourceResource source, GitRevisions.Revision revision, RevisionDocuments.Result parsed,
+            RemovalHold.InForce namespace, GitSourceStatus before, long generation) {
         String commit = revision.commit();
         if (commit.equals(before.lastAppliedRevision) || RemovalHold.approved(source, commit)) {
             return false;
         }
-        String ns = source.getMetadata().getNamespace();
-        var parsed = RevisionDocuments.parse(revision.files(), ns);
-        if (!parsed.problems().isEmpty()) {
-            return false; // rejected by apply, with its problems
-        }
-        var hold = RemovalHold.check(RemovalHold.guard(source), RemovalHold.InForce.list(client, ns),
+        var hold = RemovalHold.check(RemovalHold.guard(source), namespace,
                 source.getMetadata().getName(), parsed.docs(), commit, RemovalHold.approveCommand(source, commit));
         if (hold.isEmpty()) {
             return false;
@@ -151,21 +147,20 @@ public final class GitSourceReconciler implements Reconciler<GitSourceResource> 
         return a == null ? null : a.get(key);
     }
 
-    /** Applies the revision whole; returns its problems (nothing was applied) or an empty list. */
-    private List<String> apply(GitSourceResource source, GitRevisions.Revision revision) {
+    /**
+     * Applies the revision (its documents parsed without problems) whole; returns its problems (nothing was
+     * applied) or an empty list.
+     */
+    private List<String> apply(GitSourceResource source, GitRevisions.Revision revision,
+            RevisionDocuments.Result parsed, RemovalHold.InForce namespace) {
         String ns = source.getMetadata().getNamespace();
         String owner = source.getMetadata().getName();
-        var parsed = RevisionDocuments.parse(revision.files(), ns);
-        if (!parsed.problems().isEmpty()) {
-            return parsed.problems();
-        }
         // what the documents say about each other and the rest of the namespace (a duplicate MAC, an unknown
         // image): rejected whole here, as standalone rejects such a revision, not left to stall nodes once applied
         Set<String> ids = new HashSet<>();
         parsed.docs().forEach(d -> ids.add(d.id()));
-        List<String> cross = RevisionCrossCheck.problems(revision.files(), ids, ns, owner,
-                client.resources(BareMetalNodeResource.class).inNamespace(ns).list().getItems(),
-                client.resources(DiskImageResource.class).inNamespace(ns).list().getItems());
+        List<String> cross = RevisionCrossCheck.problems(revision.files(), ids, ns, owner, namespace.nodes(),
+                namespace.images());
         if (!cross.isEmpty()) {
             return cross;
         }

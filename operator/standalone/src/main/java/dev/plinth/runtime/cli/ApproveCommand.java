@@ -6,6 +6,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -14,12 +15,8 @@ import picocli.CommandLine.Parameters;
         description = "Apply the revision held because it would deprovision or power off many machines at once"
                 + " (`plinth status` names it and the machines).")
 final class ApproveCommand implements Callable<Integer> {
-    @Option(names = "--server", defaultValue = "http://127.0.0.1:8080", description = "Controller API (default: ${DEFAULT-VALUE}).")
-    String server;
-
-    @Option(names = "--token-file", paramLabel = "FILE",
-            description = "The controller's API token (its --api-token-file), for an API that is not on loopback.")
-    java.nio.file.Path tokenFile;
+    @Mixin
+    ApiOptions controller;
 
     @Parameters(arity = "1", paramLabel = "REVISION",
             description = "The held commit: its full id or a prefix of at least 7 characters.")
@@ -27,7 +24,7 @@ final class ApproveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ApiClient api = new ApiClient(server, tokenFile);
+        ApiClient api = controller.client();
         JsonNode r = api.post("/api/v1/revisions/" + URLEncoder.encode(revision, StandardCharsets.UTF_8) + "/approve");
         System.out.println("approved: " + RevisionTracker.shortId(r.path("approved").asText()) + " is in force");
         return 0;

@@ -6,6 +6,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -20,19 +21,15 @@ import picocli.CommandLine.Parameters;
                 + " both. A PROVISIONED or busy node is refused the boot (exit 1): a running machine is not"
                 + " disturbed; its BMC is read all the same.")
 final class InspectCommand implements Callable<Integer> {
-    @Option(names = "--server", defaultValue = "http://127.0.0.1:8080", description = "Controller API (default: ${DEFAULT-VALUE}).")
-    String server;
-
-    @Option(names = "--token-file", paramLabel = "FILE",
-            description = "The controller's API token (its --api-token-file), for an API that is not on loopback.")
-    java.nio.file.Path tokenFile;
+    @Mixin
+    ApiOptions controller;
 
     @Parameters(arity = "1", paramLabel = "NODE", description = "The node's name.")
     String node;
 
     @Override
     public Integer call() throws Exception {
-        ApiClient api = new ApiClient(server, tokenFile);
+        ApiClient api = controller.client();
         JsonNode r = api.post("/api/v1/nodes/" + URLEncoder.encode(node, StandardCharsets.UTF_8) + "/inspect");
         System.out.println(Printable.of(r.path("message").asText()));
         return 0;

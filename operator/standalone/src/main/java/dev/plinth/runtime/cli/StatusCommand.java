@@ -7,25 +7,22 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Show the revision in force, rejected revisions and every node, from a running controller.")
 final class StatusCommand implements Callable<Integer> {
-    @Option(names = "--server", defaultValue = "http://127.0.0.1:8080", description = "Controller API (default: ${DEFAULT-VALUE}).")
-    String server;
-
-    @Option(names = "--token-file", paramLabel = "FILE",
-            description = "The controller's API token (its --api-token-file), for an API that is not on loopback.")
-    java.nio.file.Path tokenFile;
+    @Mixin
+    ApiOptions controller;
 
     @Parameters(arity = "0..1", paramLabel = "NODE", description = "Show one node in detail, with its history.")
     String node;
 
     @Override
     public Integer call() throws Exception {
-        ApiClient api = new ApiClient(server, tokenFile);
+        ApiClient api = controller.client();
         if (node != null) {
             String path = "/api/v1/nodes/" + URLEncoder.encode(node, StandardCharsets.UTF_8);
             return showNode(api.find(path).orElseThrow(() -> new IllegalStateException("no node " + node
